@@ -46,7 +46,8 @@ public sealed class FaceDegradation
     /// <summary>Degrades a batch of HR faces into a batch of LR faces.</summary>
     /// <param name="hr">HR batch <c>[N, C, H, W]</c>, float32, values in [0, 1], RGB (C = 3) or grey (C = 1); any
     /// memory layout. It is neither modified nor disposed.</param>
-    /// <param name="random">The seeded source of randomness; advanced by 3 draws per image plus one per batch.</param>
+    /// <param name="random">The seeded source of randomness; advanced by exactly 3 draws per image plus one per
+    /// batch, whichever degradations are on.</param>
     /// <returns>LR batch <c>[N, C, h, w]</c>, float32 in [0, 1], contiguous NCHW, where <c>(h, w)</c> is
     /// <see cref="DegradationOptions.LowResolutionSize"/> of <c>(H, W)</c>.</returns>
     /// <exception cref="ArgumentException">When <paramref name="hr"/> is not a 4-D float32 tensor, when JPEG is on and
@@ -69,7 +70,8 @@ public sealed class FaceDegradation
         {
             blur[i] = Options.BlurSigma.Sample(random);
             noise[i] = Options.NoiseSigma.Sample(random);
-            quality[i] = Options.JpegQuality.HasValue ? (int)Math.Round(Options.JpegQuality.Value.Sample(random)) : 0;
+            var q = (Options.JpegQuality ?? default).Sample(random); // drawn even when off, so switching JPEG on keeps the other draws
+            quality[i] = (int)Math.Round(q);
         }
         var noiseSeed = random.NextInt64();
 
