@@ -8,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("srface");
     config.PropagateExceptions();
+    config.AddCommand<DataCommand>("data").WithDescription("Check the face datasets and LFW protocol files and print their figures.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });
