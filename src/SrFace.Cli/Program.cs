@@ -9,6 +9,7 @@ app.Configure(config =>
     config.SetApplicationName("srface");
     config.PropagateExceptions();
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Print the runtime and check that convolution gradients are computed correctly.");
+    config.AddCommand<DataCommand>("data").WithDescription("Check the face datasets and LFW protocol files and print their figures.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });

@@ -1,0 +1,89 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using SrFace.Data;
+
+namespace SrFace.Cli.Commands;
+
+/// <summary>
+/// <c>srface data [--data DIR]</c>: checks the face datasets (LFW deep-funneled, ORL), the LFW View 1 people
+/// lists and all three LFW pair files, and prints their figures. Exit code 1 when any check fails.
+/// </summary>
+internal sealed class DataCommand : Command<DataCommand.Settings>
+{
+    /// <summary>Options of <c>srface data</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>The datasets folder; defaults to <c>../shared/datasets</c> when that exists.</summary>
+        [CommandOption("--data <DIR>")]
+        [Description("Datasets folder holding lfw/ and orl/ (default: ../shared/datasets if present).")]
+        public string? Data { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var root = ResolveRoot(settings.Data);
+        var lfw = Path.Combine(root, "lfw");
+        var lfwImages = Path.Combine(lfw, "lfw-deepfunneled");
+        var errors = new List<string>(); // printed under the tables, where long paths do not wrap
+
+        var datasets = new Table().Title($"Datasets in {Markup.Escape(root)}")
+            .AddColumns("dataset", "people", "images", "people with 2+ images", "status");
+        void AddDataset(string name, Func<FaceDataset> load)
+        {
+            try
+            {
+                var stats = load().Statistics();
+                datasets.AddRow(Markup.Escape(name), $"{stats.People:N0}", $"{stats.Images:N0}", $"{stats.PeopleWithAtLeastTwoImages:N0}", "[green]ok[/]");
+            }
+            catch (Exception e) when (IsDataError(e))
+            {
+                errors.Add($"{name}: {e.Message}");
+                datasets.AddRow(Markup.Escape(name), "-", "-", "-", "[red]failed[/]");
+            }
+        }
+        AddDataset("lfw/lfw-deepfunneled", () => FaceDataset.FromIdentityFolders(lfwImages));
+        foreach (var list in new[] { "peopleDevTrain.txt", "peopleDevTest.txt" })
+            AddDataset($"lfw/{list}", () => FaceDataset.FromIdentityFolders(lfwImages, PeopleList.Read(Path.Combine(lfw, list))));
+        AddDataset("orl", () => FaceDataset.FromIdentityFolders(Path.Combine(root, "orl")));
+        AnsiConsole.Write(datasets);
+
+        var pairsTable = new Table().Title("LFW pair files")
+            .AddColumns("file", "pairs", "folds", "same/fold", "people", "missing", "status");
+        foreach (var file in new[] { "pairs.txt", "pairsDevTrain.txt", "pairsDevTest.txt" })
+        {
+            try
+            {
+                // Read without the existence check so every missing image is counted, not just the first.
+                var pairs = LfwPairs.Read(Path.Combine(lfw, file), lfwImages, checkImagesExist: false);
+                var missing = pairs.MissingImages();
+                if (missing.Count > 0) errors.Add($"{file}: {missing.Count} image(s) missing, e.g. {missing[0]}");
+                var status = missing.Count == 0 ? "[green]ok[/]" : "[red]failed[/]";
+                pairsTable.AddRow(file, $"{pairs.Pairs.Count:N0}", $"{pairs.FoldCount}", $"{pairs.MatchedPerFold:N0}",
+                    $"{pairs.Identities.Count:N0}", $"{missing.Count}", status);
+            }
+            catch (Exception e) when (IsDataError(e))
+            {
+                errors.Add($"{file}: {e.Message}");
+                pairsTable.AddRow(file, "-", "-", "-", "-", "-", "[red]failed[/]");
+            }
+        }
+        AnsiConsole.Write(pairsTable);
+
+        foreach (var error in errors) AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error}");
+        if (errors.Count == 0) AnsiConsole.MarkupLine("[green]All dataset checks passed.[/]");
+        return errors.Count == 0 ? 0 : 1;
+    }
+
+    private static string ResolveRoot(string? data)
+    {
+        if (data != null)
+            return Directory.Exists(data) ? Path.GetFullPath(data) : throw new DirectoryNotFoundException($"Datasets folder not found: {data}");
+        var fallback = Path.GetFullPath(Path.Combine("..", "shared", "datasets"));
+        return Directory.Exists(fallback) ? fallback
+            : throw new DirectoryNotFoundException($"No --data given and {fallback} does not exist.");
+    }
+
+    private static bool IsDataError(Exception e) =>
+        e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException;
+}

@@ -1,0 +1,39 @@
+using SrFace.Imaging;
+
+namespace SrFace.Data;
+
+/// <summary>
+/// How a face image becomes a model input: a centred square crop, then a bicubic antialiased resize to
+/// <see cref="Size"/> x <see cref="Size"/> (PyTorch <c>interpolate(mode="bicubic", align_corners=False,
+/// antialias=True)</c>, the field's default), clamped to [0, 1].
+/// </summary>
+/// <param name="Size">Model input side S in pixels (e.g. 64 or 112), at least 1.</param>
+/// <param name="CropFraction">Crop side as a fraction of the image's shorter side, in (0, 1]. LFW deep-funneled
+/// faces fill about 120 of 250 pixels, hence 0.48; ORL (92x112) uses 1, the largest centred square.</param>
+/// <param name="CropPixels">Crop side in pixels, overriding <paramref name="CropFraction"/>; an image smaller than
+/// this is an error.</param>
+/// <param name="Color">Channel layout of the output (RGB, grey or the file's own).</param>
+public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.48, int? CropPixels = null, ColorMode Color = ColorMode.Rgb)
+{
+    /// <summary>LFW deep-funneled: centred 120/250 crop (fraction 0.48), RGB.</summary>
+    /// <param name="size">Model input side S.</param>
+    public static FacePreprocessing Lfw(int size = 112) => new(size, 0.48);
+
+    /// <summary>ORL: the centred square of the shorter side (92x92 of 92x112), replicated to RGB.</summary>
+    /// <param name="size">Model input side S.</param>
+    public static FacePreprocessing Orl(int size = 112) => new(size, 1.0);
+
+    /// <summary>Checks the ranges.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Size or crop pixels below 1, or a fraction outside (0, 1].</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Size, 1, nameof(Size));
+        if (!(CropFraction > 0 && CropFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(CropFraction), CropFraction, "Crop fraction must be in (0, 1].");
+        if (CropPixels is < 1) throw new ArgumentOutOfRangeException(nameof(CropPixels), CropPixels, "Crop side must be at least 1 pixel.");
+    }
+
+    /// <summary>The crop side for an image of <paramref name="height"/> x <paramref name="width"/> pixels (at least 1).</summary>
+    public int CropSide(int height, int width) =>
+        CropPixels ?? Math.Max(1, (int)Math.Round(CropFraction * Math.Min(height, width), MidpointRounding.AwayFromZero));
+}

@@ -1,0 +1,84 @@
+namespace SrFace.Data;
+
+/// <summary>
+/// The LFW verification protocol's pair lists (Huang et al., LFW technical report 07-49, README section 3c):
+/// View 2 <c>pairs.txt</c> (header <c>10 300</c>: 10 folds, each 300 matched lines then 300 mismatched lines)
+/// and View 1 <c>pairsDevTrain.txt</c>/<c>pairsDevTest.txt</c> (header N: N matched then N mismatched lines).
+/// A matched line is <c>name i j</c>, a mismatched line <c>name1 i name2 j</c> (tabs or spaces); image i of a
+/// person is <c>NAME/NAME_%04d.jpg</c>. Folds are contiguous in file order, as the protocol defines them.
+/// </summary>
+public sealed class LfwPairs
+{
+    private LfwPairs(string sourceFile, IReadOnlyList<FacePair> pairs, int foldCount, int matchedPerFold)
+    {
+        SourceFile = sourceFile;
+        Pairs = pairs;
+        FoldCount = foldCount;
+        MatchedPerFold = matchedPerFold;
+        Identities = pairs.SelectMany(p => new[] { p.IdentityA, p.IdentityB }).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The pairs file read.</summary>
+    public string SourceFile { get; }
+
+    /// <summary>All pairs in file order (fold by fold; matched then mismatched within a fold).</summary>
+    public IReadOnlyList<FacePair> Pairs { get; }
+
+    /// <summary>Number of folds: 10 for View 2, 1 for View 1.</summary>
+    public int FoldCount { get; }
+
+    /// <summary>Matched pairs per fold (equal to mismatched pairs per fold).</summary>
+    public int MatchedPerFold { get; }
+
+    /// <summary>Every person appearing in any pair (to keep them out of training).</summary>
+    public IReadOnlySet<string> Identities { get; }
+
+    /// <summary>The image path of image <paramref name="index"/> (1-based) of <paramref name="name"/>.</summary>
+    public static string ImagePath(string imagesRoot, string name, int index) =>
+        Path.Combine(imagesRoot, name, $"{name}_{index:D4}.jpg");
+
+    /// <summary>Reads and validates a pairs file.</summary>
+    /// <param name="pairsFile">A View 1 or View 2 pairs file.</param>
+    /// <param name="imagesRoot">The <c>lfw-deepfunneled</c> folder (one folder per person).</param>
+    /// <param name="checkImagesExist">Whether every image named must exist (a missing one is an error naming the line).</param>
+    /// <returns>The pairs.</returns>
+    /// <exception cref="FileNotFoundException">The pairs file does not exist.</exception>
+    /// <exception cref="LfwFileFormatException">Bad header, malformed line, wrong line count or kind, non-numeric or
+    /// zero index, a "mismatched" pair of one person, or a missing image; the message names file and line.</exception>
+    public static LfwPairs Read(string pairsFile, string imagesRoot, bool checkImagesExist = true)
+    {
+        var lines = new ProtocolLines(pairsFile);
+        var header = lines.Next("the header");
+        if (header.Length is not (1 or 2))
+            throw lines.Error($"header must be 'N' (View 1) or 'folds N' (View 2), found {header.Length} fields");
+        var folds = header.Length == 2 ? lines.Integer(header[0], "fold count", 1, minimum: 1) : 1;
+        var perFold = lines.Integer(header[^1], "pairs per fold", 1, minimum: 1);
+
+        var pairs = new List<FacePair>(folds * perFold * 2);
+        for (var fold = 0; fold < folds; fold++)
+            foreach (var same in new[] { true, false })
+                for (var i = 0; i < perFold; i++)
+                {
+                    var kind = same ? "matched 'name i j'" : "mismatched 'name1 i name2 j'";
+                    var tokens = lines.Next($"{kind} pair {i + 1} of {perFold} in fold {fold + 1}");
+                    var line = lines.NextLineNumber - 1;
+                    if (tokens.Length != (same ? 3 : 4))
+                        throw lines.Error($"expected a {kind} line ({(same ? 3 : 4)} fields), found {tokens.Length} fields");
+                    var (nameA, nameB) = (tokens[0], same ? tokens[0] : tokens[2]);
+                    var indexA = lines.Integer(tokens[1], "image index", line, minimum: 1);
+                    var indexB = lines.Integer(tokens[same ? 2 : 3], "image index", line, minimum: 1);
+                    if (!same && nameA == nameB) throw lines.Error($"mismatched pair names one person twice ('{nameA}')");
+                    var pair = new FacePair(ImagePath(imagesRoot, nameA, indexA), nameA, ImagePath(imagesRoot, nameB, indexB), nameB, same, fold, line);
+                    if (checkImagesExist)
+                        foreach (var path in new[] { pair.PathA, pair.PathB })
+                            if (!File.Exists(path)) throw lines.Error($"image not found: {path}");
+                    pairs.Add(pair);
+                }
+        lines.ExpectEnd($"{folds} fold(s) of {perFold} matched and {perFold} mismatched pairs");
+        return new LfwPairs(pairsFile, pairs, folds, perFold);
+    }
+
+    /// <summary>Image paths named by the pairs that do not exist (empty when all are present).</summary>
+    public IReadOnlyList<string> MissingImages() =>
+        Pairs.SelectMany(p => new[] { p.PathA, p.PathB }).Distinct(StringComparer.Ordinal).Where(p => !File.Exists(p)).ToList();
+}

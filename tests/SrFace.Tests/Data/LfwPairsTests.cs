@@ -1,0 +1,66 @@
+using SrFace.Data;
+
+namespace SrFace.Tests.Data;
+
+public class LfwPairsTests
+{
+    [Fact]
+    public void ViewTwoHasTenFoldsOfSixHundred()
+    {
+        var pairs = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairs.txt"), TestData.LfwImages);
+        Assert.Equal(6000, pairs.Pairs.Count);
+        Assert.Equal((10, 300), (pairs.FoldCount, pairs.MatchedPerFold));
+        foreach (var fold in pairs.Pairs.GroupBy(p => p.Fold))
+        {
+            Assert.Equal(300, fold.Count(p => p.IsSame));
+            Assert.Equal(300, fold.Count(p => !p.IsSame));
+            Assert.True(fold.Take(300).All(p => p.IsSame)); // matched block first
+        }
+        var first = pairs.Pairs[0];
+        Assert.Equal(2, first.LineNumber);
+        Assert.True(first.IsSame);
+        Assert.Equal(first.IdentityA, first.IdentityB);
+        Assert.Equal(Path.Combine(TestData.LfwImages, first.IdentityA, $"{first.IdentityA}_0001.jpg"), first.PathA);
+        Assert.All(pairs.Pairs.Where(p => !p.IsSame), p => Assert.NotEqual(p.IdentityA, p.IdentityB));
+        Assert.Contains(first.IdentityA, pairs.Identities);
+        Assert.Empty(pairs.MissingImages());
+    }
+
+    [Theory]
+    [InlineData("pairsDevTrain.txt", 2200)]
+    [InlineData("pairsDevTest.txt", 1000)]
+    public void ViewOneFilesHaveExactCounts(string file, int count)
+    {
+        var pairs = LfwPairs.Read(Path.Combine(TestData.Lfw, file), TestData.LfwImages);
+        Assert.Equal(count, pairs.Pairs.Count);
+        Assert.Equal(1, pairs.FoldCount);
+        Assert.Equal(count / 2, pairs.Pairs.Count(p => p.IsSame));
+    }
+
+    [Fact]
+    public void DevTrainAndDevTestPeopleAreDisjoint()
+    {
+        var train = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairsDevTrain.txt"), TestData.LfwImages, checkImagesExist: false);
+        var test = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairsDevTest.txt"), TestData.LfwImages, checkImagesExist: false);
+        Assert.Empty(train.Identities.Intersect(test.Identities));
+    }
+
+    [Theory]
+    [InlineData("2\nAaron_Peirsol 1 2\nAaron_Peirsol\t3\t4\nAaron_Peirsol 1 Abba_Eban 1\n", 5, "ends")]        // too few lines (line 5 is past the end)
+    [InlineData("1\nAaron_Peirsol 1 2\nAaron_Peirsol 1 Abba_Eban 1\nAbba_Eban 1 Aaron_Peirsol 2\n", 4, "extra")] // too many
+    [InlineData("1\nAaron_Peirsol 1 2\nAaron_Peirsol 3 4\n", 3, "mismatched")]                                  // matched where mismatched expected
+    [InlineData("1\nAaron_Peirsol 1 two\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "image index")]                   // non-numeric
+    [InlineData("1\nAaron_Peirsol 1 2\nAaron_Peirsol 1 Aaron_Peirsol 2\n", 3, "one person")]                  // same person mismatched
+    [InlineData("1\nAaron_Peirsol 1 9\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "not found")]                       // missing image
+    [InlineData("10 300 7\n", 1, "header")]
+    [InlineData("1\n\nAaron_Peirsol 1 2\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "blank")]
+    public void MalformedPairsNameFileAndLine(string content, int line, string reason)
+    {
+        var path = Path.Combine(TestData.NewTempDir(), "pairs.txt");
+        File.WriteAllText(path, content);
+        var e = Assert.Throws<LfwFileFormatException>(() => LfwPairs.Read(path, TestData.LfwImages));
+        Assert.Equal(line, e.LineNumber);
+        Assert.Contains($"{path}, line {line}", e.Message);
+        Assert.Contains(reason, e.Message);
+    }
+}
