@@ -1,3 +1,4 @@
+using SrFace.Models.Blocks;
 using SrFace.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,8 +11,14 @@ namespace SrFace.Models.Recognition;
 /// Input normalisation (<see cref="Mean"/>, <see cref="Std"/>) happens inside <c>forward</c>, so every caller
 /// (trainer, cascade, evaluation, gallery) feeds plain [0, 1] images and no recogniser needs a special case.
 /// </summary>
-public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>
+/// <remarks>
+/// Layout convention: built-in recognisers convert their convolution kernels to channels-last at the end of their
+/// constructor, and <c>forward</c> converts the input itself (see <see cref="PrepareInput"/>), so callers do nothing.
+/// </remarks>
+public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>, IPrecisionAware
 {
+    private ComputePrecision _precision = ComputePrecision.Float32;
+
     /// <summary>Creates the module with a TorchSharp module name (used in state-dict keys).</summary>
     /// <param name="name">Module name.</param>
     protected FaceRecognizer(string name) : base(name) { }
@@ -31,6 +38,44 @@ public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>
     /// <summary>Per-channel standard deviation that inputs are divided by inside <c>forward</c> (length C).</summary>
     public virtual float[] Std => Enumerable.Repeat(0.5f, Channels).ToArray();
 
-    /// <summary>Precision of convolutions and linear layers inside <c>forward</c>; see <see cref="ComputePrecision"/>.</summary>
-    public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
+    /// <summary>
+    /// Precision of convolutions and linear layers inside <c>forward</c>; see <see cref="ComputePrecision"/>. Setting
+    /// it propagates to every precision-aware block of the model. Embeddings are float32 either way.
+    /// </summary>
+    public ComputePrecision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            PrecisionPropagation.Propagate(this, value);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="input"/> is a float batch <c>[N, Channels, InputSize, InputSize]</c> in [0, 1],
+    /// normalises it as (x - <see cref="Mean"/>) / <see cref="Std"/> per channel and returns it channels-last,
+    /// float32 (a new tensor; <paramref name="input"/> is not disposed).
+    /// </summary>
+    /// <param name="input">The face batch given to <c>forward</c>.</param>
+    /// <exception cref="ArgumentException">When the shape or dtype is wrong.</exception>
+    protected Tensor PrepareInput(Tensor input)
+    {
+        if (input.dim() != 4 || input.shape[1] != Channels || input.shape[2] != InputSize || input.shape[3] != InputSize || !input.is_floating_point())
+            throw new ArgumentException($"{GetType().Name} expects a float batch [N, {Channels}, {InputSize}, {InputSize}]; got {input.dtype} [{string.Join(", ", input.shape)}].", nameof(input));
+        using var mean = tensor(Mean).view(1, Channels, 1, 1);
+        using var std = tensor(Std).view(1, Channels, 1, 1);
+        using var f = input.to(float32);
+        using var centred = f.sub(mean);
+        using var normalised = centred.div(std);
+        return normalised.IsChannelsLast() ? normalised.alias() : normalised.ToChannelsLast();
+    }
+
+    /// <summary>Casts raw embeddings <c>[N, D]</c> to float32 and L2-normalises each row.</summary>
+    /// <param name="embedding">The head's output (float32 or bfloat16); not disposed.</param>
+    protected static Tensor L2Normalise(Tensor embedding)
+    {
+        using var f = embedding.to(float32);
+        return nn.functional.normalize(f, p: 2, dim: 1, eps: 1e-12);
+    }
 }

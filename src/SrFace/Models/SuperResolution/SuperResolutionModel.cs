@@ -1,3 +1,4 @@
+using SrFace.Models.Blocks;
 using SrFace.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,8 +12,16 @@ namespace SrFace.Models.SuperResolution;
 /// inference; during training the raw output feeds the reconstruction loss).
 /// Models that work on a pre-upsampled input (SRCNN) do the bicubic upsampling themselves, so callers never care.
 /// </summary>
-public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>
+/// <remarks>
+/// Layout convention: every built-in model converts its own convolution kernels to channels-last at the end of its
+/// constructor, and <c>forward</c> converts a non-channels-last input itself, so callers need do nothing. After
+/// loading a state dict (<c>load_state_dict</c> copies into the existing parameters) the layout is kept; after
+/// replacing parameters by other means call <c>model.ToChannelsLast()</c> again.
+/// </remarks>
+public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>, IPrecisionAware
 {
+    private ComputePrecision _precision = ComputePrecision.Float32;
+
     /// <summary>Creates the module with a TorchSharp module name (used in state-dict keys).</summary>
     /// <param name="name">Module name.</param>
     protected SuperResolutionModel(string name) : base(name) { }
@@ -23,6 +32,31 @@ public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>
     /// <summary>Image channels C (3 for RGB, 1 for grey).</summary>
     public abstract int Channels { get; }
 
-    /// <summary>Precision of convolutions inside <c>forward</c>; see <see cref="ComputePrecision"/>.</summary>
-    public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
+    /// <summary>
+    /// Precision of convolutions inside <c>forward</c>; see <see cref="ComputePrecision"/>. Setting it propagates to
+    /// every precision-aware block of the model. Outputs are float32 either way.
+    /// </summary>
+    public ComputePrecision Precision
+    {
+        get => _precision;
+        set
+        {
+            _precision = value;
+            PrecisionPropagation.Propagate(this, value);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="input"/> is a float batch <c>[N, Channels, h, w]</c> and returns it as a
+    /// channels-last float32 tensor (a new handle; <paramref name="input"/> is not disposed).
+    /// </summary>
+    /// <param name="input">The LR batch given to <c>forward</c>.</param>
+    /// <exception cref="ArgumentException">When the shape or dtype is wrong.</exception>
+    protected Tensor PrepareInput(Tensor input)
+    {
+        if (input.dim() != 4 || input.shape[1] != Channels || !input.is_floating_point())
+            throw new ArgumentException($"{GetType().Name} expects a float batch [N, {Channels}, h, w]; got {input.dtype} [{string.Join(", ", input.shape)}].", nameof(input));
+        using var f = input.to(float32);
+        return f.IsChannelsLast() ? f.alias() : f.ToChannelsLast();
+    }
 }

@@ -1,0 +1,34 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SrFace.Models.Blocks;
+
+/// <summary>Weight initialisers shared by the precision-aware blocks and the models.</summary>
+public static class ParameterInit
+{
+    /// <summary>
+    /// PyTorch's default for Conv/Linear (<c>reset_parameters</c>): weight Kaiming-uniform with a = sqrt(5), i.e.
+    /// U(-1/sqrt(fanIn), 1/sqrt(fanIn)), and bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+    /// </summary>
+    /// <param name="weight">Weight to fill in place.</param>
+    /// <param name="bias">Bias to fill in place, or null.</param>
+    /// <param name="fanIn">Inputs per output unit.</param>
+    public static void ResetLikePyTorch(Tensor weight, Tensor? bias, long fanIn)
+    {
+        using var _ = no_grad();
+        double bound = 1.0 / Math.Sqrt(fanIn);
+        weight.uniform_(-bound, bound);
+        bias?.uniform_(-bound, bound);
+    }
+
+    /// <summary>Fills <paramref name="weight"/> from N(0, std^2) and zeroes <paramref name="bias"/> (Gaussian init of SRCNN/FSRCNN, insightface).</summary>
+    /// <param name="weight">Weight to fill in place.</param>
+    /// <param name="bias">Bias to zero in place, or null.</param>
+    /// <param name="std">Standard deviation.</param>
+    public static void Gaussian(Tensor weight, Tensor? bias, double std)
+    {
+        using var _ = no_grad();
+        weight.normal_(0, std);
+        bias?.zero_();
+    }
+}

@@ -1,0 +1,66 @@
+using SrFace.Models.Recognition;
+using SrFace.Models.SuperResolution;
+
+namespace SrFace.Models;
+
+/// <summary>
+/// The models SrFace can build, by name: SR models ("srcnn", "fsrcnn", "srgan") and face recognisers
+/// ("face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet"). A plain table (timm-style per-model default
+/// configuration), no reflection: adding a model is adding one entry. Names are case-insensitive.
+/// </summary>
+public static class ModelCatalog
+{
+    private static readonly float[] Half = [0.5f, 0.5f, 0.5f];
+
+    /// <summary>SR models by name.</summary>
+    public static IReadOnlyDictionary<string, SrModelEntry> SuperResolution { get; } =
+        new[]
+        {
+            new SrModelEntry("srcnn", "SRCNN, Dong et al., ECCV 2014 / TPAMI 2016 (9-5-5, bicubic pre-upsampling inside)",
+                c => new Srcnn(new SrcnnOptions(c.Scale, c.Channels, N1: c.Width ?? 64, N2: (c.Width ?? 64) / 2))),
+            new SrModelEntry("fsrcnn", "FSRCNN(d, s, m), Dong, Loy, Tang, ECCV 2016",
+                c => new Fsrcnn(new FsrcnnOptions(c.Scale, c.Channels, D: c.Width ?? 56, M: c.Blocks ?? 4))),
+            new SrModelEntry("srgan", "SRGAN, Ledig et al., CVPR 2017 (SRResNet generator + discriminator)",
+                c => new SrResNet(new SrResNetOptions(c.Scale, c.Channels, B: c.Blocks ?? 16, Width: c.Width ?? 64)),
+                c => new SrganDiscriminator(new SrganDiscriminatorOptions(c.Channels, Width: c.Width ?? 64))),
+        }.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Face recognisers by name.</summary>
+    public static IReadOnlyDictionary<string, RecognizerEntry> Recognizers { get; } =
+        new[]
+        {
+            FaceResNetEntry(18), FaceResNetEntry(34), FaceResNetEntry(50),
+            new RecognizerEntry("mobilefacenet", "MobileFaceNet, Chen et al., CCBR 2018", 112, Half, Half,
+                c => new MobileFaceNet(new MobileFaceNetOptions(c.EmbeddingSize, c.InputSize ?? 112, c.Channels, c.Width ?? 64))),
+        }.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Builds the SR model called <paramref name="name"/>.</summary>
+    /// <param name="name">A key of <see cref="SuperResolution"/>.</param>
+    /// <param name="config">Scale, channels, optional width and depth.</param>
+    /// <returns>A new model in float32, channels-last, training mode.</returns>
+    /// <exception cref="ArgumentException">When the name is unknown (the message lists the known names).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the configuration is invalid for that model.</exception>
+    public static SuperResolutionModel CreateSuperResolution(string name, SrModelConfig config) =>
+        Find(SuperResolution, name, "SR model").Create(config);
+
+    /// <summary>Builds the recogniser called <paramref name="name"/>.</summary>
+    /// <param name="name">A key of <see cref="Recognizers"/>.</param>
+    /// <param name="config">Input size, channels, embedding size, optional width, dropout.</param>
+    /// <returns>A new model in float32, channels-last, training mode.</returns>
+    /// <exception cref="ArgumentException">When the name is unknown (the message lists the known names).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the configuration is invalid for that model.</exception>
+    public static FaceRecognizer CreateRecognizer(string name, RecognizerConfig config) =>
+        Find(Recognizers, name, "recogniser").Create(config);
+
+    private static RecognizerEntry FaceResNetEntry(int depth) =>
+        new($"face-resnet{depth}", $"FaceResNet-{depth} (insightface IResNet, IR blocks + E head), Deng et al., CVPR 2019", 112, Half, Half,
+            c => new FaceResNet(new FaceResNetOptions(depth, c.Width ?? 64, c.EmbeddingSize, c.InputSize ?? 112, c.Channels, c.Dropout)));
+
+    private static T Find<T>(IReadOnlyDictionary<string, T> table, string name, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return table.TryGetValue(name, out var entry)
+            ? entry
+            : throw new ArgumentException($"Unknown {kind} '{name}'; known: {string.Join(", ", table.Keys)}.", nameof(name));
+    }
+}

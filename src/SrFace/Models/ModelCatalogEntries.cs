@@ -1,0 +1,53 @@
+using SrFace.Models.Recognition;
+using SrFace.Models.SuperResolution;
+
+namespace SrFace.Models;
+
+/// <summary>What a caller may choose when building an SR model from the <see cref="ModelCatalog"/>.</summary>
+/// <param name="Scale">Upscaling factor s (2, 3, 4 or 8).</param>
+/// <param name="Channels">Image channels C (3 RGB, 1 grey).</param>
+/// <param name="Width">Feature width (SRCNN n1, FSRCNN d, SRResNet channels); null = the paper's value.</param>
+/// <param name="Blocks">Depth (FSRCNN m, SRResNet B); null = the paper's value. SRCNN has no depth option.</param>
+public sealed record SrModelConfig(int Scale = 4, int Channels = 3, int? Width = null, int? Blocks = null);
+
+/// <summary>One SR model of the catalogue. Every SR model maps LR <c>[N, C, h, w]</c> in [0, 1] to <c>[N, C, s*h, s*w]</c>.</summary>
+/// <param name="Name">Catalogue key, e.g. "fsrcnn".</param>
+/// <param name="Summary">One line naming the paper.</param>
+/// <param name="Create">Factory (throws <see cref="ArgumentOutOfRangeException"/> on invalid configurations).</param>
+/// <param name="CreateDiscriminator">Factory of the adversarial discriminator (SRGAN only; null otherwise).</param>
+public sealed record SrModelEntry(
+    string Name,
+    string Summary,
+    Func<SrModelConfig, SuperResolutionModel> Create,
+    Func<SrModelConfig, SrganDiscriminator>? CreateDiscriminator = null)
+{
+    /// <summary>Value range of inputs and targets: [0, 1] for every SR model.</summary>
+    public (float Min, float Max) Range { get; init; } = (0f, 1f);
+}
+
+/// <summary>What a caller may choose when building a recogniser from the <see cref="ModelCatalog"/>.</summary>
+/// <param name="InputSize">Square input side S in pixels; null = the entry's <see cref="RecognizerEntry.InputSize"/>.</param>
+/// <param name="Channels">Input channels C (3 RGB, 1 grey).</param>
+/// <param name="EmbeddingSize">Embedding width D.</param>
+/// <param name="Width">Base width w; null = the paper's value (64).</param>
+/// <param name="Dropout">Dropout before the embedding layer, where the model has one.</param>
+public sealed record RecognizerConfig(int? InputSize = null, int Channels = 3, int EmbeddingSize = 128, int? Width = null, double Dropout = 0);
+
+/// <summary>
+/// One recogniser of the catalogue, with the input conventions a caller must respect: every recogniser takes
+/// <c>[N, C, S, S]</c> in <see cref="Range"/> and normalises it inside by (x - Mean) / Std, returning unit-norm
+/// <c>[N, D]</c> embeddings. An imported model (e.g. a dlib-style 128-D ResNet at 150 x 150 with its own
+/// normalisation) is just another entry: its factory loads the network, its <see cref="FaceRecognizer"/> subclass
+/// overrides Mean / Std, and the entry states InputSize 150 and those values.
+/// </summary>
+/// <param name="Name">Catalogue key, e.g. "face-resnet18".</param>
+/// <param name="Summary">One line naming the paper.</param>
+/// <param name="InputSize">Default (or, for imported models, required) input side S in pixels.</param>
+/// <param name="Mean">Per-channel mean subtracted inside <c>forward</c> (RGB order; grey uses the first value).</param>
+/// <param name="Std">Per-channel standard deviation divided by inside <c>forward</c> (RGB order).</param>
+/// <param name="Create">Factory (throws <see cref="ArgumentOutOfRangeException"/> on invalid configurations).</param>
+public sealed record RecognizerEntry(string Name, string Summary, int InputSize, float[] Mean, float[] Std, Func<RecognizerConfig, FaceRecognizer> Create)
+{
+    /// <summary>Value range of the images the recogniser is fed: [0, 1].</summary>
+    public (float Min, float Max) Range { get; init; } = (0f, 1f);
+}

@@ -1,0 +1,46 @@
+using SrFace.Models;
+using static TorchSharp.torch;
+
+namespace SrFace.Tests.Models;
+
+[Collection(TorchCollection.Name)]
+public class ModelCatalogTests
+{
+    [Fact]
+    public void EverySuperResolutionEntryBuildsAndUpscales()
+    {
+        Assert.Equal(["srcnn", "fsrcnn", "srgan"], ModelCatalog.SuperResolution.Keys);
+        foreach (var entry in ModelCatalog.SuperResolution.Values)
+        {
+            using var scope = NewDisposeScope();
+            var config = new SrModelConfig(Scale: 4, Width: 8, Blocks: 1);
+            var model = entry.Create(config);
+            Assert.Equal(new long[] { 1, 3, 32, 32 }, model.forward(rand(1, 3, 8, 8)).shape);
+            if (entry.CreateDiscriminator is { } makeD)
+                Assert.Equal(new long[] { 1, 1 }, makeD(config).forward(rand(1, 3, 32, 32)).shape);
+        }
+    }
+
+    [Fact]
+    public void EveryRecognizerEntryBuildsWithItsConventions()
+    {
+        Assert.Equal(["face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet"], ModelCatalog.Recognizers.Keys);
+        foreach (var entry in ModelCatalog.Recognizers.Values)
+        {
+            using var scope = NewDisposeScope();
+            var model = entry.Create(new RecognizerConfig(InputSize: 32, EmbeddingSize: 8, Width: 4));
+            Assert.Equal(32, model.InputSize);
+            Assert.Equal(entry.Mean, model.Mean);
+            Assert.Equal(entry.Std, model.Std);
+            Assert.Equal(new long[] { 2, 8 }, model.forward(rand(2, 3, 32, 32)).shape);
+        }
+    }
+
+    [Fact]
+    public void UnknownNamesListTheKnownOnes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ModelCatalog.CreateRecognizer("vgg-face", new RecognizerConfig()));
+        Assert.Contains("mobilefacenet", e.Message);
+        Assert.Same(ModelCatalog.SuperResolution["fsrcnn"], ModelCatalog.SuperResolution["FSRCNN"]);
+    }
+}
