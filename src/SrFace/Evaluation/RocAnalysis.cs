@@ -10,8 +10,8 @@ public readonly record struct RocPoint(double Threshold, double Far, double Tar)
 /// <param name="TargetFar">The requested FAR (e.g. 1e-3).</param>
 /// <param name="Tar">TAR at the chosen threshold, in [0, 1].</param>
 /// <param name="AchievedFar">The FAR actually reached at that threshold (&lt;= <paramref name="TargetFar"/>).</param>
-/// <param name="Threshold">The smallest score threshold whose FAR is &lt;= the target (<c>+inf</c> when even the
-/// highest score exceeds it, which cannot happen since FAR 0 is always reachable by rejecting everything).</param>
+/// <param name="Threshold">The smallest score threshold whose FAR is &lt;= the target; <c>+inf</c> (reject all,
+/// TAR 0) when already the highest score accepts too many impostors.</param>
 /// <param name="Resolvable">False when the target is below <c>1 / impostor pairs</c>: the only reachable FAR under
 /// it is 0, so the value says "TAR at FAR 0", not at the target. Report it flagged (e.g. LFW's 3000 impostor
 /// pairs per full set resolve 1e-3 but one fold's 300 do not).</param>
