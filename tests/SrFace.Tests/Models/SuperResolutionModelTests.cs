@@ -109,6 +109,33 @@ public class SuperResolutionModelTests
     }
 
     [Fact]
+    public void PaperSizedFsrcnnTrainsWithoutNaNAndBFloat16BackwardGivesFloat32Gradients()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var model = new Fsrcnn(new FsrcnnOptions(2, D: 56, S: 12, M: 4));
+        var hr = rand(4, 3, 32, 32);
+        var lr = nn.functional.interpolate(hr, size: [16, 16], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
+        var loss = new SrFace.Losses.L1Loss();
+        var optimizer = optim.Adam(model.parameters(), 1e-3);
+        float first = float.NaN, last = float.NaN;
+        for (int step = 0; step < 10; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            if (step == 5) model.Precision = ComputePrecision.BFloat16;
+            optimizer.zero_grad();
+            var l = loss.forward(model.forward(lr), hr);
+            l.backward();
+            Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.grad!.dtype));
+            Assert.All(model.parameters(), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+            optimizer.step();
+            last = l.item<float>();
+            if (step == 0) first = last;
+        }
+        Assert.True(last < first, $"L1 {first} -> {last}");
+    }
+
+    [Fact]
     public void DiscriminatorGivesOneLogitPerImageAt64And112()
     {
         using var scope = NewDisposeScope();
