@@ -5,6 +5,7 @@ using SrFace.Models.Recognition;
 using SrFace.Models.SuperResolution;
 using SrFace.Runtime;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SrFace.Training;
@@ -78,13 +79,13 @@ public sealed class JointTrainer : IDisposable
     public SrganDiscriminator? Discriminator { get; }
 
     /// <summary>The SR model's optimiser (null without an SR model).</summary>
-    public optim.Optimizer? SuperResolutionOptimizer { get; }
+    public OptimizerHelper? SuperResolutionOptimizer { get; }
 
     /// <summary>The recogniser's optimiser.</summary>
-    public optim.Optimizer RecognizerOptimizer { get; }
+    public OptimizerHelper RecognizerOptimizer { get; }
 
     /// <summary>The discriminator's optimiser (SRGAN only).</summary>
-    public optim.Optimizer? DiscriminatorOptimizer { get; }
+    public OptimizerHelper? DiscriminatorOptimizer { get; }
 
     /// <summary>METHOD.md step 2: degrades an HR batch to LR with the run's degradation, seeded by iteration.</summary>
     /// <param name="hr">HR images <c>[N, C, S, S]</c> in [0, 1].</param>

@@ -8,7 +8,7 @@ namespace SrFace.Training;
 internal static class OptimizerFactory
 {
     /// <summary>Creates SGD (momentum, weight decay) or AdamW over the given parameters.</summary>
-    public static optim.Optimizer Create(OptimizerOptions options, IEnumerable<Parameter> parameters) => options.Kind switch
+    public static OptimizerHelper Create(OptimizerOptions options, IEnumerable<Parameter> parameters) => options.Kind switch
     {
         OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, options.Momentum, 0, options.WeightDecay),
         OptimizerKind.Adam => optim.AdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay),
