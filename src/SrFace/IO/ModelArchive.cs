@@ -107,5 +107,5 @@ public static class ModelArchive
 
     /// <summary>Convenience: an entry writer that saves a module's state dict.</summary>
     /// <param name="module">The module.</param>
-    public static Action<BinaryWriter> StateOf(torch.nn.Module module) => w => module.save(w);
+    public static Action<BinaryWriter> StateOf(torch.nn.Module module) => w => StateDictIO.SaveModule(w, module);
 }

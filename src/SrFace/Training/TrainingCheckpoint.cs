@@ -38,18 +38,18 @@ public static class TrainingCheckpoint
         var entries = new Dictionary<string, Action<BinaryWriter>>
         {
             ["recognizer.bin"] = ModelArchive.StateOf(trainer.Recognizer),
-            ["recognizer-optimizer.bin"] = w => trainer.RecognizerOptimizer.save_state_dict(w),
+            ["recognizer-optimizer.bin"] = w => StateDictIO.SaveOptimizer(w, trainer.RecognizerOptimizer),
             ["plateau.bin"] = plateau.Save,
         };
         if (trainer.SuperResolution is { } sr)
         {
             entries["sr.bin"] = ModelArchive.StateOf(sr);
-            entries["sr-optimizer.bin"] = w => trainer.SuperResolutionOptimizer!.save_state_dict(w);
+            entries["sr-optimizer.bin"] = w => StateDictIO.SaveOptimizer(w, trainer.SuperResolutionOptimizer!);
         }
         if (trainer.Discriminator is { } d)
         {
             entries["discriminator.bin"] = ModelArchive.StateOf(d);
-            entries["discriminator-optimizer.bin"] = w => trainer.DiscriminatorOptimizer!.save_state_dict(w);
+            entries["discriminator-optimizer.bin"] = w => StateDictIO.SaveOptimizer(w, trainer.DiscriminatorOptimizer!);
         }
         ModelArchive.Write(path, new Manifest(Kind, FormatVersion, nextIteration, TrainingOptionsJson.Serialize(trainer.Options)), entries);
     }
@@ -79,17 +79,17 @@ public static class TrainingCheckpoint
             var current = TrainingOptionsJson.Serialize(trainer.Options);
             if (current != manifest.OptionsJson)
                 throw new InvalidDataException($"{path} was written with other training options; resume with the run's own options.json.");
-            ModelArchive.ReadEntry(zip, path, "recognizer.bin", r => trainer.Recognizer.load(r));
-            ModelArchive.ReadEntry(zip, path, "recognizer-optimizer.bin", r => trainer.RecognizerOptimizer.load_state_dict(r));
+            ModelArchive.ReadEntry(zip, path, "recognizer.bin", r => StateDictIO.LoadModule(r, trainer.Recognizer));
+            ModelArchive.ReadEntry(zip, path, "recognizer-optimizer.bin", r => StateDictIO.LoadOptimizer(r, trainer.RecognizerOptimizer));
             if (trainer.SuperResolution is { } sr)
             {
-                ModelArchive.ReadEntry(zip, path, "sr.bin", r => sr.load(r));
-                ModelArchive.ReadEntry(zip, path, "sr-optimizer.bin", r => trainer.SuperResolutionOptimizer!.load_state_dict(r));
+                ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
+                ModelArchive.ReadEntry(zip, path, "sr-optimizer.bin", r => StateDictIO.LoadOptimizer(r, trainer.SuperResolutionOptimizer!));
             }
             if (trainer.Discriminator is { } d)
             {
-                ModelArchive.ReadEntry(zip, path, "discriminator.bin", r => d.load(r));
-                ModelArchive.ReadEntry(zip, path, "discriminator-optimizer.bin", r => trainer.DiscriminatorOptimizer!.load_state_dict(r));
+                ModelArchive.ReadEntry(zip, path, "discriminator.bin", r => StateDictIO.LoadModule(r, d));
+                ModelArchive.ReadEntry(zip, path, "discriminator-optimizer.bin", r => StateDictIO.LoadOptimizer(r, trainer.DiscriminatorOptimizer!));
             }
             ModelArchive.ReadEntry(zip, path, "plateau.bin", plateau.Load);
             return manifest.NextIteration;
