@@ -1,0 +1,246 @@
+using SrFace.Data;
+using SrFace.Degradation;
+using SrFace.IO;
+using SrFace.Models;
+using SrFace.Models.Recognition;
+using SrFace.Models.SuperResolution;
+using SrFace.Runtime;
+using SrFace.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SrFace.Cascade;
+
+/// <summary>
+/// The image recognition model of the method: the trained SR model (without its loss) cascaded into the trained
+/// recogniser (METHOD.md step 10), with the face preprocessing and the calibrated verification threshold, saved and
+/// loaded as one file. Inference (METHOD.md step 12): restore the probe, embed the probe (bicubic-upsampled to the
+/// recogniser's input) and the restored image, and fuse the two embeddings.
+/// </summary>
+/// <remarks>
+/// A cascade without an SR model is a plain recogniser (the HR-only baseline); its low-resolution path is then
+/// bicubic upsampling alone. All embedding methods run in <c>eval()</c> mode under no-grad and return float32
+/// L2-normalised embeddings that survive the caller's dispose scope.
+/// </remarks>
+public sealed class FaceRecognitionCascade : IDisposable
+{
+    /// <summary>The artefact kind in the manifest.</summary>
+    public const string Kind = "srface-cascade";
+
+    /// <summary>The format version this build writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Conventional file extension of cascade files.</summary>
+    public const string Extension = ".srface";
+
+    private FaceRecognitionCascade(CascadeManifest manifest, SuperResolutionModel? sr, FaceRecognizer recognizer)
+    {
+        Manifest = manifest;
+        SuperResolution = sr;
+        Recognizer = recognizer;
+        SuperResolution?.eval();
+        Recognizer.eval();
+    }
+
+    /// <summary>The manifest (names, configurations, preprocessing, threshold).</summary>
+    public CascadeManifest Manifest { get; private set; }
+
+    /// <summary>The SR model, or null for a recogniser-only model.</summary>
+    public SuperResolutionModel? SuperResolution { get; }
+
+    /// <summary>The recogniser.</summary>
+    public FaceRecognizer Recognizer { get; }
+
+    /// <summary>Recogniser input side S in pixels.</summary>
+    public int InputSize => Recognizer.InputSize;
+
+    /// <summary>Side in pixels of the SR model's input, S / scale.</summary>
+    public int LowResolutionSize => InputSize / Manifest.Scale;
+
+    /// <summary>Embedding width (D, or 2D with <see cref="FeatureFusion.Concatenate"/> on low-resolution probes).</summary>
+    public int EmbeddingSize => Recognizer.EmbeddingSize;
+
+    /// <summary>Face crop and input size of this model.</summary>
+    public FacePreprocessing Preprocessing => Manifest.Preprocessing;
+
+    /// <summary>Calibrated cosine threshold (same person when similarity &gt;= threshold), or null.</summary>
+    public double? Threshold => Manifest.Threshold;
+
+    /// <summary>Compute precision of both models at inference (float32 by default).</summary>
+    public ComputePrecision Precision
+    {
+        get => Recognizer.Precision;
+        set { Recognizer.Precision = value; if (SuperResolution is not null) SuperResolution.Precision = value; }
+    }
+
+    /// <summary>METHOD.md step 10: builds the cascade from a trainer's models (they are copied, the trainer keeps its own).</summary>
+    /// <param name="trainer">A trained joint (or recogniser-only) trainer.</param>
+    /// <param name="preprocessing">The face crop the training data used.</param>
+    /// <param name="fusion">Embedding fusion.</param>
+    /// <param name="threshold">Calibrated threshold, if known.</param>
+    /// <returns>A new cascade with copies of the trained weights.</returns>
+    public static FaceRecognitionCascade FromTrainer(JointTrainer trainer, FacePreprocessing preprocessing, FeatureFusion fusion = FeatureFusion.Mean, double? threshold = null)
+    {
+        var o = trainer.Options;
+        var manifest = new CascadeManifest(Kind, FormatVersion,
+            o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : null,
+            o.Mode == TrainingMode.Joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks) : null,
+            o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
+            preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold,
+            $"{o.Mode}: {o.SuperResolutionModel} x{o.Degradation.Scale} + {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, seed={o.Seed}");
+        var cascade = Build(manifest);
+        CopyWeights(trainer.Recognizer, cascade.Recognizer);
+        if (trainer.SuperResolution is not null) CopyWeights(trainer.SuperResolution, cascade.SuperResolution!);
+        return cascade;
+    }
+
+    /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
+    /// <param name="path">A <c>.srface</c> file.</param>
+    /// <returns>The cascade, in eval mode, float32.</returns>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="InvalidDataException">When the file is not a cascade, is corrupt, has a newer format, or its weights do not fit its manifest; the message names the file.</exception>
+    public static FaceRecognitionCascade Load(string path)
+    {
+        var (zip, manifest) = ModelArchive.Open<CascadeManifest>(path, Kind, m => m.Kind, m => m.FormatVersion, FormatVersion);
+        using (zip)
+        {
+            FaceRecognitionCascade cascade;
+            try
+            {
+                cascade = Build(manifest);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{path}: the manifest names a model this SrFace cannot build ({e.Message}).", e);
+            }
+            ModelArchive.ReadEntry(zip, path, "recognizer.bin", r => StateDictIO.LoadModule(r, cascade.Recognizer));
+            if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
+            return cascade;
+        }
+    }
+
+    /// <summary>Writes the cascade as one file (atomically).</summary>
+    /// <param name="path">Target file (conventionally <c>*.srface</c>).</param>
+    /// <exception cref="IOException">When the file cannot be written.</exception>
+    public void Save(string path)
+    {
+        var entries = new Dictionary<string, Action<BinaryWriter>> { ["recognizer.bin"] = ModelArchive.StateOf(Recognizer) };
+        if (SuperResolution is not null) entries["sr.bin"] = ModelArchive.StateOf(SuperResolution);
+        ModelArchive.Write(path, Manifest, entries);
+    }
+
+    /// <summary>Sets the calibrated verification threshold (saved with the model).</summary>
+    /// <param name="threshold">Cosine similarity in [-1, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">When outside [-1, 1] or not finite.</exception>
+    public void Calibrate(double threshold)
+    {
+        if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
+        Manifest = Manifest with { Threshold = threshold };
+    }
+
+    /// <summary>Restores low-resolution faces: brings them to S/s px (bicubic), then the SR model, clamped to [0, 1].</summary>
+    /// <param name="lowResolution">Faces <c>[N, C, h, w]</c> float32 in [0, 1], any size.</param>
+    /// <returns>Restored faces <c>[N, C, S, S]</c> in [0, 1] (bicubic upsampling when there is no SR model).</returns>
+    public Tensor Restore(Tensor lowResolution)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        if (SuperResolution is null) return ToInputSize(lowResolution).MoveToOuterDisposeScope();
+        var lr = Resize(lowResolution, LowResolutionSize);
+        var restored = SuperResolution.forward(lr).clamp(0, 1);
+        if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
+        return restored.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// METHOD.md step 12 for low-quality probes: embeds the probe (bicubic-upsampled to S) and its restored version and
+    /// fuses them with <see cref="CascadeManifest.Fusion"/>.
+    /// </summary>
+    /// <param name="lowResolution">Probe faces <c>[N, C, h, w]</c> float32 in [0, 1] (h, w typically S/s or smaller).</param>
+    /// <returns>L2-normalised embeddings <c>[N, D]</c> (<c>[N, 2D]</c> for concatenation).</returns>
+    public Tensor EmbedLowResolution(Tensor lowResolution)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var fusion = SuperResolution is null ? FeatureFusion.ProbeOnly : Manifest.Fusion;
+        var probe = fusion == FeatureFusion.RestoredOnly ? null : Recognizer.forward(ToInputSize(lowResolution));
+        var restored = fusion == FeatureFusion.ProbeOnly ? null : Recognizer.forward(Restore(lowResolution));
+        var fused = fusion switch
+        {
+            FeatureFusion.Mean => nn.functional.normalize(probe! + restored!, dim: 1),
+            FeatureFusion.Concatenate => cat([probe!, restored!], 1) / Math.Sqrt(2),
+            FeatureFusion.RestoredOnly => restored!,
+            _ => probe!,
+        };
+        return fused.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Embeds faces with the recogniser alone, bicubic-resizing them to S (pipelines (a) and (b) of the evaluation; gallery images).</summary>
+    /// <param name="faces">Faces <c>[N, C, h, w]</c> float32 in [0, 1], any size.</param>
+    /// <returns>L2-normalised embeddings <c>[N, D]</c>.</returns>
+    public Tensor EmbedRecognizerOnly(Tensor faces)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Recognizer.forward(ToInputSize(faces)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Embeds a face image file: the face crop of <see cref="Preprocessing"/> is taken at the file's own resolution;
+    /// a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a low-quality
+    /// probe (<see cref="EmbedLowResolution"/>).
+    /// </summary>
+    /// <param name="path">JPEG, PNG or PGM file.</param>
+    /// <returns>The embedding, length D (2D for concatenation on a low-quality probe).</returns>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="IOException">When the file is not a readable image (<see cref="Imaging.InvalidImageException"/>).</exception>
+    public float[] EmbedImageFile(string path)
+    {
+        using var scope = NewDisposeScope();
+        var image = new Imaging.FaceImageReader(Preprocessing.Color).Read(path);
+        var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
+        var sharp = side >= InputSize;
+        var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = sharp ? InputSize : side }, path).unsqueeze(0);
+        var embedding = sharp ? EmbedRecognizerOnly(face) : EmbedLowResolution(face);
+        return embedding[0].data<float>().ToArray();
+    }
+
+    /// <summary>Cosine similarity of two L2-normalised embeddings, in [-1, 1].</summary>
+    /// <param name="a">Embedding.</param>
+    /// <param name="b">Embedding of the same length.</param>
+    /// <exception cref="ArgumentException">When the lengths differ.</exception>
+    public static double Similarity(IReadOnlyList<float> a, IReadOnlyList<float> b)
+    {
+        if (a.Count != b.Count) throw new ArgumentException($"Embeddings of different lengths ({a.Count} and {b.Count}).");
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Count; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return dot / Math.Sqrt(Math.Max(na * nb, 1e-24));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        SuperResolution?.Dispose();
+        Recognizer.Dispose();
+    }
+
+    private static FaceRecognitionCascade Build(CascadeManifest manifest)
+    {
+        var recognizer = ModelCatalog.CreateRecognizer(manifest.Recognizer, manifest.RecognizerConfig);
+        var sr = manifest.SuperResolutionModel is null ? null
+            : ModelCatalog.CreateSuperResolution(manifest.SuperResolutionModel, manifest.SuperResolution ?? new SrModelConfig(manifest.Scale));
+        return new FaceRecognitionCascade(manifest, sr, recognizer);
+    }
+
+    private static void CopyWeights(nn.Module from, nn.Module to)
+    {
+        using var _ = no_grad();
+        var source = from.state_dict();
+        foreach (var (name, tensor) in to.state_dict()) tensor.copy_(source[name]);
+    }
+
+    private Tensor ToInputSize(Tensor faces) => Resize(faces, InputSize);
+
+    private static Tensor Resize(Tensor faces, int side) =>
+        faces.shape[2] == side && faces.shape[3] == side ? faces.alias() : FaceDegradation.Upsample(faces, side, side);
+}

@@ -1,0 +1,63 @@
+using SrFace.Cascade;
+using SrFace.Tests.Training;
+using SrFace.Training;
+using static TorchSharp.torch;
+
+namespace SrFace.Tests.Cascade;
+
+[Collection(TorchCollection.Name)]
+public class FaceRecognitionCascadeTests
+{
+    [Fact]
+    public void SaveThenLoadGivesIdenticalEmbeddings()
+    {
+        var loader = TrainingFixtures.SmallLfwLoader();
+        using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
+        using (var scope = NewDisposeScope())
+        {
+            int[] batch = [0, 1, 4, 5, 8, 9, 12, 13];
+            trainer.Step(loader.LoadBatch(batch), loader.LoadLabels(batch), 0);
+        }
+        var path = Path.Combine(TestData.NewTempDir(), "model" + FaceRecognitionCascade.Extension);
+        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        cascade.Calibrate(0.42);
+        cascade.Save(path);
+        using var loaded = FaceRecognitionCascade.Load(path);
+        Assert.Equal(0.42, loaded.Threshold);
+        Assert.Equal(cascade.Manifest.Recognizer, loaded.Manifest.Recognizer);
+
+        using var s = NewDisposeScope();
+        var hr = loader.LoadBatch([0, 4, 8]);
+        var lr = SrFace.Degradation.FaceDegradation.Upsample(hr, 8, 8);
+        var before = cascade.EmbedLowResolution(lr);
+        var after = loaded.EmbedLowResolution(lr);
+        Assert.Equal(new long[] { 3, 32 }, after.shape);
+        Assert.True(before.eq(after).all().item<bool>(), "embeddings differ after save -> load");
+        var norms = after.norm(1);
+        Assert.True(norms.sub(1).abs().max().item<float>() < 1e-4);
+        var restored = loaded.Restore(lr);
+        Assert.Equal(new long[] { 3, 3, 32, 32 }, restored.shape);
+        Assert.True(restored.min().item<float>() >= 0 && restored.max().item<float>() <= 1);
+        // A file embedding uses the same crop: an LFW file (250 px) is sharp and goes through the recogniser alone.
+        var fromFile = loaded.EmbedImageFile(loader.Dataset.Samples[0].Path);
+        Assert.Equal(32, fromFile.Length);
+    }
+
+    [Fact]
+    public void WrongOrCorruptModelFilesAreClearErrors()
+    {
+        var dir = TestData.NewTempDir();
+        var garbage = Path.Combine(dir, "garbage.srface");
+        File.WriteAllBytes(garbage, [1, 2, 3, 4, 5]);
+        var e = Assert.Throws<InvalidDataException>(() => FaceRecognitionCascade.Load(garbage));
+        Assert.Contains("garbage.srface", e.Message);
+        Assert.Throws<FileNotFoundException>(() => FaceRecognitionCascade.Load(Path.Combine(dir, "missing.srface")));
+
+        // A checkpoint is a valid archive of another kind.
+        var options = TrainingFixtures.TinyOptions() with { Stop = new StopConditions(1) };
+        using (var trainer = new JointTrainer(options))
+            new TrainingRun(options, TrainingFixtures.SmallLfwLoader(), dir).Run(trainer);
+        var wrongKind = Assert.Throws<InvalidDataException>(() => FaceRecognitionCascade.Load(Path.Combine(dir, TrainingCheckpoint.FileName)));
+        Assert.Contains("not an SrFace srface-cascade file", wrongKind.Message);
+    }
+}
