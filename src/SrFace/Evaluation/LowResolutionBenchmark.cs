@@ -1,0 +1,135 @@
+using SrFace.Cascade;
+using SrFace.Data;
+using SrFace.Degradation;
+using static TorchSharp.torch;
+
+namespace SrFace.Evaluation;
+
+/// <summary>
+/// The low-resolution verification benchmark that tests the method's claim (METHOD.md, "evaluation that proves the
+/// claim"): for every pair the first image stays sharp (HR, S x S) and the second is degraded to each probe size p;
+/// the pair is scored (cosine) by up to three <see cref="RecognitionPipeline"/>s on exactly the same pixels.
+/// </summary>
+/// <remarks>
+/// <para>Pipelines: (a) <see cref="RecognitionPipeline.BaselineBicubic"/> needs a baseline model (recogniser trained on
+/// HR only) and is skipped without one; (b) and (c) use the joint model. The HR side is always
+/// <see cref="FaceRecognitionCascade.EmbedRecognizerOnly"/> of the pipeline's model. With
+/// <see cref="FeatureFusion.Concatenate"/> the cascade's probe embedding is 2D wide; the HR embedding e is then taken as
+/// <c>[e, e] / sqrt 2</c> (a sharp face is its own restoration), so the cosine is the mean of the probe-HR and
+/// restored-HR cosines.</para>
+/// <para>Work is done pair batch by pair batch (<see cref="LowResolutionBenchmarkOptions.BatchSize"/>): each image is
+/// decoded once, its HR embeddings are computed once per model and reused for every probe size, and every batch runs
+/// in its own dispose scope, so memory stays flat whatever the pair count.</para>
+/// </remarks>
+public sealed class LowResolutionBenchmark
+{
+    /// <summary>Creates the benchmark.</summary>
+    /// <param name="joint">The jointly trained cascade (pipelines (b) and (c)); not disposed.</param>
+    /// <param name="baseline">The HR-only recogniser (pipeline (a)), or null to skip (a); not disposed.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <exception cref="ArgumentException">When the baseline's input size or face crop differs from the joint model's.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the options are out of range.</exception>
+    public LowResolutionBenchmark(FaceRecognitionCascade joint, FaceRecognitionCascade? baseline, LowResolutionBenchmarkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(joint);
+        Options = options ?? new LowResolutionBenchmarkOptions();
+        Options.Validate();
+        if (baseline is not null && baseline.Preprocessing != joint.Preprocessing)
+            throw new ArgumentException($"The baseline model prepares faces as {baseline.Preprocessing}, the joint model as {joint.Preprocessing}; both must use the same crop and input size so they see the same pixels.", nameof(baseline));
+        Joint = joint;
+        Baseline = baseline;
+        ProbeSizes = Options.ResolveProbeSizes(joint.InputSize);
+        Pipelines = baseline is null
+            ? [RecognitionPipeline.JointBicubic, RecognitionPipeline.Cascade]
+            : [RecognitionPipeline.BaselineBicubic, RecognitionPipeline.JointBicubic, RecognitionPipeline.Cascade];
+    }
+
+    /// <summary>The joint model.</summary>
+    public FaceRecognitionCascade Joint { get; }
+
+    /// <summary>The baseline model, or null (pipeline (a) skipped).</summary>
+    public FaceRecognitionCascade? Baseline { get; }
+
+    /// <summary>The settings.</summary>
+    public LowResolutionBenchmarkOptions Options { get; }
+
+    /// <summary>Probe sides in pixels, ascending.</summary>
+    public IReadOnlyList<int> ProbeSizes { get; }
+
+    /// <summary>The pipelines that run ((a) only with a baseline).</summary>
+    public IReadOnlyList<RecognitionPipeline> Pipelines { get; }
+
+    /// <summary>Recogniser input side S in pixels.</summary>
+    public int InputSize => Joint.InputSize;
+
+    /// <summary>A loader of the images of <paramref name="pairs"/> with the joint model's preprocessing (crops at S, no cache).</summary>
+    /// <param name="pairs">The pairs whose images will be loaded.</param>
+    /// <returns>The loader.</returns>
+    public FaceImageLoader CreateLoader(IEnumerable<FacePair> pairs)
+    {
+        var items = pairs.SelectMany(p => new[] { (p.PathA, p.IdentityA), (p.PathB, p.IdentityB) }).Distinct();
+        return new FaceImageLoader(new FaceDataset("lfw pairs", items), Joint.Preprocessing);
+    }
+
+    /// <summary>Degrades HR faces to one probe size, deterministically per (seed, batch, probe size).</summary>
+    /// <param name="hr">HR faces <c>[N, C, S, S]</c> float32 in [0, 1]; not disposed.</param>
+    /// <param name="probeSize">Probe side p in pixels.</param>
+    /// <param name="batchIndex">Position of the batch (part of the seed).</param>
+    /// <returns>Probes <c>[N, C, p, p]</c> float32 in [0, 1].</returns>
+    public Tensor DegradeProbes(Tensor hr, int probeSize, int batchIndex)
+    {
+        var degradation = new FaceDegradation(Options.Degradation with { TargetHeight = probeSize, TargetWidth = probeSize });
+        var seed = unchecked(Options.Seed + 1_000_003 * batchIndex + 7_919 * probeSize);
+        return degradation.Degrade(hr, seed);
+    }
+
+    /// <summary>Scores every pair under every pipeline and probe size.</summary>
+    /// <param name="pairs">The pairs; the first image is the HR gallery face, the second becomes the probe.</param>
+    /// <param name="images">Loader of the pair images at S x S (see <see cref="CreateLoader"/>).</param>
+    /// <param name="progress">Receives the number of pairs done after each batch, or null.</param>
+    /// <returns>The cosine score table.</returns>
+    /// <exception cref="ArgumentException">When the loader's crop size differs from S or there are no pairs.</exception>
+    /// <exception cref="FileNotFoundException">When a pair image is missing.</exception>
+    public PairScoreTable Score(IReadOnlyList<FacePair> pairs, FaceImageLoader images, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(images);
+        if (pairs.Count == 0) throw new ArgumentException("No pairs to score.", nameof(pairs));
+        if (images.Preprocessing.Size != InputSize)
+            throw new ArgumentException($"The loader crops faces to {images.Preprocessing.Size} px but the model input is {InputSize} px.", nameof(images));
+
+        var scores = Pipelines.SelectMany(pl => ProbeSizes.Select(p => (pl, p))).ToDictionary(k => k, _ => new double[pairs.Count]);
+        for (int start = 0, batch = 0; start < pairs.Count; start += Options.BatchSize, batch++)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = pairs.Skip(start).Take(Options.BatchSize).ToArray();
+            var gallery = images.LoadFiles(chunk.Select(p => p.PathA).ToArray());
+            var probesHr = images.LoadFiles(chunk.Select(p => p.PathB).ToArray());
+            var jointHr = Joint.EmbedRecognizerOnly(gallery);
+            var baselineHr = Baseline?.EmbedRecognizerOnly(gallery);
+            foreach (var size in ProbeSizes)
+            {
+                using var sizeScope = NewDisposeScope();
+                var probes = DegradeProbes(probesHr, size, batch);
+                foreach (var pipeline in Pipelines)
+                {
+                    var (hr, probe) = pipeline switch
+                    {
+                        RecognitionPipeline.BaselineBicubic => (baselineHr!, Baseline!.EmbedRecognizerOnly(probes)),
+                        RecognitionPipeline.JointBicubic => (jointHr, Joint.EmbedRecognizerOnly(probes)),
+                        _ => (jointHr, Joint.EmbedLowResolution(probes)),
+                    };
+                    var cosines = IdentitySimilarity.PerPair(MatchWidth(hr, probe.shape[1]), probe);
+                    cosines.CopyTo(scores[(pipeline, size)], start);
+                }
+            }
+            progress?.Report(start + chunk.Length);
+        }
+        return new PairScoreTable(pairs, scores.ToDictionary(kv => (kv.Key.pl, kv.Key.p), kv => kv.Value));
+    }
+
+    /// <summary>HR embeddings <c>[N, D]</c> widened to <c>[N, 2D]</c> as <c>[e, e] / sqrt 2</c> when the probe is concatenated.</summary>
+    private static Tensor MatchWidth(Tensor hr, long width) =>
+        hr.shape[1] == width ? hr : hr.shape[1] * 2 == width ? cat([hr, hr], 1) / Math.Sqrt(2)
+            : throw new InvalidOperationException($"HR embeddings are {hr.shape[1]} wide, probe embeddings {width}.");
+}
