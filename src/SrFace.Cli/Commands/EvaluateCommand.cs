@@ -1,0 +1,166 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using SrFace.Cascade;
+using SrFace.Evaluation;
+
+namespace SrFace.Cli.Commands;
+
+/// <summary>
+/// <c>srface evaluate --model M [--baseline B] ...</c>: the LFW low-resolution sweep (<see cref="LfwEvaluation"/>):
+/// prints the sweep tables, writes the report to <c>--out</c> and, with <c>--calibrate</c>, stores the View 1
+/// threshold in the model file.
+/// </summary>
+internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
+{
+    /// <summary>Options of <c>srface evaluate</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>The jointly trained cascade.</summary>
+        [CommandOption("--model <FILE>")]
+        [Description("The jointly trained cascade (.srface).")]
+        public string Model { get; init; } = "";
+
+        /// <summary>The HR-only recogniser, for pipeline (a).</summary>
+        [CommandOption("--baseline <FILE>")]
+        [Description("Recogniser-only model trained on HR faces (pipeline (a)); without it (a) is skipped.")]
+        public string? Baseline { get; init; }
+
+        /// <summary>The datasets folder.</summary>
+        [CommandOption("--data <DIR>")]
+        [Description("Datasets folder holding lfw/ (default: ../shared/datasets if present).")]
+        public string? Data { get; init; }
+
+        /// <summary>view1, view2 or both.</summary>
+        [CommandOption("--protocol <NAME>")]
+        [Description("view1, view2 or both (default both).")]
+        public string Protocol { get; init; } = "both";
+
+        /// <summary>Comma-separated probe sides.</summary>
+        [CommandOption("--probe-sizes <LIST>")]
+        [Description("Probe sides in px, e.g. 4,8,16,64 (default S/16, S/8, S/4, S).")]
+        public string? ProbeSizes { get; init; }
+
+        /// <summary>People the models were trained on.</summary>
+        [CommandOption("--train-people <FILE>")]
+        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt, 'none' to skip the checks).")]
+        public string? TrainPeople { get; init; }
+
+        /// <summary>Report folder.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Report folder (default: evaluation/ next to the model).")]
+        public string? Out { get; init; }
+
+        /// <summary>Faces for the SR quality table.</summary>
+        [CommandOption("--sr-faces <N>")]
+        [Description("Held-out DevTest faces for the SR quality table (default 200, 0 to skip).")]
+        public int SrFaces { get; init; } = 200;
+
+        /// <summary>Write the View 1 threshold into the model.</summary>
+        [CommandOption("--calibrate")]
+        [Description("Write the View 1 calibration threshold into the model file.")]
+        public bool Calibrate { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required.");
+            if (Protocol is not ("view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
+            if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");
+            if (SrFaces < 0) return ValidationResult.Error("--sr-faces must be >= 0.");
+            try { ParseProbeSizes(ProbeSizes); }
+            catch (FormatException e) { return ValidationResult.Error(e.Message); }
+            return ValidationResult.Success();
+        }
+    }
+
+    /// <summary>Parses <c>4,8,16,64</c>; null for null/empty.</summary>
+    /// <exception cref="FormatException">When an entry is not a positive integer.</exception>
+    internal static int[]? ParseProbeSizes(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.TrimEntries).Select(t =>
+            int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+                : throw new FormatException($"--probe-sizes: '{t}' is not a positive whole number of pixels (expected e.g. 4,8,16,64).")).ToArray();
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var lfw = Path.Combine(ResolveRoot(settings.Data), "lfw");
+        if (!File.Exists(settings.Model)) throw new FileNotFoundException($"Model file not found: {settings.Model}", settings.Model);
+        using var joint = FaceRecognitionCascade.Load(settings.Model);
+        using var baseline = settings.Baseline is null ? null : FaceRecognitionCascade.Load(settings.Baseline);
+        var trainPeople = settings.TrainPeople ?? Path.Combine(lfw, "peopleDevTrain.txt");
+        var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);
+        var output = settings.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(settings.Model))!, "evaluation");
+        var options = new LfwEvaluationOptions
+        {
+            PairsFolder = lfw,
+            ImagesFolder = Path.Combine(lfw, "lfw-deepfunneled"),
+            View1 = settings.Protocol != "view2",
+            View2 = settings.Protocol != "view1",
+            TrainingIdentities = trained,
+            Benchmark = new LowResolutionBenchmarkOptions { ProbeSizes = ParseProbeSizes(settings.ProbeSizes) },
+            SrQualityFaces = settings.SrFaces,
+            CommandLine = "srface " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a)),
+        };
+        AnsiConsole.MarkupLineInterpolated($"Evaluating [bold]{settings.Model}[/]{(baseline is null ? " (no baseline: pipeline (a) skipped)" : $" against baseline {settings.Baseline}")}, S = {joint.InputSize}");
+        var report = LfwEvaluation.Run(joint, settings.Model, baseline, settings.Baseline, options, output,
+            new Progress(text => AnsiConsole.MarkupLineInterpolated($"[grey]{text}[/]")));
+
+        foreach (var protocol in report.Protocols) PrintProtocol(report, protocol);
+        AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(output, EvaluationReport.MarkdownFile)} ({report.ElapsedSeconds:0.0} s)");
+        if (report.Calibration is { } calibration)
+        {
+            AnsiConsole.MarkupLineInterpolated($"Calibration threshold: {calibration.Threshold:0.0000} (View 1 DevTrain, pipeline (c) at {calibration.ProbeSize} px)");
+            if (settings.Calibrate)
+            {
+                joint.Calibrate(calibration.Threshold);
+                joint.Save(settings.Model);
+                AnsiConsole.MarkupLineInterpolated($"[green]Wrote the threshold into {settings.Model}.[/]");
+            }
+        }
+        return 0;
+    }
+
+    private static string ResolveRoot(string? data)
+    {
+        if (data != null)
+            return Directory.Exists(data) ? Path.GetFullPath(data) : throw new DirectoryNotFoundException($"Datasets folder not found: {data}");
+        var fallback = Path.GetFullPath(Path.Combine("..", "shared", "datasets"));
+        return Directory.Exists(fallback) ? fallback
+            : throw new DirectoryNotFoundException($"No --data given and {fallback} does not exist.");
+    }
+
+    private static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
+    {
+        var view2 = protocol.Protocol == "View 2";
+        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? " (accuracy mean ± std over 10 folds)" : " (DevTrain threshold on DevTest)"));
+        var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
+        table.AddColumns("probe", "pipeline", "accuracy", "AUC", "EER");
+        foreach (var far in fars) table.AddColumn(string.Create(CultureInfo.InvariantCulture, $"TAR@FAR={far:0.###E+0}"));
+        foreach (var size in report.ProbeSizes)
+            foreach (var pipeline in protocol.TestScores.Pipelines)
+            {
+                var r = protocol.Get(pipeline, size);
+                var cells = new List<string> { $"{size} px", Markup.Escape(pipeline.Label()), EvaluationMarkdown.Accuracy(r, view2),
+                    r.Verification.Auc.ToString("0.0000", CultureInfo.InvariantCulture), r.Verification.Eer.ToString("0.0000", CultureInfo.InvariantCulture) };
+                cells.AddRange(fars.Select(f => Markup.Escape(EvaluationMarkdown.Tar(r.Verification.TarAtFar[f]))));
+                table.AddRow(cells.ToArray());
+            }
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine(protocol.Statement);
+    }
+
+    /// <summary>Prints one line per phase step (every 10 batches) without a live display, so logs stay readable.</summary>
+    private sealed class Progress(Action<string> write) : IProgress<(string Phase, int Done)>
+    {
+        private string _phase = "";
+        private int _last;
+
+        public void Report((string Phase, int Done) value)
+        {
+            if (value.Phase != _phase) (_phase, _last) = (value.Phase, 0);
+            if (value.Done - _last < 640) return;
+            _last = value.Done;
+            write($"{value.Phase}: {value.Done} pairs");
+        }
+    }
+}
