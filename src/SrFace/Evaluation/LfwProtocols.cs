@@ -76,7 +76,9 @@ public static class LfwProtocols
             : $"LFW View 2: models trained on LFW people overlap the View 2 folds, so only pairs whose two people were both outside the " +
               $"{trainingIdentities!.Count} training identities are scored: {exclusion.KeptIndices.Count} of {exclusion.TotalPairs} pairs remain " +
               $"({exclusion.KeptMatched} matched, {exclusion.KeptMismatched} mismatched; per fold {string.Join("/", exclusion.KeptPerFold)}), " +
-              $"{exclusion.ExcludedPairs} excluded. The folds keep their file order; each fold's threshold is chosen on the remaining pairs of the other folds.";
+              $"{exclusion.ExcludedPairs} excluded. The folds keep their file order; each fold's threshold is chosen on the remaining pairs of the other folds. " +
+              $"The kept pairs are unbalanced: answering always '{(exclusion.KeptMatched >= exclusion.KeptMismatched ? "same" : "different")}' already scores " +
+              $"{(double)Math.Max(exclusion.KeptMatched, exclusion.KeptMismatched) / kept.Count:0.0000}, so compare pipelines with AUC and EER here.";
         return new ProtocolResult("View 2", pairs.SourceFile, null, kept.Count, statement, exclusion, results, scores);
     }
 
