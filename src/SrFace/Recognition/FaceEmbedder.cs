@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using SrFace.Cascade;
@@ -113,7 +114,15 @@ public sealed class FaceEmbedder
             var faces = new (float[] Pixels, int Side)[count];
             // Decoding dominates for JPEG: two images at once on the two cores. Dispose scopes are per thread, so the
             // workers hand back managed arrays (as FaceImageLoader does), not tensors.
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => faces[i] = Crop(paths[start + i], probeSize));
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => faces[i] = Crop(paths[start + i], probeSize));
+            }
+            catch (AggregateException e)
+            {
+                // Surface the first failing file's own exception (e.g. FileNotFoundException), not the wrapper.
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
             // Sharp faces are all S x S; low-quality ones are batched by side.
             foreach (var group in Enumerable.Range(0, count).GroupBy(i => faces[i].Side))
             {
