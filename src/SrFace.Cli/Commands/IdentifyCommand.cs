@@ -41,7 +41,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Open-set threshold overriding the model's.</summary>
         [CommandOption("-t|--threshold <T>")]
-        [Description("Open-set cosine threshold in [-1, 1]: a best score below it is \"unknown\" (default: the model's calibrated threshold; none = closed set).")]
+        [Description("Open-set cosine threshold in [[-1, 1]]: a best score below it is \"unknown\" (default: the model's calibrated threshold; none = closed set).")]
         public double? Threshold { get; init; }
 
         /// <summary>Degrade each probe's face crop to this many pixels first.</summary>
@@ -62,7 +62,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />
@@ -96,16 +96,15 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         var maxRank = Math.Max(settings.Top, 5);
         var evaluation = RecognitionCli.WithProgress("identifying",
             progress => service.EvaluateProbes(gallery, probes, settings.SkipFirst, openSet, settings.ProbeSize, maxRank, progress));
-        var notEnrolled = evaluation.Probes.Select(p => p.TrueIdentity).Distinct()
-            .Count(id => !gallery.ListIdentities().Any(g => g.Name == id));
+        var enrolled = gallery.ListIdentities().Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var notEnrolled = evaluation.Probes.Select(p => p.TrueIdentity).Distinct().Count(id => !enrolled.Contains(id));
         var size = settings.ProbeSize is { } px ? $"degraded to {px} px" : "as stored";
         var table = new Table().Title($"{evaluation.Probes.Count} probes ({Markup.Escape(size)}) against {gallery.Count} identities")
             .AddColumns("metric", "value");
         table.AddRow("rank-1 accuracy", Percent(evaluation.Rank1));
         table.AddRow("rank-5 accuracy", Percent(evaluation.RankAccuracy(5)));
         table.AddRow("CMC (rank 1..)", string.Join(" ", evaluation.Cmc.Select(Percent)));
-        var thresholdText = double.IsNegativeInfinity(openSet) ? "none" : openSet.ToString("F4", CultureInfo.InvariantCulture);
-        table.AddRow("open-set threshold", thresholdText);
+        table.AddRow("open-set threshold", double.IsNegativeInfinity(openSet) ? "none" : Score(openSet));
         table.AddRow("unknown (below threshold)", $"{evaluation.UnknownCount}");
         table.AddRow("accepted as the right identity (DIR)", Percent(evaluation.DetectionAndIdentificationRate));
         table.AddRow("probe identities not enrolled", $"{notEnrolled}");
@@ -117,12 +116,14 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
     {
         var table = new Table().Title(Markup.Escape(probe)).AddColumns("rank", "identity", "score");
         for (var i = 0; i < result.Candidates.Count; i++)
-            table.AddRow($"{i + 1}", Markup.Escape(result.Candidates[i].Identity), result.Candidates[i].Score.ToString("F4", CultureInfo.InvariantCulture));
+            table.AddRow($"{i + 1}", Markup.Escape(result.Candidates[i].Identity), Score(result.Candidates[i].Score));
         AnsiConsole.Write(table);
         if (result.Identity is { } identity) AnsiConsole.MarkupLineInterpolated($"[green]{identity}[/]");
         else if (result.Candidates.Count == 0) AnsiConsole.MarkupLine("[yellow]unknown[/] (the gallery is empty)");
-        else AnsiConsole.MarkupLineInterpolated($"[yellow]unknown[/] (best score {result.Candidates[0].Score:F4} < threshold {result.OpenSetThreshold:F4})");
+        else AnsiConsole.MarkupLine($"[yellow]unknown[/] (best score {Score(result.Candidates[0].Score)} < threshold {Score(result.OpenSetThreshold)})");
     }
+
+    private static string Score(double cosine) => cosine.ToString("F4", CultureInfo.InvariantCulture);
 
     private static string Percent(double fraction) => (100 * fraction).ToString("F1", CultureInfo.InvariantCulture) + " %";
 }

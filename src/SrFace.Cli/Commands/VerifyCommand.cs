@@ -41,7 +41,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Decision threshold overriding the model's.</summary>
         [CommandOption("-t|--threshold <T>")]
-        [Description("Cosine threshold in [-1, 1] (default: the model's calibrated threshold).")]
+        [Description("Cosine threshold in [[-1, 1]] (default: the model's calibrated threshold).")]
         public double? Threshold { get; init; }
 
         /// <summary>Degrade B's face crop to this many pixels first.</summary>
@@ -51,7 +51,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />

@@ -68,6 +68,18 @@ public class GalleryCommandsTests
         Assert.Equal(2, RecognitionCliHarness.Run("gallery", "delete", "--gallery", "g.db")); // NAME missing
     }
 
+    [Theory]
+    [InlineData("verify")]
+    [InlineData("enroll")]
+    [InlineData("identify")]
+    [InlineData("gallery", "list")]
+    [InlineData("gallery", "delete")]
+    public void Help_renders(params string[] command)
+    {
+        // Option descriptions are Spectre markup: an unescaped "[-1, 1]" would fail here.
+        Assert.Equal(0, RecognitionCliHarness.Run([.. command, "--help"]));
+    }
+
     [Fact]
     public void List_delete_and_absent_or_corrupt_galleries()
     {
