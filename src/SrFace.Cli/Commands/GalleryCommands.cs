@@ -25,8 +25,8 @@ internal sealed class GalleryListCommand : Command<GallerySettings>
     {
         using var gallery = FaceGallery.Open(settings.Gallery!);
         var identities = gallery.ListIdentities();
-        var table = new Table().Title($"{Markup.Escape(gallery.Location)}: model {Markup.Escape(gallery.ModelId)}, {gallery.EmbeddingDimension}-d")
-            .AddColumns("identity", "images");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{gallery.Location}[/]: model {gallery.ModelId}, {gallery.EmbeddingDimension}-d embeddings");
+        var table = new Table().AddColumns("identity", "images");
         foreach (var identity in identities) table.AddRow(Markup.Escape(identity.Name), $"{identity.ImageCount}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"{identities.Count} identities, {identities.Sum(i => i.ImageCount)} images.");
@@ -54,6 +54,7 @@ internal sealed class GalleryDeleteCommand : Command<GalleryDeleteCommand.Settin
             // Help with a typo or case slip: name the closest enrolled identities.
             var similar = gallery.ListIdentities().Select(i => i.Name)
                 .Where(n => n.Contains(settings.Name, StringComparison.OrdinalIgnoreCase) || settings.Name.Contains(n, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(n => string.Equals(n, settings.Name, StringComparison.OrdinalIgnoreCase) ? 0 : 1).ThenBy(n => n.Length)
                 .Take(5).ToList();
             var hint = similar.Count > 0 ? $" Did you mean: {string.Join(", ", similar)}?" : $" It holds {gallery.Count} identities (`srface gallery list`).";
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] no identity '{settings.Name}' in gallery {gallery.Location}.{hint}");

@@ -114,7 +114,9 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
     private static void Print(string probe, IdentificationResult result)
     {
-        var table = new Table().Title(Markup.Escape(probe)).AddColumns("rank", "identity", "score");
+        // The path goes on its own line: as a table title it would be cut to the table's width.
+        AnsiConsole.MarkupLineInterpolated($"[bold]{probe}[/]");
+        var table = new Table().AddColumns("rank", "identity", "score");
         for (var i = 0; i < result.Candidates.Count; i++)
             table.AddRow($"{i + 1}", Markup.Escape(result.Candidates[i].Identity), Score(result.Candidates[i].Score));
         AnsiConsole.Write(table);
