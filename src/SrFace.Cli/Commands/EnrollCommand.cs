@@ -1,0 +1,72 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using SrFace.Data;
+
+namespace SrFace.Cli.Commands;
+
+/// <summary>
+/// <c>srface enroll DIR --gallery G.db --model M [--first N] [--replace] [--crop-fraction F]</c>: enrols a
+/// folder-per-identity image set (LFW <c>NAME/NAME_0001.jpg</c>, ORL <c>sN/M.pgm</c>) into a gallery, creating the
+/// gallery for this model when the file does not exist.
+/// </summary>
+internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
+{
+    /// <summary>Options of <c>srface enroll</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>Folder with one subfolder of images per identity.</summary>
+        [CommandArgument(0, "<DIR>")]
+        [Description("Folder with one subfolder of face images per identity (the subfolder name is the identity).")]
+        public string Directory { get; init; } = "";
+
+        /// <summary>Gallery file.</summary>
+        [CommandOption("-g|--gallery <FILE>")]
+        [Description("Gallery file (SQLite); created for this model when it does not exist.")]
+        public string? Gallery { get; init; }
+
+        /// <summary>Cascade file.</summary>
+        [CommandOption("-m|--model <FILE>")]
+        [Description("Trained model (.srface cascade file).")]
+        public string? Model { get; init; }
+
+        /// <summary>Images per identity to enrol.</summary>
+        [CommandOption("--first|--images-per-identity <N>")]
+        [Description("Enrol only the first N images of each identity (natural file order: 2.pgm before 10.pgm). Default: all.")]
+        public int? First { get; init; }
+
+        /// <summary>Replace earlier enrolments instead of adding to them.</summary>
+        [CommandOption("--replace")]
+        [Description("Replace the earlier enrolment of an identity already in the gallery (default: add the images to it).")]
+        public bool Replace { get; init; }
+
+        /// <summary>Face crop fraction overriding the model's.</summary>
+        [CommandOption("--crop-fraction <F>")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's). Use 1.0 for ORL (92x112, face fills the frame).")]
+        public double? CropFraction { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate() => RecognitionCli.Check(Model, null, null, CropFraction,
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (First is < 1, $"--first must be at least 1; got {First}."));
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var dataset = FaceDataset.FromIdentityFolders(settings.Directory);
+        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        using (cascade)
+        using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
+        {
+            var enrolled = RecognitionCli.WithProgress("embedding",
+                progress => service.EnrollDataset(gallery, dataset, settings.First, settings.Replace, progress));
+            var images = enrolled.Sum(e => e.Images);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]Enrolled {images} image(s) of {enrolled.Count} identit{(enrolled.Count == 1 ? "y" : "ies")}[/] into {gallery.Location} ({gallery.Count} identities in total; model {gallery.ModelId}, {gallery.EmbeddingDimension}-d).");
+            var added = enrolled.Where(e => e.TotalImages > e.Images).ToList();
+            if (added.Count > 0)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{added.Count} identit{(added.Count == 1 ? "y was" : "ies were")} already enrolled; the new images were added (use --replace to replace).[/]");
+            return 0;
+        }
+    }
+}

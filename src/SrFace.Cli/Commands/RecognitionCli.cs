@@ -1,0 +1,65 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using SrFace.Cascade;
+using SrFace.Recognition;
+
+namespace SrFace.Cli.Commands;
+
+/// <summary>What <c>verify</c>, <c>enroll</c> and <c>identify</c> share: loading the model, the crop override, thresholds and option checks.</summary>
+internal static class RecognitionCli
+{
+    /// <summary>Loads a cascade file and wraps it in the identification service, with the face crop fraction overridden when given.</summary>
+    /// <exception cref="FileNotFoundException">When the model file does not exist.</exception>
+    /// <exception cref="InvalidDataException">When it is not a readable cascade.</exception>
+    public static (FaceRecognitionCascade Cascade, FaceIdentification Service) Load(string model, double? cropFraction)
+    {
+        var cascade = FaceRecognitionCascade.Load(model);
+        try
+        {
+            var preprocessing = cropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null } : null;
+            return (cascade, new FaceIdentification(cascade, preprocessing));
+        }
+        catch
+        {
+            cascade.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>
+    public static double? Threshold(double? flag, FaceRecognitionCascade cascade) => flag ?? cascade.Threshold;
+
+    /// <summary>The message when a decision needs a threshold and neither the flag nor the model gives one.</summary>
+    public static string NoThresholdMessage(string model) =>
+        $"Model '{model}' has no calibrated threshold: run `srface evaluate --calibrate` on it or pass --threshold.";
+
+    /// <summary>Checks the options every recognition command has, then the command's own (Bad, Message) checks in order.</summary>
+    public static ValidationResult Check(string? model, double? threshold, int? probeSize, double? cropFraction, params (bool Bad, string Message)[] more)
+    {
+        if (string.IsNullOrWhiteSpace(model)) return ValidationResult.Error("--model <FILE> is required (a .srface cascade file).");
+        if (threshold is { } t && !(t >= -1 && t <= 1)) return ValidationResult.Error($"--threshold must be a cosine in [-1, 1]; got {t}.");
+        if (probeSize is < 1) return ValidationResult.Error($"--probe-size must be at least 1 pixel; got {probeSize}.");
+        if (cropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
+        foreach (var (bad, message) in more)
+            if (bad) return ValidationResult.Error(message);
+        return ValidationResult.Success();
+    }
+
+    /// <summary>Runs <paramref name="work"/> under a progress bar fed by the (done, total) callback it is given.</summary>
+    public static T WithProgress<T>(string description, Func<Action<int, int>, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return work((_, _) => { });
+        return AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(description);
+            return work((done, total) => { task.MaxValue = total; task.Value = done; });
+        });
+    }
+
+    /// <summary>A short form of an image path for tables: the last two path parts (identity folder and file).</summary>
+    public static string Short(string path)
+    {
+        var folder = Path.GetFileName(Path.GetDirectoryName(path));
+        return string.IsNullOrEmpty(folder) ? Path.GetFileName(path) : $"{folder}/{Path.GetFileName(path)}";
+    }
+}

@@ -1,0 +1,151 @@
+using SrFace.Cascade;
+using SrFace.Data;
+using SrFace.Evaluation;
+
+namespace SrFace.Recognition;
+
+/// <summary>
+/// Face verification (1:1) and open-set identification (1:N) of image files: a <see cref="FaceEmbedder"/> turns images
+/// into cascade embeddings (sharp faces through the recogniser, low-quality probes restored first), and a
+/// <see cref="FaceGallery"/> holds the enrolled templates. This is the library behind <c>srface verify</c>,
+/// <c>enroll</c> and <c>identify</c>.
+/// </summary>
+/// <remarks>
+/// A gallery records the <see cref="FaceEmbedder.ModelId"/> it was built with; opening it through this service with
+/// another model is refused, because cosines between embeddings of different recognisers mean nothing.
+/// </remarks>
+public sealed class FaceIdentification
+{
+    /// <summary>Creates the service.</summary>
+    /// <param name="embedder">Embeds the images (and names the model for galleries).</param>
+    public FaceIdentification(FaceEmbedder embedder) => Embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
+
+    /// <summary>Creates the service for a cascade, optionally with another face crop (e.g. <see cref="FacePreprocessing.Orl"/>).</summary>
+    /// <param name="cascade">The loaded cascade (owned by the caller).</param>
+    /// <param name="preprocessing">Face crop overriding the model's; null for the model's.</param>
+    public FaceIdentification(FaceRecognitionCascade cascade, FacePreprocessing? preprocessing = null)
+        : this(new FaceEmbedder(cascade, preprocessing)) { }
+
+    /// <summary>The embedder.</summary>
+    public FaceEmbedder Embedder { get; }
+
+    /// <summary>Verifies whether two images show the same person: cosine of their embeddings against <paramref name="threshold"/>.</summary>
+    /// <param name="a">Reference image (embedded as it is).</param>
+    /// <param name="b">Probe image.</param>
+    /// <param name="threshold">Cosine threshold in [-1, 1] (e.g. the model's calibrated <see cref="FaceRecognitionCascade.Threshold"/>).</param>
+    /// <param name="probeSize">Degrade <paramref name="b"/>'s face crop to this side in px first; null to keep it.</param>
+    /// <returns>The similarity and decision.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When the threshold is outside [-1, 1].</exception>
+    /// <exception cref="IOException">When an image cannot be read (<see cref="FileNotFoundException"/> when missing).</exception>
+    public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null)
+    {
+        if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
+        var ea = Embedder.EmbedFile(a);
+        var eb = Embedder.EmbedFile(b, probeSize);
+        return new VerificationOutcome(a, b, FaceRecognitionCascade.Similarity(ea, eb), threshold);
+    }
+
+    /// <summary>Opens a gallery and checks that it was built with this model.</summary>
+    /// <param name="path">The gallery file.</param>
+    /// <returns>The open gallery (the caller disposes it).</returns>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="GalleryFormatException">When the file is not a readable gallery.</exception>
+    /// <exception cref="InvalidOperationException">When the gallery was built with another model or embedding width.</exception>
+    public FaceGallery OpenGallery(string path)
+    {
+        var gallery = FaceGallery.Open(path);
+        if (gallery.ModelId != Embedder.ModelId || gallery.EmbeddingDimension != Embedder.EmbeddingDimension)
+        {
+            var message = $"Gallery '{gallery.Location}' was built with model '{gallery.ModelId}' ({gallery.EmbeddingDimension}-d); this model is '{Embedder.ModelId}' ({Embedder.EmbeddingDimension}-d). Use the same model or a new gallery.";
+            gallery.Dispose();
+            throw new InvalidOperationException(message);
+        }
+        return gallery;
+    }
+
+    /// <summary>Opens a gallery built with this model, or creates it (with this model's id and width) when the file does not exist.</summary>
+    /// <param name="path">The gallery file.</param>
+    /// <returns>The open gallery (the caller disposes it).</returns>
+    /// <exception cref="GalleryFormatException">When an existing file is not a readable gallery.</exception>
+    /// <exception cref="InvalidOperationException">When an existing gallery was built with another model.</exception>
+    public FaceGallery OpenOrCreateGallery(string path) =>
+        File.Exists(path) ? OpenGallery(path) : FaceGallery.Create(path, Embedder.ModelId, Embedder.EmbeddingDimension);
+
+    /// <summary>
+    /// Enrols a folder-per-identity dataset: embeds the first <paramref name="firstPerIdentity"/> images of each identity
+    /// (natural file order; all when null) in batches, then enrols each identity in one transaction.
+    /// </summary>
+    /// <param name="gallery">A gallery built with this model (<see cref="OpenOrCreateGallery"/>).</param>
+    /// <param name="dataset">The identities and images (e.g. <see cref="FaceDataset.FromIdentityFolders"/>).</param>
+    /// <param name="firstPerIdentity">Images per identity to enrol, &gt;= 1, or null for all.</param>
+    /// <param name="replace">True to replace an identity's earlier enrolment, false to add the images to it.</param>
+    /// <param name="progress">Called with the number of images embedded so far, out of the selected total.</param>
+    /// <returns>One entry per identity, in the dataset's (sorted) order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="firstPerIdentity"/> is below 1.</exception>
+    /// <exception cref="IOException">When an image cannot be read; nothing of its batch is enrolled.</exception>
+    public IReadOnlyList<EnrolledIdentity> EnrollDataset(FaceGallery gallery, FaceDataset dataset, int? firstPerIdentity = null,
+        bool replace = false, Action<int, int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (firstPerIdentity is < 1) throw new ArgumentOutOfRangeException(nameof(firstPerIdentity), firstPerIdentity, "At least one image per identity.");
+        var selected = dataset.Samples.GroupBy(s => s.Identity)
+            .Select(g => (Identity: g.Key, Paths: g.Take(firstPerIdentity ?? int.MaxValue).Select(s => s.Path).ToArray())).ToArray();
+        var all = selected.SelectMany(s => s.Paths).ToArray();
+        var embeddings = Embedder.EmbedFiles(all, progress: done => progress?.Invoke(done, all.Length));
+        var enrolled = new List<EnrolledIdentity>();
+        var next = 0;
+        foreach (var (identity, paths) in selected)
+        {
+            gallery.Enroll(identity, paths.Select((p, i) => (p, embeddings[next + i])).ToArray(), replace);
+            next += paths.Length;
+            enrolled.Add(new EnrolledIdentity(identity, paths.Length, gallery.Embeddings(identity).Count));
+        }
+        return enrolled;
+    }
+
+    /// <summary>Identifies probe images against a gallery.</summary>
+    /// <param name="gallery">A gallery built with this model.</param>
+    /// <param name="probes">Probe image files.</param>
+    /// <param name="topK">Candidates per probe, &gt;= 1.</param>
+    /// <param name="openSetThreshold">Cosine below which the best match is "unknown" (<see cref="double.NegativeInfinity"/> for closed set).</param>
+    /// <param name="probeSize">Degrade each probe's face crop to this side in px first; null to keep them.</param>
+    /// <returns>One result per probe, in order.</returns>
+    /// <exception cref="IOException">When a probe cannot be read.</exception>
+    public IReadOnlyList<IdentificationResult> Identify(FaceGallery gallery, IReadOnlyList<string> probes, int topK, double openSetThreshold, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        return Embedder.EmbedFiles(probes, probeSize).Select(e => gallery.Identify(e, topK, openSetThreshold)).ToArray();
+    }
+
+    /// <summary>
+    /// Evaluates a folder-per-identity probe set: every image after the first <paramref name="skipFirst"/> of each identity
+    /// (the ones an enrolment with the same number left out) is identified; rank-1..<paramref name="maxRank"/> CMC and the
+    /// open-set unknown count follow.
+    /// </summary>
+    /// <param name="gallery">A gallery built with this model.</param>
+    /// <param name="probes">The probe dataset.</param>
+    /// <param name="skipFirst">Images per identity to skip (natural order), &gt;= 0.</param>
+    /// <param name="openSetThreshold">Cosine below which a probe is "unknown".</param>
+    /// <param name="probeSize">Degrade each probe's face crop to this side in px first; null to keep them.</param>
+    /// <param name="maxRank">Length of the CMC curve, &gt;= 1.</param>
+    /// <param name="progress">Called with the number of probes embedded so far and the total.</param>
+    /// <returns>The outcomes and figures.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="skipFirst"/> &lt; 0 or <paramref name="maxRank"/> &lt; 1.</exception>
+    /// <exception cref="InvalidDataException">When no probe image remains after skipping.</exception>
+    public ProbeSetEvaluation EvaluateProbes(FaceGallery gallery, FaceDataset probes, int skipFirst, double openSetThreshold,
+        int? probeSize = null, int maxRank = 5, Action<int, int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        ArgumentNullException.ThrowIfNull(probes);
+        ArgumentOutOfRangeException.ThrowIfNegative(skipFirst);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRank, 1);
+        var samples = probes.Samples.GroupBy(s => s.Identity).SelectMany(g => g.Skip(skipFirst)).ToArray();
+        if (samples.Length == 0)
+            throw new InvalidDataException($"No probe images under {probes.Root} after skipping the first {skipFirst} of each identity.");
+        var embeddings = Embedder.EmbedFiles(samples.Select(s => s.Path).ToArray(), probeSize, progress: done => progress?.Invoke(done, samples.Length));
+        var outcomes = samples.Select((s, i) => new ProbeOutcome(s.Path, s.Identity, gallery.Identify(embeddings[i], maxRank, openSetThreshold))).ToArray();
+        var rankings = outcomes.Select(o => new ProbeRanking(o.TrueIdentity, o.Result.Candidates.Select(c => c.Identity).ToArray())).ToArray();
+        return new ProbeSetEvaluation(outcomes, IdentificationMetrics.Cmc(rankings, maxRank), openSetThreshold);
+    }
+}

@@ -1,0 +1,41 @@
+using SrFace.Cli.Commands;
+using SrFace.Recognition;
+using SrFace.Tests.Recognition;
+
+namespace SrFace.Tests.Cli;
+
+[Collection(TorchCollection.Name)]
+public class EnrollCommandTests
+{
+    [Fact]
+    public void Parses_folder_gallery_model_and_options()
+    {
+        var s = RecognitionCliHarness.Parse<EnrollCommand.Settings>("enroll", "orl", "--gallery", "g.db", "--model", "m.srface",
+            "--first", "5", "--replace", "--crop-fraction", "1.0");
+        Assert.Equal(("orl", "g.db", "m.srface", 5, true, 1.0), (s.Directory, s.Gallery, s.Model, s.First, s.Replace, s.CropFraction));
+        var alias = RecognitionCliHarness.Parse<EnrollCommand.Settings>("enroll", "lfw", "-g", "g.db", "-m", "m.srface", "--images-per-identity", "3");
+        Assert.Equal((3, false, null), (alias.First, alias.Replace, alias.CropFraction));
+        Assert.Equal(2, RecognitionCliHarness.Run("enroll", "lfw", "--model", "m.srface"));                       // no --gallery
+        Assert.Equal(2, RecognitionCliHarness.Run("enroll", "lfw", "-g", "g.db", "-m", "m.srface", "--first", "0"));
+    }
+
+    [Fact]
+    public void Enrols_the_first_images_of_each_identity_and_adds_or_replaces()
+    {
+        var folders = TinyCascade.IdentityFolders(3);
+        var path = Path.Combine(TestData.NewTempDir(), "sub", "g.db");
+        Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--first", "2"));
+        using (var gallery = FaceGallery.Open(path))
+        {
+            Assert.Equal(Directory.GetDirectories(folders).Select(Path.GetFileName).Order(StringComparer.Ordinal), gallery.ListIdentities().Select(i => i.Name));
+            Assert.All(gallery.ListIdentities(), i => Assert.Equal(2, i.ImageCount));
+        }
+        Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--first", "1"));
+        using (var gallery = FaceGallery.Open(path))
+            Assert.All(gallery.ListIdentities(), i => Assert.Equal(3, i.ImageCount));
+        Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--replace"));
+        using (var gallery = FaceGallery.Open(path))
+            Assert.All(gallery.ListIdentities(), i => Assert.Equal(4, i.ImageCount));
+        Assert.Equal(1, RecognitionCliHarness.Run("enroll", Path.Combine(folders, "missing"), "--gallery", path, "--model", TinyCascade.ModelPath));
+    }
+}
