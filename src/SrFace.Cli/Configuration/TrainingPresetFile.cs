@@ -71,21 +71,23 @@ internal static class TrainingPresetFile
         }
     }
 
-    // DegradationRange serialises as { Min, Max }; JpegQuality is a nullable range, null by default.
-    private static bool IsRange(JsonNode? node) =>
-        node is JsonObject o && o.Count == 2 && o.ContainsKey("Min") && o.ContainsKey("Max");
+    // DegradationRange serialises as { Min, Max, IsZero, IsFixed } (the last two are read-only and ignored when read);
+    // JpegQuality is a nullable range, null by default.
+    private static bool IsRange(JsonNode? node) => node is JsonObject o && o.ContainsKey("Min") && o.ContainsKey("Max");
 
     private static bool IsRangeKey(string key) => key is "JpegQuality" or "BlurSigma" or "NoiseSigma";
 
     private static JsonNode? RangeNode(JsonNode? value, string source, string name) => value switch
     {
         null => null,
-        JsonValue v when v.TryGetValue<double>(out var x) => new JsonObject { ["Min"] = x, ["Max"] = x },
-        JsonArray { Count: 2 } a when a[0] is JsonValue lo && a[1] is JsonValue hi && lo.TryGetValue<double>(out var min) && hi.TryGetValue<double>(out var max)
-            => new JsonObject { ["Min"] = min, ["Max"] = max },
-        JsonObject o when o.Count == 2 && o.ContainsKey("Min") && o.ContainsKey("Max") => o.DeepClone(),
+        JsonValue v when Number(v) is { } x => new JsonObject { ["Min"] = x, ["Max"] = x },
+        JsonArray { Count: 2 } a when Number(a[0]) is { } min && Number(a[1]) is { } max => new JsonObject { ["Min"] = min, ["Max"] = max },
+        JsonObject o when IsRange(o) => o.DeepClone(),
         _ => throw new FormatException($"{source}: option '{name}' must be a number, [min, max] or {{ Min, Max }}."),
     };
+
+    private static double? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture) : null;
 
     private static JsonNode? ParseJson(string text, string path)
     {
@@ -121,9 +123,8 @@ internal static class TrainingPresetFile
                 var obj = new JsonObject();
                 foreach (var (k, v) in map.Children)
                 {
-                    var key = ((YamlScalarNode)k).Value ?? "";
-                    if (obj.ContainsKey(key)) throw new FormatException($"{path}:{k.Start.Line}: key '{key}' appears twice.");
-                    obj[key] = ToJson(v, path);
+                    var key = k is YamlScalarNode s ? s.Value ?? "" : throw new FormatException($"{path}:{k.Start.Line}: a key must be a plain name.");
+                    obj[key] = ToJson(v, path); // duplicate keys were refused by YamlDotNet on load
                 }
                 return obj;
             case YamlSequenceNode seq:
