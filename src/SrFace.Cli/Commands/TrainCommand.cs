@@ -1,0 +1,184 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using SrFace.Cascade;
+using SrFace.Cli.Configuration;
+using SrFace.Cli.Progress;
+using SrFace.Cli.Reporting;
+using SrFace.Data;
+using SrFace.Imaging;
+using SrFace.Runtime;
+using SrFace.Training;
+
+namespace SrFace.Cli.Commands;
+
+/// <summary>
+/// <c>srface train</c>: resolves the options (defaults &lt;- <c>--config</c> preset &lt;- flags), loads the LFW training
+/// identities, runs <see cref="TrainingRun"/> with a progress bar, then saves <c>cascade.srface</c>, prints the loss
+/// windows and a held-out PSNR check, and writes <c>summary.json</c>. Exit codes: 0 done, 1 data/config error or a
+/// NaN loss, 2 usage error, 130 cancelled with Ctrl+C (checkpoint written; continue with <c>--resume</c>).
+/// </summary>
+internal sealed class TrainCommand : Command<TrainSettings>
+{
+    /// <summary>The cascade file written into the run folder.</summary>
+    public const string CascadeFileName = "cascade" + FaceRecognitionCascade.Extension;
+
+    /// <summary>Seed of the held-out check's degradations (fixed, so runs compare on the same LR faces).</summary>
+    private const int PsnrSeed = 12345;
+
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            return Run(settings, AnsiConsole.Console, cancel.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    /// <summary>The whole command, callable from tests with their own console and token.</summary>
+    public static int Run(TrainSettings settings, IAnsiConsole console, CancellationToken cancellation)
+    {
+        if (settings.FirstError() is { } flagError) throw new ArgumentException(flagError);
+        TorchSetup.Initialise();
+        // Logs and pipes: keep each progress line on one line (Spectre wraps at 80 columns when it cannot ask the terminal).
+        if (!IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
+        var (options, data, runFolder) = settings.Resume ? PrepareResume(settings) : PrepareNewRun(settings);
+        var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb);
+
+        console.MarkupLineInterpolated($"[bold]{(settings.Resume ? "Resuming" : "Training")}[/] {Describe(options)}");
+        var people = data.PeopleFile is null ? null : PeopleList.Read(data.PeopleFile);
+        var setup = TrainingDataSetup.FromIdentityFolders(data.ImagesRoot, people, preprocessing,
+            options.ImagesPerIdentity, data.ValidationFraction, data.SplitSeed);
+        var train = setup.Train.Dataset;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data: {setup.Listed.People:N0} people / {setup.Listed.Images:N0} images in {data.PeopleFile ?? data.ImagesRoot}; " +
+            $"validation {setup.Validation.Identities.Count:N0} people / {setup.Validation.Count:N0} images; " +
+            $"training {train.Identities.Count:N0} people with >= {options.ImagesPerIdentity} images / {train.Count:N0} images " +
+            $"({setup.DroppedIdentities:N0} people / {setup.DroppedImages:N0} images with fewer dropped)"));
+
+        var run = new TrainingRun(options, setup.Train, runFolder);
+        using var trainer = new JointTrainer(options);
+        var result = Train(run, trainer, settings, console, cancellation);
+
+        if (result.Reason == StopReason.NonFiniteLoss)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] training diverged: {result.Message}. Run folder: {runFolder}");
+            return 1;
+        }
+        if (result.Reason == StopReason.Cancelled)
+        {
+            console.MarkupLineInterpolated($"[yellow]Cancelled[/] after {result.IterationsCompleted} iterations; checkpoint saved in {runFolder}.");
+            console.MarkupLineInterpolated($"Continue with: [bold]srface train --resume --out {runFolder}[/]");
+            return 130;
+        }
+
+        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, preprocessing);
+        var cascadePath = Path.Combine(runFolder, CascadeFileName);
+        cascade.Save(cascadePath);
+        var windows = RunReport.Windows(Path.Combine(runFolder, TrainingRun.MetricsFileName));
+        var psnr = RunReport.MeasurePsnr(cascade, setup.Validation, preprocessing, options.Degradation, PsnrSeed);
+        new RunSummary(result.Reason.ToString(), result.Message, result.IterationsCompleted, runFolder, windows, psnr,
+            setup.Validation.Identities, data.SplitSeed, data.ValidationFraction).Save();
+
+        PrintReport(console, windows, psnr);
+        console.MarkupLineInterpolated($"Stopped: {result.Message} ({result.Reason}) after {result.IterationsCompleted} iterations.");
+        console.MarkupLineInterpolated($"Run folder: [bold]{runFolder}[/] (cascade: {CascadeFileName})");
+        return 0;
+    }
+
+    private static TrainingRunResult Train(TrainingRun run, JointTrainer trainer, TrainSettings settings, IAnsiConsole console, CancellationToken cancellation)
+    {
+        if (!IsLive(console))
+            return run.Run(trainer, new PlainTrainingProgress(console, settings.LogEvery ?? 10), settings.Resume, cancellation);
+        return console.Progress()
+            .Columns(new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+            .Start(ctx => run.Run(trainer, new LiveTrainingProgress(ctx.AddTask("training")), settings.Resume, cancellation));
+    }
+
+    private static bool IsLive(IAnsiConsole console) => console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+
+    private static (JointTrainingOptions, RunData, string) PrepareNewRun(TrainSettings settings)
+    {
+        var options = TrainOptionsResolver.Resolve(settings);
+        var dataRoot = ResolveDataRoot(settings.Data);
+        string? peopleFile = settings.People switch
+        {
+            null => Path.Combine(dataRoot, TrainingDataSetup.LfwTrainPeopleFile),
+            var p when p.Equals("none", StringComparison.OrdinalIgnoreCase) => null,
+            var p => Path.GetFullPath(p),
+        };
+        if (peopleFile is not null && !File.Exists(peopleFile)) throw new FileNotFoundException($"People list not found: {peopleFile} (--people none trains on every identity).", peopleFile);
+        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? FacePreprocessing.Lfw().CropFraction,
+            settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed);
+        var sr = options.Mode == TrainingMode.RecognizerOnly ? "baseline" : options.SuperResolutionModel;
+        var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{sr}-{options.Recognizer}"));
+        if (File.Exists(Path.Combine(runFolder, TrainingCheckpoint.FileName)))
+            throw new IOException($"{runFolder} already holds a training run; continue it with --resume or choose another --out.");
+        Directory.CreateDirectory(runFolder);
+        data.Save(runFolder);
+        return (options, data, runFolder);
+    }
+
+    private static (JointTrainingOptions, RunData, string) PrepareResume(TrainSettings settings)
+    {
+        if (settings.Out is null) throw new ArgumentException("--resume needs --out RUN, the run folder to continue.");
+        var refused = TrainOptionsResolver.FlagsRefusedOnResume(settings);
+        if (refused.Count > 0)
+            throw new ArgumentException($"--resume continues with the run's own options.json; remove {string.Join(", ", refused)} (only --iterations and --data may be given).");
+        var runFolder = Path.GetFullPath(settings.Out);
+        var checkpoint = Path.Combine(runFolder, TrainingCheckpoint.FileName);
+        if (!File.Exists(checkpoint)) throw new FileNotFoundException($"No checkpoint to resume in {runFolder} ({TrainingCheckpoint.FileName} is missing).", checkpoint);
+        var data = RunData.Load(runFolder);
+        if (settings.Data is not null) data = data with { DataRoot = ResolveDataRoot(settings.Data) };
+        var manifest = TrainingCheckpoint.ReadManifest(checkpoint);
+        var options = settings.Iterations is { } n
+            ? IterationBudget.Extend(runFolder, n)
+            : TrainingOptionsJson.Deserialize(manifest.OptionsJson, checkpoint);
+        if (manifest.NextIteration >= options.Stop.MaxIterations)
+            throw new ArgumentException($"The run in {runFolder} already completed its {options.Stop.MaxIterations} iterations; give --iterations with a larger budget to continue it.");
+        return (options, data, runFolder);
+    }
+
+    private static string ResolveDataRoot(string? data)
+    {
+        var root = Path.GetFullPath(data ?? Path.Combine("..", "shared", "datasets"));
+        return Directory.Exists(root) ? root
+            : throw new DirectoryNotFoundException($"Datasets folder not found: {root}{(data is null ? " (no --data given)" : "")}.");
+    }
+
+    private static string Describe(JointTrainingOptions o) => string.Create(CultureInfo.InvariantCulture,
+        $"{(o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : "baseline")} x{o.Degradation.Scale} + {o.Recognizer} " +
+        $"(w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), P x K = {o.IdentitiesPerBatch} x {o.ImagesPerIdentity}, " +
+        $"{o.Stop.MaxIterations} iterations, lambda={o.IdentityWeight}, {o.Precision}, seed {o.Seed}");
+
+    private static void PrintReport(IAnsiConsole console, IReadOnlyList<MetricWindow> windows, PsnrCheck? psnr)
+    {
+        if (windows.Count > 0)
+        {
+            var n = windows[0].Window;
+            var table = new Table().AddColumns("metric", $"first {n} it. mean", $"last {n} it. mean");
+            foreach (var w in windows)
+                table.AddRow(w.Name, w.First.ToString("G5", CultureInfo.InvariantCulture), w.Last.ToString("G5", CultureInfo.InvariantCulture));
+            console.Write(table);
+        }
+        if (psnr is null)
+        {
+            console.WriteLine("held-out PSNR: skipped (no validation identities).");
+            return;
+        }
+        var restored = psnr.Restored is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) + " dB" : "n/a (baseline)";
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"held-out PSNR (Y, {psnr.Faces} faces of {psnr.Identities} validation people): restored {restored}, bicubic {psnr.Bicubic:F2} dB"));
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using SrFace.Degradation;
+using SrFace.Runtime;
+using SrFace.Training;
+
+namespace SrFace.Cli.Configuration;
+
+/// <summary>
+/// Resolves <c>srface train</c>'s settings into one validated <see cref="JointTrainingOptions"/>, one way only
+/// (STYLE.md point 11): record defaults &lt;- preset file (<c>--config</c>) &lt;- flags.
+/// </summary>
+internal static class TrainOptionsResolver
+{
+    /// <summary>Defaults + preset + flags, validated.</summary>
+    /// <exception cref="ArgumentException">When a flag or the combined options are invalid (the message names the flag or option).</exception>
+    /// <exception cref="FormatException">When the preset file is malformed.</exception>
+    /// <exception cref="FileNotFoundException">When the preset file does not exist.</exception>
+    public static JointTrainingOptions Resolve(TrainSettings s)
+    {
+        if (s.FirstError() is { } error) throw new ArgumentException(error);
+        var o = new JointTrainingOptions();
+        if (s.Config is { } config) o = TrainingPresetFile.Load(config, o);
+
+        if (s.Baseline) o = o with { Mode = TrainingMode.RecognizerOnly };
+        if (s.SuperResolution is { } sr) o = o with { SuperResolutionModel = sr };
+        if (s.Recognizer is { } rec) o = o with { Recognizer = rec };
+        if (s.Width is { } width) o = o with { RecognizerWidth = width };
+        if (s.Embedding is { } d) o = o with { EmbeddingSize = d };
+        if (s.InputSize is { } size) o = o with { InputSize = size };
+        if (s.P is { } p) o = o with { IdentitiesPerBatch = p };
+        if (s.K is { } k) o = o with { ImagesPerIdentity = k };
+        if (s.Iterations is { } n) o = o with { Stop = o.Stop with { MaxIterations = n } };
+        if (s.Patience is { } patience) o = o with { Stop = o.Stop with { PlateauPatience = patience } };
+        if (s.Lambda is { } lambda) o = o with { IdentityWeight = lambda };
+        if (s.Margin is { } margin) o = o with { Margin = margin };
+        if (s.Seed is { } seed) o = o with { Seed = seed };
+        if (s.CheckpointEvery is { } every) o = o with { CheckpointEvery = every };
+        if (s.BFloat16) o = o with { Precision = ComputePrecision.BFloat16 };
+        if (s.Float32) o = o with { Precision = ComputePrecision.Float32 };
+        if (s.Optimizer is { } kindName)
+        {
+            var kind = kindName.Equals("adam", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.Adam : OptimizerKind.Sgd;
+            o = o with
+            {
+                SuperResolutionOptimizer = o.SuperResolutionOptimizer with { Kind = kind },
+                RecognizerOptimizer = o.RecognizerOptimizer with { Kind = kind },
+            };
+        }
+        if (s.LearningRateSr is { } lrSr) o = o with { SuperResolutionOptimizer = o.SuperResolutionOptimizer with { LearningRate = lrSr } };
+        if (s.LearningRateRecognizer is { } lrRec) o = o with { RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = lrRec } };
+
+        var degradation = o.Degradation;
+        if (s.Scale is { } scale) degradation = degradation with { Scale = scale };
+        if (s.Blur is { } blur) degradation = degradation with { BlurSigma = ParseRange(blur, "--blur") };
+        if (s.Noise is { } noise) degradation = degradation with { NoiseSigma = ParseRange(noise, "--noise") };
+        if (s.Jpeg is { } jpeg)
+            degradation = degradation with { JpegQuality = jpeg.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : ParseRange(jpeg, "--jpeg") };
+        o = o with { Degradation = degradation };
+
+        try
+        {
+            o.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // Name the source too: a bad value can come from the preset as well as from a flag.
+            throw new ArgumentException($"{e.Message} (from {(s.Config is null ? "the flags" : $"{s.Config} and the flags")})", e);
+        }
+        return o;
+    }
+
+    /// <summary>The flags given that <c>--resume</c> does not accept (it takes the run's own options).</summary>
+    public static IReadOnlyList<string> FlagsRefusedOnResume(TrainSettings s)
+    {
+        var given = new List<string>();
+        void Check(bool set, string flag) { if (set) given.Add(flag); }
+        Check(s.Config is not null, "--config"); Check(s.People is not null, "--people");
+        Check(s.SuperResolution is not null, "--sr"); Check(s.Recognizer is not null, "--recognizer");
+        Check(s.Width is not null, "--width"); Check(s.Embedding is not null, "--embedding");
+        Check(s.Scale is not null, "--scale"); Check(s.InputSize is not null, "--input-size");
+        Check(s.CropFraction is not null, "--crop-fraction"); Check(s.P is not null, "-p"); Check(s.K is not null, "-k");
+        Check(s.Lambda is not null, "--lambda"); Check(s.LearningRateSr is not null, "--lr-sr");
+        Check(s.LearningRateRecognizer is not null, "--lr-rec"); Check(s.Optimizer is not null, "--optimizer");
+        Check(s.Margin is not null, "--margin"); Check(s.Seed is not null, "--seed");
+        Check(s.BFloat16, "--bf16"); Check(s.Float32, "--fp32"); Check(s.Blur is not null, "--blur");
+        Check(s.Noise is not null, "--noise"); Check(s.Jpeg is not null, "--jpeg");
+        Check(s.CheckpointEvery is not null, "--checkpoint-every"); Check(s.Patience is not null, "--patience");
+        Check(s.Baseline, "--baseline"); Check(s.ValidationFraction is not null, "--validation-fraction");
+        return given;
+    }
+
+    /// <summary>Parses <c>X</c> (fixed) or <c>MIN,MAX</c> into a degradation range.</summary>
+    /// <exception cref="ArgumentException">When the text is not one or two numbers (names <paramref name="flag"/>).</exception>
+    public static DegradationRange ParseRange(string text, string flag)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (parts.Length > 2 || !double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                throw new ArgumentException($"{flag} must be a number or MIN,MAX; got '{text}'.");
+        return parts.Length == 1 ? values[0] : new DegradationRange(values[0], values[1]);
+    }
+}

@@ -1,0 +1,102 @@
+using Spectre.Console;
+using SrFace.Cascade;
+using SrFace.Cli.Commands;
+using SrFace.Cli.Configuration;
+using SrFace.Training;
+
+namespace SrFace.Tests.Cli;
+
+[Collection(TorchCollection.Name)]
+public class TrainCommandTests
+{
+    // Six LFW training people with 4 or 5 images each.
+    private static readonly string[] People = ["Aaron_Peirsol", "Abdoulaye_Wade", "Abdullah", "Abel_Pacheco", "Adam_Sandler", "Ahmed_Chalabi"];
+
+    [Fact]
+    public void ATinyRunWritesItsArtefactsAndResumesAfterCtrlCAndWithALargerBudget()
+    {
+        var (data, people) = TinyDataFolder();
+        var run = Path.Combine(TestData.NewTempDir(), "run");
+        var settings = new TrainSettings
+        {
+            Data = data, People = people, Out = run, Iterations = 3, P = 4, K = 2, InputSize = 32, Width = 8, Embedding = 16,
+            CheckpointEvery = 2, Float32 = true, ValidationFraction = 0.2, LogEvery = 1,
+        };
+
+        // Ctrl+C before the first iteration: checkpoint written, exit 130, no cascade yet.
+        using (var cancelled = new CancellationTokenSource())
+        {
+            cancelled.Cancel();
+            var (code, text) = RunCommand(settings, cancelled.Token);
+            Assert.Equal(130, code);
+            Assert.Contains("--resume --out", text);
+        }
+        Assert.True(File.Exists(Path.Combine(run, TrainingCheckpoint.FileName)));
+        Assert.False(File.Exists(Path.Combine(run, TrainCommand.CascadeFileName)));
+        // A new run into the same folder is refused rather than overwriting it.
+        Assert.Throws<IOException>(() => RunCommand(settings));
+
+        var resume = new TrainSettings { Out = run, Resume = true, LogEvery = 1 };
+        var (first, firstText) = RunCommand(resume);
+        Assert.Equal(0, first);
+        Assert.Contains("held-out PSNR", firstText);
+        foreach (var file in new[] { TrainingRun.OptionsFileName, TrainingRun.MetricsFileName, TrainingCheckpoint.FileName, TrainCommand.CascadeFileName, "summary.json", RunData.FileName })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.Equal([0.0, 1, 2], MetricsLog.Read(Path.Combine(run, TrainingRun.MetricsFileName)).Select(r => r["iteration"]));
+        var options = TrainingOptionsJson.Deserialize(File.ReadAllText(Path.Combine(run, TrainingRun.OptionsFileName)), "options.json");
+        Assert.Equal((4, 2, 32, 8, 16, 3L), (options.IdentitiesPerBatch, options.ImagesPerIdentity, options.InputSize, options.RecognizerWidth, options.EmbeddingSize, options.Stop.MaxIterations));
+        using (var cascade = FaceRecognitionCascade.Load(Path.Combine(run, TrainCommand.CascadeFileName)))
+            Assert.Equal((32, 16), (cascade.InputSize, cascade.EmbeddingSize));
+        var summary = File.ReadAllText(Path.Combine(run, "summary.json"));
+        Assert.Contains("\"ValidationIdentities\"", summary);
+        Assert.Contains("\"Bicubic\"", summary);
+
+        // The finished run continues only with a larger budget, and then from iteration 3.
+        Assert.Throws<ArgumentException>(() => RunCommand(resume));
+        Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Out = run, Resume = true, P = 4 }));
+        Assert.Equal(0, RunCommand(new TrainSettings { Out = run, Resume = true, Iterations = 5 }).Code);
+        Assert.Equal([0.0, 1, 2, 3, 4], MetricsLog.Read(Path.Combine(run, TrainingRun.MetricsFileName)).Select(r => r["iteration"]));
+        Assert.Equal(5, TrainingCheckpoint.ReadManifest(Path.Combine(run, TrainingCheckpoint.FileName)).NextIteration);
+    }
+
+    [Fact]
+    public void AMissingPeopleListOrDataFolderIsAClearError()
+    {
+        var (data, _) = TinyDataFolder();
+        var e = Assert.Throws<FileNotFoundException>(() => RunCommand(new TrainSettings { Data = data, Out = TestData.NewTempDir() }));
+        Assert.Contains("peopleDevTrain.txt", e.Message);
+        var missing = Path.Combine(TestData.NewTempDir(), "nothing-here");
+        Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => RunCommand(new TrainSettings { Data = missing })).Message);
+    }
+
+    /// <summary>A datasets folder whose lfw/lfw-deepfunneled holds symlinks to six real LFW people, plus their people list.</summary>
+    private static (string Data, string People) TinyDataFolder()
+    {
+        var data = TestData.NewTempDir();
+        var images = Path.Combine(data, "lfw", "lfw-deepfunneled");
+        Directory.CreateDirectory(images);
+        var lines = new List<string> { $"{People.Length}" };
+        foreach (var person in People)
+        {
+            var source = Path.Combine(TestData.LfwImages, person);
+            Directory.CreateSymbolicLink(Path.Combine(images, person), source);
+            lines.Add($"{person}\t{Directory.GetFiles(source).Length}");
+        }
+        var people = Path.Combine(data, "people-tiny.txt");
+        File.WriteAllLines(people, lines);
+        return (data, people);
+    }
+
+    private static (int Code, string Text) RunCommand(TrainSettings settings, CancellationToken cancellation = default)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        var code = TrainCommand.Run(settings, console, cancellation);
+        return (code, writer.ToString());
+    }
+}
