@@ -84,7 +84,7 @@ public sealed class FaceRecognitionCascade : IDisposable
         var o = trainer.Options;
         var manifest = new CascadeManifest(Kind, FormatVersion,
             o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : null,
-            o.Mode == TrainingMode.Joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks) : null,
+            o.Mode == TrainingMode.Joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks, o.SuperResolutionResidual) : null,
             o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
             preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold,
             $"{o.Mode}: {o.SuperResolutionModel} x{o.Degradation.Scale} + {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, seed={o.Seed}");

@@ -17,11 +17,11 @@ public static class ModelCatalog
         new[]
         {
             new SrModelEntry("srcnn", "SRCNN, Dong et al., ECCV 2014 / TPAMI 2016 (9-5-5, bicubic pre-upsampling inside)",
-                c => new Srcnn(new SrcnnOptions(c.Scale, c.Channels, N1: c.Width ?? 64, N2: (c.Width ?? 64) / 2))),
+                c => new Srcnn(new SrcnnOptions(c.Scale, c.Channels, N1: c.Width ?? 64, N2: (c.Width ?? 64) / 2, ResidualToBicubic: c.ResidualToBicubic))),
             new SrModelEntry("fsrcnn", "FSRCNN(d, s, m), Dong, Loy, Tang, ECCV 2016",
-                c => new Fsrcnn(new FsrcnnOptions(c.Scale, c.Channels, D: c.Width ?? 56, M: c.Blocks ?? 4))),
+                c => new Fsrcnn(new FsrcnnOptions(c.Scale, c.Channels, D: c.Width ?? 56, M: c.Blocks ?? 4, ResidualToBicubic: c.ResidualToBicubic))),
             new SrModelEntry("srgan", "SRGAN, Ledig et al., CVPR 2017 (SRResNet generator + discriminator)",
-                c => new SrResNet(new SrResNetOptions(c.Scale, c.Channels, B: c.Blocks ?? 16, Width: c.Width ?? 64)),
+                c => new SrResNet(new SrResNetOptions(c.Scale, c.Channels, B: c.Blocks ?? 16, Width: c.Width ?? 64, ResidualToBicubic: c.ResidualToBicubic)),
                 c => new SrganDiscriminator(new SrganDiscriminatorOptions(c.Channels, Width: c.Width ?? 64))),
         }.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
 

@@ -8,7 +8,8 @@ namespace SrFace.Models;
 /// <param name="Channels">Image channels C (3 RGB, 1 grey).</param>
 /// <param name="Width">Feature width (SRCNN n1, FSRCNN d, SRResNet channels); null = the paper's value.</param>
 /// <param name="Blocks">Depth (FSRCNN m, SRResNet B); null = the paper's value. SRCNN has no depth option.</param>
-public sealed record SrModelConfig(int Scale = 4, int Channels = 3, int? Width = null, int? Blocks = null);
+/// <param name="ResidualToBicubic">Global residual to bicubic upsampling (see <see cref="SuperResolution.SuperResolutionModel.ResidualToBicubic"/>); false is the papers' form.</param>
+public sealed record SrModelConfig(int Scale = 4, int Channels = 3, int? Width = null, int? Blocks = null, bool ResidualToBicubic = true);
 
 /// <summary>One SR model of the catalogue. Every SR model maps LR <c>[N, C, h, w]</c> in [0, 1] to <c>[N, C, s*h, s*w]</c>.</summary>
 /// <param name="Name">Catalogue key, e.g. "fsrcnn".</param>

@@ -50,7 +50,7 @@ public sealed class JointTrainer : IDisposable
         {
             var entry = ModelCatalog.SuperResolution.TryGetValue(options.SuperResolutionModel, out var e) ? e
                 : throw new ArgumentException($"Unknown SR model '{options.SuperResolutionModel}'; known: {string.Join(", ", ModelCatalog.SuperResolution.Keys)}.");
-            var srConfig = new SrModelConfig(options.Degradation.Scale, options.Channels, options.SuperResolutionWidth, options.SuperResolutionBlocks);
+            var srConfig = new SrModelConfig(options.Degradation.Scale, options.Channels, options.SuperResolutionWidth, options.SuperResolutionBlocks, options.SuperResolutionResidual);
             SuperResolution = entry.Create(srConfig);
             SuperResolution.Precision = options.Precision;
             SuperResolutionOptimizer = OptimizerFactory.Create(options.SuperResolutionOptimizer, SuperResolution.parameters());

@@ -57,6 +57,12 @@ public sealed record JointTrainingOptions
     /// <summary>Optional SR depth override (FSRCNN m, SRResNet residual blocks B); null = the model's default.</summary>
     public int? SuperResolutionBlocks { get; init; }
 
+    /// <summary>
+    /// SR output = network output + bicubic upsampling of the LR input (global residual learning, VDSR-style): the SR
+    /// model starts at bicubic quality instead of below it, which short CPU runs need. False trains the papers' form.
+    /// </summary>
+    public bool SuperResolutionResidual { get; init; } = true;
+
     /// <summary>Recogniser name in <see cref="Models.ModelCatalog.Recognizers"/> (e.g. "face-resnet18", "mobilefacenet").</summary>
     public string Recognizer { get; init; } = "face-resnet18";
 

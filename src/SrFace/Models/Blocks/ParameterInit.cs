@@ -31,4 +31,18 @@ public static class ParameterInit
         weight.normal_(0, std);
         bias?.zero_();
     }
+
+    /// <summary>
+    /// Multiplies <paramref name="weight"/> by <paramref name="factor"/> and zeroes <paramref name="bias"/>: a last layer
+    /// that starts near zero, so a residual model starts close to its skip path (e.g. bicubic upsampling).
+    /// </summary>
+    /// <param name="weight">Weight to scale in place.</param>
+    /// <param name="bias">Bias to zero in place, or null.</param>
+    /// <param name="factor">Scale factor, typically 0.1.</param>
+    public static void Shrink(Tensor weight, Tensor? bias, double factor)
+    {
+        using var _ = no_grad();
+        weight.mul_(factor);
+        bias?.zero_();
+    }
 }

@@ -12,7 +12,8 @@ namespace SrFace.Models.SuperResolution;
 /// <param name="D">LR feature dimension d (paper: 56).</param>
 /// <param name="S">Shrunk dimension s (paper: 12).</param>
 /// <param name="M">Number of mapping layers m (paper: 4).</param>
-public sealed record FsrcnnOptions(int Scale, int Channels = 3, int D = 56, int S = 12, int M = 4);
+/// <param name="ResidualToBicubic">Add the bicubic upsampling of the input to the output (global residual; see <see cref="SuperResolutionModel.ResidualToBicubic"/>). False is the paper.</param>
+public sealed record FsrcnnOptions(int Scale, int Channels = 3, int D = 56, int S = 12, int M = 4, bool ResidualToBicubic = true);
 
 /// <summary>
 /// FSRCNN: works on the LR image directly and upsamples at the end with a learnt deconvolution.
@@ -49,6 +50,7 @@ public sealed class Fsrcnn : SuperResolutionModel
         if (options.Channels <= 0 || options.D <= 0 || options.S <= 0 || options.M < 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"FSRCNN needs positive C, d, s and m >= 0; got {options}.");
         Options = options;
+        ResidualToBicubic = options.ResidualToBicubic;
         int c = options.Channels, d = options.D, s = options.S;
 
         var extraction = new PrecisionConv2d(c, d, 5, padding: 2);
@@ -87,6 +89,6 @@ public sealed class Fsrcnn : SuperResolutionModel
         var x = PrepareInput(input);
         var h = mid_part.forward(first_part.forward(x));
         // [N, d, h, w] -> [N, C, s*h, s*w]: (h - 1) s - 8 + 9 + (s - 1) = s h.
-        return last_part.forward(h).to(float32).MoveToOuterDisposeScope();
+        return AddBicubicSkip(x, last_part.forward(h).to(float32)).MoveToOuterDisposeScope();
     }
 }

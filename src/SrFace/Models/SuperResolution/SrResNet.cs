@@ -11,7 +11,8 @@ namespace SrFace.Models.SuperResolution;
 /// <param name="Channels">Image channels C (3 RGB, 1 grey).</param>
 /// <param name="B">Number of residual blocks B (paper: 16; 4-8 is practical on a CPU).</param>
 /// <param name="Width">Feature channels (paper: 64; 32 for CPU runs).</param>
-public sealed record SrResNetOptions(int Scale, int Channels = 3, int B = 16, int Width = 64);
+/// <param name="ResidualToBicubic">Add the bicubic upsampling of the input to the output (global residual; see <see cref="SuperResolutionModel.ResidualToBicubic"/>); the last convolution then starts at a tenth of its default scale. False is the paper.</param>
+public sealed record SrResNetOptions(int Scale, int Channels = 3, int B = 16, int Width = 64, bool ResidualToBicubic = true);
 
 /// <summary>
 /// SRResNet, the generator of SRGAN: a residual trunk at LR resolution followed by sub-pixel (pixel-shuffle)
@@ -50,6 +51,7 @@ public sealed class SrResNet : SuperResolutionModel
         if (options.Channels <= 0 || options.B <= 0 || options.Width <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"SRResNet needs positive C, B and width; got {options}.");
         Options = options;
+        ResidualToBicubic = options.ResidualToBicubic;
         int w = options.Width;
         conv1 = new PrecisionConv2d(options.Channels, w, 9, padding: 4);
         prelu = new PrecisionPReLU(w);
@@ -60,6 +62,7 @@ public sealed class SrResNet : SuperResolutionModel
         upsampling = nn.Sequential(factors.Select(r => (nn.Module<Tensor, Tensor>)new UpsampleBlock(w, r)).ToArray());
         conv3 = new PrecisionConv2d(w, options.Channels, 9, padding: 4);
         RegisterComponents();
+        if (ResidualToBicubic) ParameterInit.Shrink(conv3.weight, conv3.bias, 0.1);
         this.ToChannelsLast();
     }
 
@@ -84,7 +87,7 @@ public sealed class SrResNet : SuperResolutionModel
         var body = bn2.forward(conv2.forward(trunk.forward(head))).add(head);
         // [N, w, h, w] -> [N, w, s*h, s*w]
         var up = upsampling.forward(body);
-        return conv3.forward(up).to(float32).MoveToOuterDisposeScope();
+        return AddBicubicSkip(x, conv3.forward(up).to(float32)).MoveToOuterDisposeScope();
     }
 
     /// <summary>conv3x3-BN-PReLU-conv3x3-BN with an identity skip (keys conv1, bn1, prelu, conv2, bn2).</summary>

@@ -15,7 +15,8 @@ namespace SrFace.Models.SuperResolution;
 /// <param name="F1">Patch-extraction kernel side (paper: 9).</param>
 /// <param name="F2">Mapping kernel side (paper: 1 in 9-1-5, 5 in 9-5-5; default 5).</param>
 /// <param name="F3">Reconstruction kernel side (paper: 5).</param>
-public sealed record SrcnnOptions(int Scale, int Channels = 3, int N1 = 64, int N2 = 32, int F1 = 9, int F2 = 5, int F3 = 5);
+/// <param name="ResidualToBicubic">Add the bicubic-upsampled input to the output (global residual, as VDSR; see <see cref="SuperResolutionModel.ResidualToBicubic"/>); the last convolution then starts at a tenth of its default scale. False is the paper.</param>
+public sealed record SrcnnOptions(int Scale, int Channels = 3, int N1 = 64, int N2 = 32, int F1 = 9, int F2 = 5, int F3 = 5, bool ResidualToBicubic = true);
 
 /// <summary>
 /// SRCNN: bicubic upsampling followed by three convolutions (patch extraction, non-linear mapping, reconstruction).
@@ -52,10 +53,12 @@ public sealed class Srcnn : SuperResolutionModel
         if (options.F1 % 2 == 0 || options.F2 % 2 == 0 || options.F3 % 2 == 0 || options.F1 < 1 || options.F2 < 1 || options.F3 < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"SRCNN kernel sides must be odd and positive so padding keeps the size; got {options}.");
         Options = options;
+        ResidualToBicubic = options.ResidualToBicubic;
         conv1 = new PrecisionConv2d(options.Channels, options.N1, options.F1, padding: options.F1 / 2);
         conv2 = new PrecisionConv2d(options.N1, options.N2, options.F2, padding: options.F2 / 2);
         conv3 = new PrecisionConv2d(options.N2, options.Channels, options.F3, padding: options.F3 / 2);
         RegisterComponents();
+        if (ResidualToBicubic) ParameterInit.Shrink(conv3.weight, conv3.bias, 0.1);
         this.ToChannelsLast();
     }
 
@@ -80,6 +83,6 @@ public sealed class Srcnn : SuperResolutionModel
         var up = nn.functional.interpolate(x, scale_factor: [Scale, Scale], mode: InterpolationMode.Bicubic, align_corners: false);
         var h = nn.functional.relu(conv1.forward(up));
         h = nn.functional.relu(conv2.forward(h));
-        return conv3.forward(h).to(float32).MoveToOuterDisposeScope();
+        return (ResidualToBicubic ? conv3.forward(h).to(float32).add(up) : conv3.forward(h).to(float32)).MoveToOuterDisposeScope();
     }
 }

@@ -47,6 +47,27 @@ public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>, IPrecisi
     }
 
     /// <summary>
+    /// Global residual learning: when true, <c>forward</c> returns the network output plus the bicubic upsampling of
+    /// the LR input, so the network learns only the missing high-frequency detail (Kim et al., VDSR, CVPR 2016). Not in
+    /// the SRCNN/FSRCNN/SRGAN papers; it makes a freshly initialised model start at bicubic quality, which matters
+    /// for the short CPU training runs SrFace is built for. Off reproduces the papers.
+    /// </summary>
+    public bool ResidualToBicubic { get; protected init; }
+
+    /// <summary>
+    /// Adds the bicubic upsampling of <paramref name="lowResolution"/> to <paramref name="output"/> when
+    /// <see cref="ResidualToBicubic"/> is on; returns <paramref name="output"/> unchanged otherwise.
+    /// </summary>
+    /// <param name="lowResolution">The prepared LR input <c>[N, C, h, w]</c>.</param>
+    /// <param name="output">The network output <c>[N, C, s*h, s*w]</c>, float32.</param>
+    protected Tensor AddBicubicSkip(Tensor lowResolution, Tensor output)
+    {
+        if (!ResidualToBicubic) return output;
+        var bicubic = nn.functional.interpolate(lowResolution, [output.shape[2], output.shape[3]], mode: InterpolationMode.Bicubic, align_corners: false);
+        return output.add(bicubic);
+    }
+
+    /// <summary>
     /// Checks that <paramref name="input"/> is a float batch <c>[N, Channels, h, w]</c> and returns it as a
     /// channels-last float32 tensor (a new handle; <paramref name="input"/> is not disposed).
     /// </summary>
