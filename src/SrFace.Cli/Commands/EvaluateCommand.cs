@@ -129,7 +129,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             : throw new DirectoryNotFoundException($"No --data given and {fallback} does not exist.");
     }
 
-    private static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
+    internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {
         var view2 = protocol.Protocol == "View 2";
         var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? " (accuracy mean ± std over 10 folds)" : " (DevTrain threshold on DevTest)"));

@@ -52,7 +52,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
         if (settings.FirstError() is { } flagError) throw new ArgumentException(flagError);
         TorchSetup.Initialise();
         // Logs and pipes: keep each progress line on one line (Spectre wraps at 80 columns when it cannot ask the terminal).
-        if (!IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
+        if (!TrainingConsole.IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
         var (options, data, runFolder) = settings.Resume ? PrepareResume(settings) : PrepareNewRun(settings);
         var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb);
 
@@ -69,7 +69,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
 
         var run = new TrainingRun(options, setup.Train, runFolder);
         using var trainer = new JointTrainer(options);
-        var result = Train(run, trainer, settings, console, cancellation);
+        var result = TrainingConsole.Run(run, trainer, console, settings.LogEvery ?? 10, settings.Resume, "training", cancellation);
 
         if (result.Reason == StopReason.NonFiniteLoss)
         {
@@ -96,17 +96,6 @@ internal sealed class TrainCommand : Command<TrainSettings>
         console.MarkupLineInterpolated($"Run folder: [bold]{runFolder}[/] (cascade: {CascadeFileName})");
         return 0;
     }
-
-    private static TrainingRunResult Train(TrainingRun run, JointTrainer trainer, TrainSettings settings, IAnsiConsole console, CancellationToken cancellation)
-    {
-        if (!IsLive(console))
-            return run.Run(trainer, new PlainTrainingProgress(console, settings.LogEvery ?? 10), settings.Resume, cancellation);
-        return console.Progress()
-            .Columns(new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
-            .Start(ctx => run.Run(trainer, new LiveTrainingProgress(ctx.AddTask("training")), settings.Resume, cancellation));
-    }
-
-    private static bool IsLive(IAnsiConsole console) => console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 
     private static (JointTrainingOptions, RunData, string) PrepareNewRun(TrainSettings settings)
     {

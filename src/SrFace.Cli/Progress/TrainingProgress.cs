@@ -85,3 +85,27 @@ internal sealed class PlainTrainingProgress(IAnsiConsole console, int every) : T
 
     public override void OnCheckpoint(string path, long nextIteration) => console.WriteLine($"checkpoint at {nextIteration}: {path}");
 }
+
+/// <summary>Runs a <see cref="TrainingRun"/> with a live progress bar in a terminal, or plain lines in logs and pipes.</summary>
+internal static class TrainingConsole
+{
+    /// <summary>True when the console is an interactive terminal (live progress bars), false for logs and pipes.</summary>
+    public static bool IsLive(IAnsiConsole console) => console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+
+    /// <summary>Runs the training loop with the fitting progress display.</summary>
+    /// <param name="run">The prepared run.</param>
+    /// <param name="trainer">Its trainer.</param>
+    /// <param name="console">Where progress goes.</param>
+    /// <param name="logEvery">Iterations between plain progress lines.</param>
+    /// <param name="resume">Continue from the run's checkpoint.</param>
+    /// <param name="label">Task label of the progress bar.</param>
+    /// <param name="cancellation">Stops after the current iteration.</param>
+    public static TrainingRunResult Run(TrainingRun run, JointTrainer trainer, IAnsiConsole console, int logEvery, bool resume, string label, CancellationToken cancellation)
+    {
+        if (!IsLive(console))
+            return run.Run(trainer, new PlainTrainingProgress(console, logEvery), resume, cancellation);
+        return console.Progress()
+            .Columns(new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+            .Start(ctx => run.Run(trainer, new LiveTrainingProgress(ctx.AddTask(label)), resume, cancellation));
+    }
+}
