@@ -3,6 +3,7 @@ using SrFace.Degradation;
 using SrFace.Losses;
 using SrFace.Models;
 using SrFace.Runtime;
+using SrFace.Training;
 using static TorchSharp.torch;
 
 namespace SrFace.Benchmarks.Suites;
