@@ -19,6 +19,7 @@ catch (ArgumentException e)
 }
 
 TorchSetup.Initialise(); // intra-op threads = core count
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 150; // keep table rows on one line in logs
 var profile = arguments.Quick ? RunProfile.Quick : RunProfile.Full;
 var runner = new StopwatchRunner(profile);
 var started = DateTime.UtcNow;

@@ -21,7 +21,7 @@ internal static class ReportTables
         AnsiConsole.Write(new Rule($"[bold]{suite.Suite}[/]").LeftJustified());
         AnsiConsole.MarkupLine($"data: {Markup.Escape(suite.DataSource)}");
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("case", "S px", "prec", "items/run")
+            .AddColumns("case", "S", "prec", "items/run")
             .AddColumn(new TableColumn("median s").RightAligned())
             .AddColumn(new TableColumn("min-max s").RightAligned())
             .AddColumn(new TableColumn("spread").RightAligned())

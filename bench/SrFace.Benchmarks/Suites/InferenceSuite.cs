@@ -35,10 +35,10 @@ internal static class InferenceSuite
                 cascade.Precision = precision;
                 var label = BenchmarkModels.Label(precision);
                 progress($"{Name}: {size} px, {label}");
-                var cascadeOne = Latency(runner, "cascade (restore + 2 passes), 1 face", size, label, () => cascade.EmbedLowResolution(single));
-                var recognizerOne = Latency(runner, "recogniser only (1 pass), 1 face", size, label, () => cascade.EmbedRecognizerOnly(single));
-                var cascadeBatch = Batched(runner, "cascade (restore + 2 passes), batch", size, label, batch, () => cascade.EmbedLowResolution(batch));
-                var recognizerBatch = Batched(runner, "recogniser only (1 pass), batch", size, label, batch, () => cascade.EmbedRecognizerOnly(batch));
+                var cascadeOne = Latency(runner, "cascade, 1 face", size, label, () => cascade.EmbedLowResolution(single));
+                var recognizerOne = Latency(runner, "recogniser only, 1 face", size, label, () => cascade.EmbedRecognizerOnly(single));
+                var cascadeBatch = Batched(runner, "cascade, batch", size, label, batch, () => cascade.EmbedLowResolution(batch));
+                var recognizerBatch = Batched(runner, "recogniser only, batch", size, label, batch, () => cascade.EmbedRecognizerOnly(batch));
                 cases.AddRange([cascadeOne, recognizerOne, cascadeBatch, recognizerBatch]);
                 ratios.Add(RatioResult.Latency($"cascade / recogniser-only ms per face, 1 face, {size} px {label}", cascadeOne, recognizerOne));
                 ratios.Add(RatioResult.Latency($"cascade / recogniser-only ms per face, batch {batch.shape[0]}, {size} px {label}", cascadeBatch, recognizerBatch));
@@ -49,6 +49,7 @@ internal static class InferenceSuite
         return new SuiteResult(Name, faces.Source, cases, ratios,
         [
             "Probes are the faces degraded to S/4 px (bicubic x4 down, the trainer's degradation); both paths take the same probes.",
+            "cascade = EmbedLowResolution (FSRCNN restore + 2 recogniser passes); recogniser only = EmbedRecognizerOnly (1 pass).",
             "Cascade = FSRCNN (d=56, s=12, m=4) x4 + FaceResNet-18 (width 32, D=128), mean fusion, eval mode, no-grad.",
         ]);
     }

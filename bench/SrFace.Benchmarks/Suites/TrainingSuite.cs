@@ -22,16 +22,16 @@ internal static class TrainingSuite
         {
             using var scope = NewDisposeScope();
             var (hr, labels) = faces.Load(size);
-            var fp32 = Measure(runner, BenchmarkModels.Joint(size, ComputePrecision.Float32), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32", progress);
-            var bf16 = Measure(runner, BenchmarkModels.Joint(size, ComputePrecision.BFloat16), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32", progress);
+            var fp32 = Measure(runner, BenchmarkModels.Joint(size, ComputePrecision.Float32), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress);
+            var bf16 = Measure(runner, BenchmarkModels.Joint(size, ComputePrecision.BFloat16), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress);
             cases.AddRange([fp32, bf16]);
             ratios.Add(RatioResult.Throughput($"bf16 / fp32 images/s, joint {size} px", bf16, fp32));
         }
         using (NewDisposeScope())
         {
             var (hr, labels) = faces.Load(64);
-            var fp32 = Measure(runner, BenchmarkModels.RecognizerOnly(64, ComputePrecision.Float32), hr, labels, "HR-only baseline FaceResNet-18 w32", progress);
-            var bf16 = Measure(runner, BenchmarkModels.RecognizerOnly(64, ComputePrecision.BFloat16), hr, labels, "HR-only baseline FaceResNet-18 w32", progress);
+            var fp32 = Measure(runner, BenchmarkModels.RecognizerOnly(64, ComputePrecision.Float32), hr, labels, "HR-only FaceResNet-18 w32 step", progress);
+            var bf16 = Measure(runner, BenchmarkModels.RecognizerOnly(64, ComputePrecision.BFloat16), hr, labels, "HR-only FaceResNet-18 w32 step", progress);
             cases.AddRange([fp32, bf16]);
             ratios.Add(RatioResult.Throughput("bf16 / fp32 images/s, HR-only baseline 64 px", bf16, fp32));
             foreach (var (joint, baseline) in new[] { (cases[0], fp32), (cases[1], bf16) })
