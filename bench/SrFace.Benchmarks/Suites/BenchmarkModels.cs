@@ -1,0 +1,41 @@
+using SrFace.Runtime;
+using SrFace.Training;
+
+namespace SrFace.Benchmarks.Suites;
+
+/// <summary>The model set-ups the suites time, in one place so the report and the code agree.</summary>
+internal static class BenchmarkModels
+{
+    /// <summary>P, identities per training batch.</summary>
+    public const int Identities = 16;
+
+    /// <summary>K, images per identity: P x K = 64 HR images per step.</summary>
+    public const int PerIdentity = 4;
+
+    /// <summary>Short precision label used in tables and JSON.</summary>
+    public static string Label(ComputePrecision precision) => precision == ComputePrecision.BFloat16 ? "bf16" : "fp32";
+
+    /// <summary>
+    /// The joint set-up of the suites: FSRCNN (d=56, s=12, m=4) x4 + FaceResNet-18 (width 32, D=128) at
+    /// <paramref name="size"/> px, SGD, L1 reconstruction, no degradation noise.
+    /// </summary>
+    public static JointTrainingOptions Joint(int size, ComputePrecision precision) => new()
+    {
+        Mode = TrainingMode.Joint,
+        SuperResolutionModel = "fsrcnn",
+        SuperResolutionWidth = 56,
+        SuperResolutionBlocks = 4,
+        Recognizer = "face-resnet18",
+        RecognizerWidth = 32,
+        EmbeddingSize = 128,
+        InputSize = size,
+        IdentitiesPerBatch = Identities,
+        ImagesPerIdentity = PerIdentity,
+        Precision = precision,
+        Stop = new StopConditions(MaxIterations: 100_000),
+    };
+
+    /// <summary>The HR-only baseline of the same recogniser (no SR model; the recogniser sees the N HR images only).</summary>
+    public static JointTrainingOptions RecognizerOnly(int size, ComputePrecision precision, int width = 32, int identities = Identities) =>
+        Joint(size, precision) with { Mode = TrainingMode.RecognizerOnly, RecognizerWidth = width, IdentitiesPerBatch = identities };
+}
