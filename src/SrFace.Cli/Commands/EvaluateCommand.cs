@@ -57,6 +57,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("Held-out DevTest faces for the SR quality table (default 200, 0 to skip).")]
         public int SrFaces { get; init; } = 200;
 
+        /// <summary>Score in bfloat16.</summary>
+        [CommandOption("--bf16")]
+        [Description("Run the models in bfloat16 while scoring (about 3x faster; cosines move by about 1e-3).")]
+        public bool Bf16 { get; init; }
+
         /// <summary>Write the View 1 threshold into the model.</summary>
         [CommandOption("--calibrate")]
         [Description("Write the View 1 calibration threshold into the model file.")]
@@ -97,7 +102,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             View1 = settings.Protocol != "view2",
             View2 = settings.Protocol != "view1",
             TrainingIdentities = trained,
-            Benchmark = new LowResolutionBenchmarkOptions { ProbeSizes = ParseProbeSizes(settings.ProbeSizes) },
+            Benchmark = new LowResolutionBenchmarkOptions
+            {
+                ProbeSizes = ParseProbeSizes(settings.ProbeSizes),
+                Precision = settings.Bf16 ? SrFace.Runtime.ComputePrecision.BFloat16 : null,
+            },
             SrQualityFaces = settings.SrFaces,
             CommandLine = "srface " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a)),
         };

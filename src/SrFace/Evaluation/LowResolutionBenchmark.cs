@@ -98,6 +98,25 @@ public sealed class LowResolutionBenchmark
         if (images.Preprocessing.Size != InputSize)
             throw new ArgumentException($"The loader crops faces to {images.Preprocessing.Size} px but the model input is {InputSize} px.", nameof(images));
 
+        var (jointPrecision, baselinePrecision) = (Joint.Precision, Baseline?.Precision);
+        if (Options.Precision is { } precision)
+        {
+            Joint.Precision = precision;
+            if (Baseline is not null) Baseline.Precision = precision;
+        }
+        try
+        {
+            return ScoreBatches(pairs, images, progress);
+        }
+        finally
+        {
+            Joint.Precision = jointPrecision;
+            if (Baseline is not null) Baseline.Precision = baselinePrecision!.Value;
+        }
+    }
+
+    private PairScoreTable ScoreBatches(IReadOnlyList<FacePair> pairs, FaceImageLoader images, IProgress<int>? progress)
+    {
         var scores = Pipelines.SelectMany(pl => ProbeSizes.Select(p => (pl, p))).ToDictionary(k => k, _ => new double[pairs.Count]);
         for (int start = 0, batch = 0; start < pairs.Count; start += Options.BatchSize, batch++)
         {
