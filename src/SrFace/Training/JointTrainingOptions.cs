@@ -87,8 +87,12 @@ public sealed record JointTrainingOptions
     /// <summary>K: images per identity in a batch, &gt;= 2 (every batch then has matched pairs).</summary>
     public int ImagesPerIdentity { get; init; } = 4;
 
-    /// <summary>The SR model's optimiser.</summary>
-    public OptimizerOptions SuperResolutionOptimizer { get; init; } = new(OptimizerKind.Sgd, LearningRate: 0.02, WeightDecay: 0);
+    /// <summary>
+    /// The SR model's optimiser. Default Adam, lr 1e-3, no weight decay: measured on LFW 64 px x4 FSRCNN (200
+    /// iterations, per-pixel mean L1), SGD with momentum at lr 0.02 and 0.5 stayed at or above the bicubic L1 and lr 2
+    /// diverged, while Adam went from 0.0376 to 0.0331 (bicubic 0.0380). SGD, the patent's claim, stays available.
+    /// </summary>
+    public OptimizerOptions SuperResolutionOptimizer { get; init; } = new(OptimizerKind.Adam, LearningRate: 1e-3, WeightDecay: 0);
 
     /// <summary>The recogniser's optimiser.</summary>
     public OptimizerOptions RecognizerOptimizer { get; init; } = new(OptimizerKind.Sgd, LearningRate: 0.05);
