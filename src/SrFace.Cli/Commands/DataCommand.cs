@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Data;
+using SrFace.Cli.Configuration;
 
 namespace SrFace.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal sealed class DataCommand : Command<DataCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var root = ResolveRoot(settings.Data);
+        var root = DatasetsFolder.Resolve(settings.Data);
         var lfw = Path.Combine(root, "lfw");
         var lfwImages = Path.Combine(lfw, "lfw-deepfunneled");
         var errors = new List<string>(); // printed under the tables, where long paths do not wrap
@@ -73,15 +74,6 @@ internal sealed class DataCommand : Command<DataCommand.Settings>
         foreach (var error in errors) AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error}");
         if (errors.Count == 0) AnsiConsole.MarkupLine("[green]All dataset checks passed.[/]");
         return errors.Count == 0 ? 0 : 1;
-    }
-
-    private static string ResolveRoot(string? data)
-    {
-        if (data != null)
-            return Directory.Exists(data) ? Path.GetFullPath(data) : throw new DirectoryNotFoundException($"Datasets folder not found: {data}");
-        var fallback = Path.GetFullPath(Path.Combine("..", "shared", "datasets"));
-        return Directory.Exists(fallback) ? fallback
-            : throw new DirectoryNotFoundException($"No --data given and {fallback} does not exist.");
     }
 
     private static bool IsDataError(Exception e) =>

@@ -9,6 +9,7 @@ using SrFace.Evaluation;
 using SrFace.Runtime;
 using SrFace.Training;
 using SrFace.Cli.Progress;
+using SrFace.Cli.Configuration;
 
 namespace SrFace.Cli.Commands;
 
@@ -83,7 +84,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var console = AnsiConsole.Console;
         var clock = Stopwatch.StartNew();
         TorchSetup.Initialise();
-        var lfw = Path.Combine(DataRoot(settings.Data), "lfw");
+        var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         var folder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"));
         Directory.CreateDirectory(folder);
 
@@ -187,12 +188,5 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var colour = c > a ? "green" : "red";
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"At the x4 probe ({x4} px): cascade (c) [{colour}]{c:P1}[/] vs HR-only recogniser + bicubic (a) {a:P1}, joint recogniser + bicubic (b) {b:P1}."));
-    }
-
-    private static string DataRoot(string? data)
-    {
-        var root = Path.GetFullPath(data ?? Path.Combine("..", "shared", "datasets"));
-        return Directory.Exists(Path.Combine(root, "lfw")) ? root
-            : throw new DirectoryNotFoundException($"LFW not found under {root} (give --data DIR holding lfw/).");
     }
 }

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cascade;
 using SrFace.Evaluation;
+using SrFace.Cli.Configuration;
 
 namespace SrFace.Cli.Commands;
 
@@ -88,7 +89,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var lfw = Path.Combine(ResolveRoot(settings.Data), "lfw");
+        var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         if (!File.Exists(settings.Model)) throw new FileNotFoundException($"Model file not found: {settings.Model}", settings.Model);
         using var joint = FaceRecognitionCascade.Load(settings.Model);
         using var baseline = settings.Baseline is null ? null : FaceRecognitionCascade.Load(settings.Baseline);
@@ -127,15 +128,6 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             }
         }
         return 0;
-    }
-
-    private static string ResolveRoot(string? data)
-    {
-        if (data != null)
-            return Directory.Exists(data) ? Path.GetFullPath(data) : throw new DirectoryNotFoundException($"Datasets folder not found: {data}");
-        var fallback = Path.GetFullPath(Path.Combine("..", "shared", "datasets"));
-        return Directory.Exists(fallback) ? fallback
-            : throw new DirectoryNotFoundException($"No --data given and {fallback} does not exist.");
     }
 
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)

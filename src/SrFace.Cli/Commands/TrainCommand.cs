@@ -100,7 +100,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
     private static (JointTrainingOptions, RunData, string) PrepareNewRun(TrainSettings settings)
     {
         var options = TrainOptionsResolver.Resolve(settings);
-        var dataRoot = ResolveDataRoot(settings.Data);
+        var dataRoot = DatasetsFolder.Resolve(settings.Data);
         string? peopleFile = settings.People switch
         {
             null => Path.Combine(dataRoot, TrainingDataSetup.LfwTrainPeopleFile),
@@ -129,7 +129,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
         var checkpoint = Path.Combine(runFolder, TrainingCheckpoint.FileName);
         if (!File.Exists(checkpoint)) throw new FileNotFoundException($"No checkpoint to resume in {runFolder} ({TrainingCheckpoint.FileName} is missing).", checkpoint);
         var data = RunData.Load(runFolder);
-        if (settings.Data is not null) data = data with { DataRoot = ResolveDataRoot(settings.Data) };
+        if (settings.Data is not null) data = data with { DataRoot = DatasetsFolder.Resolve(settings.Data) };
         var manifest = TrainingCheckpoint.ReadManifest(checkpoint);
         var options = settings.Iterations is { } n
             ? IterationBudget.Extend(runFolder, n)
@@ -137,13 +137,6 @@ internal sealed class TrainCommand : Command<TrainSettings>
         if (manifest.NextIteration >= options.Stop.MaxIterations)
             throw new ArgumentException($"The run in {runFolder} already completed its {options.Stop.MaxIterations} iterations; give --iterations with a larger budget to continue it.");
         return (options, data, runFolder);
-    }
-
-    private static string ResolveDataRoot(string? data)
-    {
-        var root = Path.GetFullPath(data ?? Path.Combine("..", "shared", "datasets"));
-        return Directory.Exists(root) ? root
-            : throw new DirectoryNotFoundException($"Datasets folder not found: {root}{(data is null ? " (no --data given)" : "")}.");
     }
 
     private static string Describe(JointTrainingOptions o) => string.Create(CultureInfo.InvariantCulture,
