@@ -114,7 +114,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             View1 = true,
             View2 = settings.View2,
             TrainingIdentities = data.Train.Dataset.Identities.ToHashSet(StringComparer.Ordinal),
-            CommandLine = "srface demo " + string.Join(' ', context.Arguments),
+            CommandLine = "srface " + string.Join(' ', context.Arguments),
             // bf16 scoring is about 2.6x faster than float32 here; the ranking of the pipelines is what the demo shows.
             Benchmark = new LowResolutionBenchmarkOptions { Precision = ComputePrecision.BFloat16 },
         };

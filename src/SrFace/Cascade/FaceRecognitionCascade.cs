@@ -87,7 +87,9 @@ public sealed class FaceRecognitionCascade : IDisposable
             o.Mode == TrainingMode.Joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks, o.SuperResolutionResidual) : null,
             o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
             preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold,
-            $"{o.Mode}: {o.SuperResolutionModel} x{o.Degradation.Scale} + {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, seed={o.Seed}");
+            o.Mode == TrainingMode.Joint
+                ? $"Joint: {o.SuperResolutionModel} x{o.Degradation.Scale} + {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
+                : $"HR-only baseline: {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), {o.Stop.MaxIterations} iterations, seed={o.Seed}");
         var cascade = Build(manifest);
         CopyWeights(trainer.Recognizer, cascade.Recognizer);
         if (trainer.SuperResolution is not null) CopyWeights(trainer.SuperResolution, cascade.SuperResolution!);
