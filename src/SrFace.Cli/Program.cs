@@ -8,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("srface");
     config.PropagateExceptions();
+    config.UseStrictParsing(); // a misspelled option is a usage error, not silently ignored
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Print the runtime and check that convolution gradients are computed correctly.");
     config.AddCommand<DemoCommand>("demo").WithDescription("The main job: train the cascade and an HR-only baseline on LFW DevTrain within a time budget, evaluate on DevTest at several probe resolutions, write the report.");
     config.AddCommand<DataCommand>("data").WithDescription("Check the face datasets and LFW protocol files and print their figures.");

@@ -71,7 +71,7 @@ internal sealed class DataCommand : Command<DataCommand.Settings>
         }
         AnsiConsole.Write(pairsTable);
 
-        foreach (var error in errors) AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {error}");
+        foreach (var error in errors) CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {error}");
         if (errors.Count == 0) AnsiConsole.MarkupLine("[green]All dataset checks passed.[/]");
         return errors.Count == 0 ? 0 : 1;
     }

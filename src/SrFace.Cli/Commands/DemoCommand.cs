@@ -155,9 +155,10 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
     private static long Plan(JointTrainingOptions options, FaceImageLoader images, double seconds, string name, IAnsiConsole console)
     {
         var perIteration = ThroughputProbe.SecondsPerIteration(options, images);
-        var iterations = Math.Max(50, (long)(seconds / perIteration));
+        // At least 10 iterations, so even a tiny budget trains something; the estimate printed is the real one.
+        var iterations = Math.Max(10, (long)(seconds / perIteration));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {perIteration:0.00} s per iteration measured here -> {iterations} iterations in about {seconds / 60:0.0} min"));
+            $"{name}: {perIteration:0.00} s per iteration measured here -> {iterations} iterations, about {iterations * perIteration / 60:0.0} min"));
         return iterations;
     }
 

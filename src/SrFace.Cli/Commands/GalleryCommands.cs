@@ -57,7 +57,7 @@ internal sealed class GalleryDeleteCommand : Command<GalleryDeleteCommand.Settin
                 .OrderBy(n => string.Equals(n, settings.Name, StringComparison.OrdinalIgnoreCase) ? 0 : 1).ThenBy(n => n.Length)
                 .Take(5).ToList();
             var hint = similar.Count > 0 ? $" Did you mean: {string.Join(", ", similar)}?" : $" It holds {gallery.Count} identities (`srface gallery list`).";
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] no identity '{settings.Name}' in gallery {gallery.Location}.{hint}");
+            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] no identity '{settings.Name}' in gallery {gallery.Location}.{hint}");
             return 1;
         }
         AnsiConsole.MarkupLineInterpolated($"Deleted '{settings.Name}' from {gallery.Location} ({gallery.Count} identities left).");

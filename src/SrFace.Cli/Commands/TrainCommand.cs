@@ -36,6 +36,12 @@ internal sealed class TrainCommand : Command<TrainSettings>
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCtrlC;
+        // SIGTERM (kill, timeout, a stopping container) also ends the run cleanly with a checkpoint.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            cancel.Cancel();
+        });
         try
         {
             return Run(settings, AnsiConsole.Console, cancel.Token);

@@ -85,7 +85,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException or UnauthorizedAccessException)
         {
             // CliErrors would return 1, which here means "different people".
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return ErrorExitCode;
         }
     }

@@ -57,7 +57,7 @@ internal sealed class TrainSettings : CommandSettings
     public int? InputSize { get; init; }
 
     [CommandOption("--crop-fraction <F>")]
-    [Description("Centred face crop as a fraction of the shorter image side, in (0, 1]. Default 0.48 (LFW).")]
+    [Description("Centred face crop as a fraction of the shorter image side, in (0, 1]]. Default 0.48 (LFW).")]
     public double? CropFraction { get; init; }
 
     [CommandOption("-p|--identities <P>")]
@@ -109,7 +109,7 @@ internal sealed class TrainSettings : CommandSettings
     public string? Blur { get; init; }
 
     [CommandOption("--noise <SIGMA>")]
-    [Description("Gaussian noise sigma on the [0, 1] scale: a value or MIN,MAX.")]
+    [Description("Gaussian noise sigma on the [[0, 1]] scale: a value or MIN,MAX.")]
     public string? Noise { get; init; }
 
     [CommandOption("--jpeg <QUALITY>")]
@@ -129,7 +129,7 @@ internal sealed class TrainSettings : CommandSettings
     public bool Baseline { get; init; }
 
     [CommandOption("--validation-fraction <F>")]
-    [Description("Fraction of training identities held out for the PSNR check, in [0, 1). Default 0.05.")]
+    [Description("Fraction of training identities held out for the PSNR check, in [[0, 1). Default 0.05.")]
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--log-every <N>")]

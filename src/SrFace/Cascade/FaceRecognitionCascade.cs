@@ -30,6 +30,12 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>The format version this build writes and the newest it reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>
+    /// The smallest face side in pixels SrFace accepts as a probe (the x16 probe of a 64 px model); smaller crops carry
+    /// no identity and would give meaningless similarities.
+    /// </summary>
+    public const int MinimumFaceSide = 4;
+
     /// <summary>Conventional file extension of cascade files.</summary>
     public const string Extension = ".srface";
 
@@ -117,6 +123,8 @@ public sealed class FaceRecognitionCascade : IDisposable
             }
             ModelArchive.ReadEntry(zip, path, "recognizer.bin", r => StateDictIO.LoadModule(r, cascade.Recognizer));
             if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
+            RequireFiniteWeights(path, cascade.Recognizer);
+            if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
             return cascade;
         }
     }
@@ -140,14 +148,19 @@ public sealed class FaceRecognitionCascade : IDisposable
         Manifest = Manifest with { Threshold = threshold };
     }
 
-    /// <summary>Restores low-resolution faces: brings them to S/s px (bicubic), then the SR model, clamped to [0, 1].</summary>
+    /// <summary>
+    /// Restores low-resolution faces: brings them to S/s px (bicubic), then the SR model, clamped to [0, 1]. Faces at
+    /// least S px wide are sharp already and are only resized to S.
+    /// </summary>
     /// <param name="lowResolution">Faces <c>[N, C, h, w]</c> float32 in [0, 1], any size.</param>
     /// <returns>Restored faces <c>[N, C, S, S]</c> in [0, 1] (bicubic upsampling when there is no SR model).</returns>
     public Tensor Restore(Tensor lowResolution)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        if (SuperResolution is null) return ToInputSize(lowResolution).MoveToOuterDisposeScope();
+        // A probe at least S px wide is already sharp: restoring it would first throw detail away (as EmbedImageFile does).
+        if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
+            return ToInputSize(lowResolution).MoveToOuterDisposeScope();
         var lr = Resize(lowResolution, LowResolutionSize);
         var restored = SuperResolution.forward(lr).clamp(0, 1);
         if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
@@ -201,6 +214,8 @@ public sealed class FaceRecognitionCascade : IDisposable
         using var scope = NewDisposeScope();
         var image = new Imaging.FaceImageReader(Preprocessing.Color).Read(path);
         var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
+        if (side < MinimumFaceSide)
+            throw new InvalidDataException($"{path}: the face crop is {side}x{side} pixels; at least {MinimumFaceSide}x{MinimumFaceSide} are needed to recognise a face.");
         var sharp = side >= InputSize;
         var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = sharp ? InputSize : side }, path).unsqueeze(0);
         var embedding = sharp ? EmbedRecognizerOnly(face) : EmbedLowResolution(face);
@@ -232,6 +247,15 @@ public sealed class FaceRecognitionCascade : IDisposable
         var sr = manifest.SuperResolutionModel is null ? null
             : ModelCatalog.CreateSuperResolution(manifest.SuperResolutionModel, manifest.SuperResolution ?? new SrModelConfig(manifest.Scale));
         return new FaceRecognitionCascade(manifest, sr, recognizer);
+    }
+
+    /// <summary>A damaged file can hold NaN or infinite weights that still load; they would make every embedding NaN.</summary>
+    private static void RequireFiniteWeights(string path, nn.Module module)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (name, tensor) in module.state_dict())
+            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
+                throw new InvalidDataException($"{path}: weight '{name}' holds NaN or infinite values (a damaged model file).");
     }
 
     private static void CopyWeights(nn.Module from, nn.Module to)

@@ -21,11 +21,11 @@ public sealed class FaceImageLoader
     /// <param name="dataset">The samples that indices refer to.</param>
     /// <param name="preprocessing">Crop, size and colour layout.</param>
     /// <param name="cacheCrops">Keep preprocessed crops in memory, keyed by file path.</param>
-    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (the machine has 2 cores).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1. Default 1: libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>) while cropping, so crops are made one at a time unless the caller opts in.</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreprocessing preprocessing, bool cacheCrops = false,
-        int maxDegreeOfParallelism = 2, long maxPixels = FaceImageReader.DefaultMaxPixels)
+        int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         preprocessing.Validate();
@@ -76,7 +76,15 @@ public sealed class FaceImageLoader
     public Tensor LoadFiles(IReadOnlyList<string> paths)
     {
         var crops = new float[paths.Count][];
-        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, i => crops[i] = Crop(paths[i]));
+        try
+        {
+            Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, i => crops[i] = Crop(paths[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface the first bad file as itself (InvalidImageException, FileNotFoundException...), not as an aggregate.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         var channels = Preprocessing.Color == ColorMode.Grey ? 1 : crops.Length > 0 ? crops[0].Length / (Preprocessing.Size * Preprocessing.Size) : 3;
         var perImage = channels * Preprocessing.Size * Preprocessing.Size;
         var batch = new float[(long)paths.Count * perImage];

@@ -112,11 +112,11 @@ public sealed class FaceEmbedder
             using var scope = NewDisposeScope();
             var count = Math.Min(batchSize, paths.Count - start);
             var faces = new (float[] Pixels, int Side)[count];
-            // Decoding dominates for JPEG: two images at once on the two cores. Dispose scopes are per thread, so the
-            // workers hand back managed arrays (as FaceImageLoader does), not tensors.
+            // One image at a time: libtorch calls from several threads at once crashed natively (rarely, in clamp_)
+            // while cropping. Workers hand back managed arrays, so raising the parallelism stays possible.
             try
             {
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => faces[i] = Crop(paths[start + i], probeSize));
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => faces[i] = Crop(paths[start + i], probeSize));
             }
             catch (AggregateException e)
             {
@@ -149,6 +149,8 @@ public sealed class FaceEmbedder
         var image = _reader.Read(path);
         var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
         var target = Math.Min(probeSize ?? side, Cascade.InputSize);
+        if (target < FaceRecognitionCascade.MinimumFaceSide)
+            throw new InvalidDataException($"{path}: the face crop is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         // One antialiased bicubic resize from the crop: straight to S for a sharp face, to the probe size otherwise.
         var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = target }, path);
         return (face.contiguous().data<float>().ToArray(), target);

@@ -60,4 +60,23 @@ public class FaceRecognitionCascadeTests
         var wrongKind = Assert.Throws<InvalidDataException>(() => FaceRecognitionCascade.Load(Path.Combine(dir, TrainingCheckpoint.FileName)));
         Assert.Contains("not an SrFace srface-cascade file", wrongKind.Message);
     }
+
+    [Fact]
+    public void AModelFileWithNonFiniteWeightsIsRefusedAndSharpProbesSkipRestoration()
+    {
+        var loader = TrainingFixtures.SmallLfwLoader();
+        using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
+        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var scope = NewDisposeScope();
+
+        // A probe already at the input size is sharp: "restoring" it returns it unchanged.
+        var hr = loader.LoadBatch([0, 4]);
+        Assert.True(cascade.Restore(hr).allclose(hr));
+
+        var path = Path.Combine(TestData.NewTempDir(), "damaged.srface");
+        using (no_grad()) cascade.Recognizer.parameters().First().fill_(float.NaN);
+        cascade.Save(path);
+        var e = Assert.Throws<InvalidDataException>(() => FaceRecognitionCascade.Load(path));
+        Assert.Contains("NaN or infinite", e.Message);
+    }
 }
