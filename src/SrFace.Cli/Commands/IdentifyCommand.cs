@@ -41,7 +41,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Open-set threshold overriding the model's.</summary>
         [CommandOption("-t|--threshold <T>")]
-        [Description("Open-set cosine threshold in [[-1, 1]]: a best score below it is \"unknown\" (default: the model's calibrated threshold; none = closed set).")]
+        [Description("Open-set cosine threshold in [[-1, 1]]: a best score below it is \"unknown\" (default: the model's calibrated threshold; give -1 for closed-set identification).")]
         public double? Threshold { get; init; }
 
         /// <summary>Degrade each probe's face crop to this many pixels first.</summary>
