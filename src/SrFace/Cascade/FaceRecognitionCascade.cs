@@ -162,7 +162,7 @@ public sealed class FaceRecognitionCascade : IDisposable
         if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
             return ToInputSize(lowResolution).MoveToOuterDisposeScope();
         var lr = Resize(lowResolution, LowResolutionSize);
-        var restored = SuperResolution.forward(lr).clamp(0, 1);
+        var restored = SafeScalars.Clamp(SuperResolution.forward(lr));
         if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
         return restored.contiguous().MoveToOuterDisposeScope();
     }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using SrFace.Runtime;
 
 namespace SrFace.Data;
 
@@ -32,6 +33,6 @@ public static class FaceCropper
             : nn.functional.interpolate(crop, size: [options.Size, options.Size], mode: InterpolationMode.Bicubic,
                 align_corners: false, antialias: true);                                       // [1, C, S, S]
         // Bicubic overshoots at edges; clamp back into the image range.
-        return resized.squeeze(0).clamp_(0f, 1f).MoveToOuterDisposeScope();
+        return SafeScalars.Clamp_(resized.squeeze(0)).MoveToOuterDisposeScope();
     }
 }

@@ -85,7 +85,7 @@ public sealed class FaceDegradation
             var sigma = tensor(noise.Select(s => (float)s).ToArray(), float32).reshape(n, 1, 1, 1);
             x = x + randn(x.shape, float32, generator: generator) * sigma;
         }
-        x = x.clamp(0, 1);
+        x = SafeScalars.Clamp(x);
         if (Options.JpegQuality.HasValue) x = JpegRoundTrip.Apply(x, quality);
         return x.contiguous().MoveToOuterDisposeScope();
     }
@@ -132,7 +132,7 @@ public sealed class FaceDegradation
         using var scope = NewDisposeScope();
         var antialias = height < x.shape[2] || width < x.shape[3];
         var y = F.interpolate(x, [height, width], mode: InterpolationMode.Bicubic, align_corners: false, antialias: antialias);
-        return y.clamp(0, 1).MoveToOuterDisposeScope();
+        return SafeScalars.Clamp(y).MoveToOuterDisposeScope();
     }
 
     /// <summary>Crops the bottom and right edges so both sides are multiples of <paramref name="scale"/> (BasicSR's <c>mod_crop</c>).</summary>

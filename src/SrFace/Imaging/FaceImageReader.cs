@@ -77,8 +77,21 @@ public sealed class FaceImageReader
         if (result != SKCodecResult.Success)
             throw new InvalidImageException(path, $"{codec.EncodedFormat} decoding failed ({result})");
 
-        if (grey) return tensor(pixels, [1, height, width]).to(float32).div_(255f);
-        var rgba = tensor(pixels, [height, width, 4]);
-        return rgba.narrow(2, 0, 3).permute(2, 0, 1).to(float32).div_(255f).contiguous();
+        // Bytes to [C, H, W] floats in managed code: no tensor-scalar call here (see Runtime.SafeScalars for why).
+        var plane = width * height;
+        if (grey)
+        {
+            var y = new float[plane];
+            for (var i = 0; i < plane; i++) y[i] = pixels[i] / 255f;
+            return tensor(y, [1, height, width]);
+        }
+        var rgb = new float[3 * plane];
+        for (var i = 0; i < plane; i++)
+        {
+            rgb[i] = pixels[4 * i] / 255f;
+            rgb[plane + i] = pixels[4 * i + 1] / 255f;
+            rgb[2 * plane + i] = pixels[4 * i + 2] / 255f;
+        }
+        return tensor(rgb, [3, height, width]);
     }
 }
