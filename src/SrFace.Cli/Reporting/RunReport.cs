@@ -42,13 +42,14 @@ internal static class RunReport
 
     /// <summary>
     /// Means of every loss (<c>l_*</c>), the pair distances and the throughput over the first and the last
-    /// <paramref name="window"/> logged iterations (the windows overlap when the run is shorter than two windows).
+    /// <paramref name="window"/> logged iterations; a run shorter than two windows is split in halves, so the two
+    /// means never share an iteration.
     /// </summary>
     public static IReadOnlyList<MetricWindow> Windows(string metricsPath, int window = 100)
     {
         var rows = MetricsLog.Read(metricsPath);
         if (rows.Count == 0) return [];
-        var n = Math.Min(window, rows.Count);
+        var n = Math.Max(1, Math.Min(window, rows.Count / 2));
         var names = rows[^1].Keys.Where(k => k.StartsWith("l_", StringComparison.Ordinal) || k is "d_pos" or "d_neg" or "images_per_s");
         return names.Select(name => new MetricWindow(name, n,
             rows.Take(n).Select(r => r.GetValueOrDefault(name, double.NaN)).Average(),
