@@ -38,6 +38,28 @@ public static class ModelArchive
         });
     }
 
+    /// <summary>Replaces an archive's manifest atomically, copying every other entry unchanged.</summary>
+    /// <typeparam name="TManifest">The manifest record type.</typeparam>
+    /// <param name="path">An existing archive.</param>
+    /// <param name="manifest">The new manifest.</param>
+    /// <exception cref="IOException">When the file cannot be read or written.</exception>
+    public static void ReplaceManifest<TManifest>(string path, TManifest manifest)
+    {
+        using var source = ZipFile.OpenRead(path);
+        Training.AtomicFile.Write(path, stream =>
+        {
+            using var target = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            using (var m = target.CreateEntry(ManifestEntry, CompressionLevel.Optimal).Open())
+                JsonSerializer.Serialize(m, manifest, Json);
+            foreach (var entry in source.Entries.Where(e => e.FullName != ManifestEntry))
+            {
+                using var from = entry.Open();
+                using var to = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                from.CopyTo(to);
+            }
+        });
+    }
+
     /// <summary>Opens an archive for reading and checks its manifest's kind and format version.</summary>
     /// <typeparam name="TManifest">The manifest record type.</typeparam>
     /// <param name="path">The archive file.</param>

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Text.Json;
 using SrFace.IO;
 
 namespace SrFace.Training;
@@ -17,8 +15,6 @@ namespace SrFace.Training;
 /// </remarks>
 public static class IterationBudget
 {
-    private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true };
-
     /// <summary>Sets a run folder's iteration budget to <paramref name="maxIterations"/>.</summary>
     /// <param name="runFolder">A run folder holding <c>checkpoint.srfc</c> (and <c>options.json</c>).</param>
     /// <param name="maxIterations">The new budget; more than the iterations the checkpoint completed.</param>
@@ -38,21 +34,7 @@ public static class IterationBudget
         var extended = options with { Stop = options.Stop with { MaxIterations = maxIterations } };
         var newManifest = manifest with { OptionsJson = TrainingOptionsJson.Serialize(extended) };
 
-        using (var source = ZipFile.OpenRead(path))
-        {
-            AtomicFile.Write(path, stream =>
-            {
-                using var target = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-                using (var m = target.CreateEntry(ModelArchive.ManifestEntry, CompressionLevel.Optimal).Open())
-                    JsonSerializer.Serialize(m, newManifest, ManifestJson);
-                foreach (var entry in source.Entries.Where(e => e.FullName != ModelArchive.ManifestEntry))
-                {
-                    using var from = entry.Open();
-                    using var to = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
-                    from.CopyTo(to);
-                }
-            });
-        }
+        ModelArchive.ReplaceManifest(path, newManifest);
         AtomicFile.WriteText(Path.Combine(runFolder, TrainingRun.OptionsFileName), TrainingOptionsJson.Serialize(extended));
         return extended;
     }
