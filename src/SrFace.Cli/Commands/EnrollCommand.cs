@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 using SrFace.Data;
 
 namespace SrFace.Cli.Commands;
@@ -13,7 +14,7 @@ namespace SrFace.Cli.Commands;
 internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 {
     /// <summary>Options of <c>srface enroll</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Folder with one subfolder of images per identity.</summary>
         [CommandArgument(0, "<DIR>")]
@@ -25,10 +26,6 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         [Description("Gallery file (SQLite); created for this model when it does not exist.")]
         public string? Gallery { get; init; }
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Images per identity to enrol.</summary>
         [CommandOption("--first|--images-per-identity <N>")]
@@ -54,7 +51,7 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var dataset = FaceDataset.FromIdentityFolders(settings.Directory);
-        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
         using (cascade)
         using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
         {

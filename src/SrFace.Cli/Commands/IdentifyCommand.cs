@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 using SrFace.Data;
 using SrFace.Recognition;
 
@@ -16,7 +17,7 @@ namespace SrFace.Cli.Commands;
 internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 {
     /// <summary>Options of <c>srface identify</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Probe image files.</summary>
         [CommandArgument(0, "[PROBE]")]
@@ -28,10 +29,6 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         [Description("Gallery file made by `srface enroll` with the same model.")]
         public string? Gallery { get; init; }
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Candidates shown per probe (and the CMC length in batch mode, at least 5 there).</summary>
         [CommandOption("-k|--top <K>")]
@@ -76,7 +73,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
         using (cascade)
         using (var gallery = service.OpenGallery(settings.Gallery!))
         {

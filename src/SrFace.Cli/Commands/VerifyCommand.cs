@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 
 namespace SrFace.Cli.Commands;
 
@@ -17,7 +18,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     public const int ErrorExitCode = 2;
 
     /// <summary>Options of <c>srface verify</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Reference image.</summary>
         [CommandArgument(0, "<A>")]
@@ -29,10 +30,6 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Probe face image; a face crop smaller than the model input is a low-quality probe, restored by the SR model.")]
         public string B { get; init; } = "";
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Print JSON instead of text.</summary>
         [CommandOption("--json")]
@@ -62,11 +59,11 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     {
         try
         {
-            var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+            var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
             using (cascade)
             {
                 var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
-                    ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
+                    ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
                 var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize);
                 if (settings.Json)
                 {

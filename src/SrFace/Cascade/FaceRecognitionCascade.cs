@@ -102,6 +102,27 @@ public sealed class FaceRecognitionCascade : IDisposable
         return cascade;
     }
 
+    /// <summary>
+    /// The pretrained recogniser <paramref name="recognizer"/> as a cascade without SR (low-resolution probes are
+    /// bicubic-upsampled): the catalogue entry's input size, centred crop for pre-aligned images and DevTrain-calibrated
+    /// threshold; weights from the model store. This is SrFace's default model before any fine-tuning.
+    /// </summary>
+    /// <param name="recognizer">A catalogue recogniser with <see cref="RecognizerEntry.Pretrained"/> weights, e.g. "dlib-resnet".</param>
+    /// <param name="store">The model store.</param>
+    /// <returns>The cascade, in eval mode, float32.</returns>
+    /// <exception cref="ArgumentException">When the name is unknown or has no pretrained weights.</exception>
+    /// <exception cref="Models.Pretrained.ModelStoreException">When a weights file is missing or damaged.</exception>
+    public static FaceRecognitionCascade FromPretrained(string recognizer, Models.Pretrained.ModelStore store)
+    {
+        var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
+            : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
+        var model = ModelCatalog.CreatePretrainedRecognizer(entry.Name, store);
+        var manifest = new CascadeManifest(Kind, FormatVersion, null, null, entry.Name, new RecognizerConfig(entry.InputSize),
+            new FacePreprocessing(entry.InputSize, entry.CentredCropFraction), 1, FeatureFusion.ProbeOnly, entry.CalibratedThreshold,
+            $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model");
+        return new FaceRecognitionCascade(manifest, null, model);
+    }
+
     /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
     /// <param name="path">A <c>.srface</c> file.</param>
     /// <returns>The cascade, in eval mode, float32.</returns>
@@ -137,6 +158,16 @@ public sealed class FaceRecognitionCascade : IDisposable
         var entries = new Dictionary<string, Action<BinaryWriter>> { ["recognizer.bin"] = ModelArchive.StateOf(Recognizer) };
         if (SuperResolution is not null) entries["sr.bin"] = ModelArchive.StateOf(SuperResolution);
         ModelArchive.Write(path, Manifest, entries);
+    }
+
+    /// <summary>Changes how faces are prepared for this model (e.g. another centred-crop fraction); saved with the model.</summary>
+    /// <param name="preprocessing">The new preprocessing; its size is set to the recogniser input S.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When it is out of range.</exception>
+    public void UsePreprocessing(FacePreprocessing preprocessing)
+    {
+        var p = (preprocessing ?? throw new ArgumentNullException(nameof(preprocessing))) with { Size = InputSize };
+        p.Validate();
+        Manifest = Manifest with { Preprocessing = p };
     }
 
     /// <summary>Sets the calibrated verification threshold (saved with the model).</summary>

@@ -30,9 +30,10 @@ public static class LfwProtocols
             foreach (var size in benchmark.ProbeSizes)
             {
                 var test = testScores.Scored(pipeline, size);
-                var chosen = VerificationThreshold.TrainTest(trainScores.Scored(pipeline, size), test);
+                var train = VerificationThreshold.BestThreshold(trainScores.Scored(pipeline, size));
                 var report = VerificationReport.Evaluate(test, benchmark.Options.TargetFars);
-                results.Add(new PipelineResult(pipeline, size, chosen.Accuracy, 0, chosen.Threshold, report));
+                results.Add(new PipelineResult(pipeline, size, VerificationThreshold.AccuracyAt(test, train.Threshold), 0, train.Threshold, report)
+                    { ThresholdSetAccuracy = train.Accuracy });
             }
         var check = trainingIdentities is null
             ? "No training identity list was given, so the DevTest identities were NOT checked against training."
