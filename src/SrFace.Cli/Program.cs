@@ -15,6 +15,7 @@ app.Configure(config =>
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Evaluate a cascade on LFW at several probe resolutions (pipelines a/b/c, View 1/2) and write a report.");
     config.AddCommand<EnrollCommand>("enroll").WithDescription("Enrol a folder-per-identity image set into a face gallery.");
     config.AddBranch("gallery", g => { g.SetDescription("List or delete the identities of a face gallery."); g.AddCommand<GalleryListCommand>("list").WithDescription("List the enrolled identities."); g.AddCommand<GalleryDeleteCommand>("delete").WithDescription("Remove one identity."); });
+    config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");
     config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC).");
     config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error).");
     config.AddCommand<TrainCommand>("train").WithDescription("Train an SR model and a face recogniser jointly on LFW and save the cascade.");

@@ -89,6 +89,7 @@ public static class ModelCatalog
         {
             Pretrained = new PretrainedWeights("@vladmandic/face-api", "1.7.15", "model/face_recognition_model-weights_manifest.json", "MIT",
                 (model, manifest) => ((DlibResNet)model).LoadTfJs(manifest)),
+            EmbeddingSize = DlibResNet.DescriptorSize,
             NativeDistance = EmbeddingDistance.Euclidean,
             NativeThreshold = DlibResNet.EuclideanThreshold,
             Alignment = FaceAlignmentTemplate.DlibChip,

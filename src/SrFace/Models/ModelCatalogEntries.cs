@@ -78,6 +78,9 @@ public sealed record RecognizerEntry(string Name, string Summary, int InputSize,
     /// <summary>Value range of the images the recogniser is fed: [0, 1].</summary>
     public (float Min, float Max) Range { get; init; } = (0f, 1f);
 
+    /// <summary>Embedding width D: the default for SrFace's own recognisers, fixed by the weights for pretrained ones.</summary>
+    public int EmbeddingSize { get; init; } = 128;
+
     /// <summary>Pretrained weights in the model store, or null for a recogniser trained by SrFace only.</summary>
     public PretrainedWeights? Pretrained { get; init; }
 

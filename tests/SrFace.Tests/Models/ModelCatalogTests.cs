@@ -28,8 +28,8 @@ public class ModelCatalogTests
         foreach (var entry in ModelCatalog.Recognizers.Values)
         {
             using var scope = NewDisposeScope();
-            // Pretrained architectures are fixed (dlib: 128-D, at least 64 px); the others take any size.
-            var (size, d) = entry.Pretrained is null ? (32, 8) : (64, 128);
+            // Pretrained architectures are fixed (dlib: 128-D, at least 104 px); the others take any size.
+            var (size, d) = entry.Pretrained is null ? (32, 8) : (112, 128);
             var model = entry.Create(new RecognizerConfig(InputSize: size, EmbeddingSize: d, Width: 4));
             Assert.Equal(size, model.InputSize);
             Assert.Equal(entry.Mean, model.Mean);

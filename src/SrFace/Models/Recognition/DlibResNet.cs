@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace SrFace.Models.Recognition;
 
 /// <summary>Options of <see cref="DlibResNet"/>.</summary>
-/// <param name="InputSize">Square input side S in pixels: 150 for the pretrained weights (dlib's face chip); at least 64.</param>
+/// <param name="InputSize">Square input side S in pixels: 150 for the pretrained weights (dlib's face chip); at least 104 (below, the last strided stage has no 3 x 3 window).</param>
 public sealed record DlibResNetOptions(int InputSize = 150);
 
 /// <summary>
@@ -57,11 +57,11 @@ public sealed class DlibResNet : FaceRecognizer
 
     /// <summary>Builds the network with random weights (kernels channels-last); load weights with <see cref="LoadTfJs"/>.</summary>
     /// <param name="options">Input size.</param>
-    /// <exception cref="ArgumentOutOfRangeException">When the input size is below 64.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the input size is below 104.</exception>
     public DlibResNet(DlibResNetOptions options) : base(nameof(DlibResNet))
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.InputSize < 64) throw new ArgumentOutOfRangeException(nameof(options), options.InputSize, "DlibResNet needs an input of at least 64 px (150 for the pretrained weights).");
+        if (options.InputSize < 104) throw new ArgumentOutOfRangeException(nameof(options), options.InputSize, "DlibResNet needs an input of at least 104 px (its five strided stages; 150 for the pretrained weights).");
         Options = options;
         conv32_down = new ScaledConv(3, 32, 7, stride: 2, padding: 0);
         var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
