@@ -12,16 +12,9 @@
 //   env: SRFACE_DATASETS (default ../../../shared/datasets from this folder), FACEAPI_BACKEND=wasm|cpu
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_IMAGES } from './lib/images.mjs';
 import { faceapi, tf, initBackend, loadNets, versions, decodeJpeg, crop, byteStats, toTensor3D, datasetsDir, toolDir } from './lib/faceapi.mjs';
 
-export const DEFAULT_IMAGES = [
-  'Colin_Powell/Colin_Powell_0001.jpg', 'Colin_Powell/Colin_Powell_0002.jpg',
-  'George_W_Bush/George_W_Bush_0001.jpg', 'George_W_Bush/George_W_Bush_0002.jpg',
-  'Serena_Williams/Serena_Williams_0001.jpg', 'Serena_Williams/Serena_Williams_0002.jpg',
-  'Tony_Blair/Tony_Blair_0001.jpg', 'Tony_Blair/Tony_Blair_0002.jpg',
-  'Laura_Bush/Laura_Bush_0001.jpg', 'Laura_Bush/Laura_Bush_0002.jpg',
-  'Hugo_Chavez/Hugo_Chavez_0001.jpg', 'Hugo_Chavez/Hugo_Chavez_0002.jpg',
-].map((p) => `lfw/lfw-deepfunneled/${p}`);
 const CROP = { x: 50, y: 50, size: 150 };
 
 function parseArgs(argv) {
