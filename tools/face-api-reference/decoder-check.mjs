@@ -21,6 +21,7 @@ function djpeg(file, flags) {
   return { width, height, rgb: new Uint8Array(buf.subarray(m[0].length, m[0].length + width * height * 3)) };
 }
 
+const sum = (a) => a.reduce((s, x) => s + x, 0);
 function diff(a, b) {
   let same = 0, maxAbs = 0, sumAbs = 0;
   for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i] - b[i]); if (d === 0) same++; maxAbs = Math.max(maxAbs, d); sumAbs += d; }
@@ -39,10 +40,11 @@ for (const rel of DEFAULT_IMAGES.slice()) {
   const file = path.join(datasetsDir, rel);
   const js = decodeJpeg(file);
   const jsCrop = crop(js, 50, 50, 150, 150);
-  const row = { path: rel };
+  const row = { path: rel, jpeg_js_crop150_rgb_sum: sum(jsCrop.rgb) };
   for (const [name, flags] of Object.entries(VARIANTS)) {
     const t = djpeg(file, flags);
-    row[name] = { full: diff(js.rgb, t.rgb), crop150: diff(jsCrop.rgb, crop(t, 50, 50, 150, 150).rgb) };
+    const tc = crop(t, 50, 50, 150, 150);
+    row[name] = { crop150_rgb_sum: sum(tc.rgb), full: diff(js.rgb, t.rgb), crop150: diff(jsCrop.rgb, tc.rgb) };
   }
   rows.push(row);
   const f = path.join(tmp, `${rawFiles.length}.rgb`);
