@@ -5,7 +5,7 @@
 //   node descriptors.mjs                         -> golden/face_recognition_descriptors.json (default 12-image list)
 //   node descriptors.mjs --images a.jpg b.jpg    -> paths relative to the datasets folder (or absolute)
 //   node descriptors.mjs --out FILE | --out -    -> another output file, or stdout
-//   node descriptors.mjs --raw chip.rgb [--raw chip2.rgb ...] [--size 150]
+//   node descriptors.mjs --raw chip.rgb[::LABEL] [--raw chip2.rgb ...] [--size 150] [--out FILE]
 //        reads raw 8-bit RGB pixels (HWC, row-major, size*size*3 bytes, no header) instead of JPEGs, e.g. a chip
 //        that a C# test decoded with its own decoder and wrote to a temp file; prints the same JSON to stdout
 //        (unless --out FILE). No crop is taken: the raw chip is the network input.
@@ -71,10 +71,12 @@ async function main() {
 
   const items = [];
   if (args.raw.length) {
-    for (const f of args.raw) {
+    for (const spec of args.raw) {
+      // FILE or FILE::LABEL; the label (e.g. the image's path under the datasets folder) is recorded as `path`.
+      const [f, label] = spec.split('::');
       const buf = fs.readFileSync(f);
       if (buf.length !== args.size * args.size * 3) throw new Error(`${f}: ${buf.length} bytes, expected ${args.size}x${args.size}x3`);
-      items.push({ source: { raw_file: path.resolve(f) }, img: { width: args.size, height: args.size, rgb: new Uint8Array(buf) } });
+      items.push({ source: label ? { path: label } : { raw_file: path.resolve(f) }, img: { width: args.size, height: args.size, rgb: new Uint8Array(buf) } });
     }
   } else {
     for (const rel of args.images ?? DEFAULT_IMAGES) {

@@ -37,4 +37,40 @@ public class DlibResNetTests
         Assert.True(same < DlibResNet.EuclideanThreshold, $"same person at distance {same}");
         Assert.True(different > DlibResNet.EuclideanThreshold, $"different people at distance {different}");
     }
+
+    [Fact]
+    public void EveryImportedParameterIsFloat32AndTrainable()
+    {
+        using var scope = NewDisposeScope();
+        using var model = LoadPretrained();
+        model.train();
+        var chips = stack(new[] { "Aaron_Peirsol/Aaron_Peirsol_0001.jpg", "Abdullah_Gul/Abdullah_Gul_0001.jpg" }.Select(Chip));
+        var embeddings = model.forward(chips);
+        embeddings[0].dot(embeddings[1]).backward();
+        var parameters = model.named_parameters().ToList();
+        Assert.Equal(29, parameters.Count(p => p.name.EndsWith("conv.weight", StringComparison.Ordinal)));
+        Assert.InRange(parameters.Sum(p => p.parameter.numel()), 5_500_000, 5_700_000);
+        foreach (var (name, p) in parameters)
+        {
+            Assert.Equal(ScalarType.Float32, p.dtype);
+            Assert.True(p.grad is { } g && g.abs().sum().item<float>() > 0, $"no gradient reaches {name}");
+        }
+    }
+
+    [Fact]
+    public void Bf16EmbeddingsStayCloseToFloat32()
+    {
+        using var scope = NewDisposeScope();
+        using var model = LoadPretrained();
+        var chips = stack(new[] { "Aaron_Peirsol/Aaron_Peirsol_0001.jpg", "Abdullah_Gul/Abdullah_Gul_0001.jpg" }.Select(Chip));
+        using var _ = no_grad();
+        var fp32 = model.forward(chips);
+        model.Precision = SrFace.Runtime.ComputePrecision.BFloat16;
+        var bf16 = model.forward(chips);
+        var cosines = (fp32 * bf16).sum(1);
+        var maxDiff = (fp32 - bf16).abs().max().item<float>();
+        Console.WriteLine($"dlib-resnet bf16 vs fp32: min cosine {cosines.min().item<float>():0.000000}, max abs difference {maxDiff:0.000000}");
+        Assert.True(maxDiff > 0, "bf16 gave bit-identical embeddings: it did not run in bf16");
+        Assert.True(cosines.min().item<float>() > 0.99f, $"bf16 embeddings drift: cosine {cosines.min().item<float>()}");
+    }
 }
