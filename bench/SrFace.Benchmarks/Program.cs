@@ -1,4 +1,4 @@
-// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|all] [--quick] [--json FILE]`.
+// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|pretrained|all] [--quick] [--json FILE]`.
 // See docs/benchmarks.md for what each suite measures and the figures of the last full run.
 using System.Diagnostics;
 using Spectre.Console;
@@ -40,6 +40,7 @@ foreach (var suite in arguments.Suites)
         TrainingSuite.Name => TrainingSuite.Run(runner, faces, Progress),
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
+        PretrainedSuite.Name => PretrainedSuite.Run(runner, faces, Progress),
         _ => throw new UnreachableException($"suite {suite}"),
     };
     ReportTables.WriteSuite(result);
