@@ -60,7 +60,8 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Recogniser input side S in pixels.</summary>
     public int InputSize => Recognizer.InputSize;
 
-    /// <summary>Side in pixels of the SR model's input, S / scale.</summary>
+    /// <summary>Side in pixels of the SR model's nominal input, floor(S / scale) (the scale trained for; a pre-upsampled
+    /// SR model takes any size).</summary>
     public int LowResolutionSize => InputSize / Manifest.Scale;
 
     /// <summary>Embedding width (D, or 2D with <see cref="FeatureFusion.Concatenate"/> on low-resolution probes).</summary>
@@ -94,7 +95,7 @@ public sealed class FaceRecognitionCascade : IDisposable
             o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
             preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold,
             o.Mode == TrainingMode.Joint
-                ? $"Joint: {o.SuperResolutionModel} x{o.Degradation.Scale} + {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
+                ? $"Joint: {o.SuperResolutionModel} {(o.ScaleRange is { } r ? $"x{r.Min:0.##}..x{r.Max:0.##}" : $"x{o.Degradation.Scale}")} + {o.Recognizer}{(o.PretrainedRecognizer ? " fine-tuned from pretrained" : "")} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, kd={o.DistillationWeight}, frozen stages={o.FrozenRecognizerStages}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
                 : $"HR-only baseline: {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), {o.Stop.MaxIterations} iterations, seed={o.Seed}");
         var cascade = Build(manifest);
         CopyWeights(trainer.Recognizer, cascade.Recognizer);
@@ -180,8 +181,11 @@ public sealed class FaceRecognitionCascade : IDisposable
     }
 
     /// <summary>
-    /// Restores low-resolution faces: brings them to S/s px (bicubic), then the SR model, clamped to [0, 1]. Faces at
-    /// least S px wide are sharp already and are only resized to S.
+    /// Restores low-resolution faces of any size. A pre-upsampled SR model (<see cref="SuperResolutionModel.PreUpsampled"/>,
+    /// e.g. vdsr) gets the face bicubic-upsampled to S and restores it there, whatever the probe size (37, 19, 10 px...);
+    /// a model with an integer scale s gets it resized to floor(S/s) px, upscales by s and the result is resized to S
+    /// when s does not divide S. Output clamped to [0, 1]. Faces at least S px wide are sharp already and are only
+    /// resized to S.
     /// </summary>
     /// <param name="lowResolution">Faces <c>[N, C, h, w]</c> float32 in [0, 1], any size.</param>
     /// <returns>Restored faces <c>[N, C, S, S]</c> in [0, 1] (bicubic upsampling when there is no SR model).</returns>
@@ -192,7 +196,7 @@ public sealed class FaceRecognitionCascade : IDisposable
         // A probe at least S px wide is already sharp: restoring it would first throw detail away (as EmbedImageFile does).
         if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
             return ToInputSize(lowResolution).MoveToOuterDisposeScope();
-        var lr = Resize(lowResolution, LowResolutionSize);
+        var lr = SuperResolution.PreUpsampled ? ToInputSize(lowResolution) : Resize(lowResolution, LowResolutionSize);
         var restored = SafeScalars.Clamp(SuperResolution.forward(lr));
         if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
         return restored.contiguous().MoveToOuterDisposeScope();
@@ -208,7 +212,9 @@ public sealed class FaceRecognitionCascade : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var fusion = SuperResolution is null ? FeatureFusion.ProbeOnly : Manifest.Fusion;
+        // A probe at least S px wide is its own restoration (Restore returns it resized): one recogniser pass suffices.
+        var sharp = Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize;
+        var fusion = SuperResolution is null || (sharp && Manifest.Fusion != FeatureFusion.Concatenate) ? FeatureFusion.ProbeOnly : Manifest.Fusion;
         var probe = fusion == FeatureFusion.RestoredOnly ? null : Recognizer.forward(ToInputSize(lowResolution));
         var restored = fusion == FeatureFusion.ProbeOnly ? null : Recognizer.forward(Restore(lowResolution));
         var fused = fusion switch

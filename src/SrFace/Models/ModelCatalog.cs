@@ -5,7 +5,7 @@ using SrFace.Models.SuperResolution;
 namespace SrFace.Models;
 
 /// <summary>
-/// The models SrFace can build, by name: SR models ("srcnn", "fsrcnn", "srgan") and face recognisers
+/// The models SrFace can build, by name: SR models ("srcnn", "fsrcnn", "srgan", "vdsr") and face recognisers
 /// ("face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet", and "dlib-resnet" with pretrained weights). A plain table (timm-style per-model default
 /// configuration), no reflection: adding a model is adding one entry. Names are case-insensitive.
 /// </summary>
@@ -21,6 +21,8 @@ public static class ModelCatalog
                 c => new Srcnn(new SrcnnOptions(c.Scale, c.Channels, N1: c.Width ?? 64, N2: (c.Width ?? 64) / 2, ResidualToBicubic: c.ResidualToBicubic))),
             new SrModelEntry("fsrcnn", "FSRCNN(d, s, m), Dong, Loy, Tang, ECCV 2016",
                 c => new Fsrcnn(new FsrcnnOptions(c.Scale, c.Channels, D: c.Width ?? 56, M: c.Blocks ?? 4, ResidualToBicubic: c.ResidualToBicubic))),
+            new SrModelEntry("vdsr", "VDSR-like residual restorer at S on a bicubic pre-upsampled face (Kim et al., CVPR 2016) with FFDNet's x2 pixel-unshuffle; any probe size",
+                c => new Vdsr(new VdsrOptions(c.Channels, Width: c.Width ?? 32, Layers: c.Blocks ?? 8))) { PreUpsampled = true },
             new SrModelEntry("srgan", "SRGAN, Ledig et al., CVPR 2017 (SRResNet generator + discriminator)",
                 c => new SrResNet(new SrResNetOptions(c.Scale, c.Channels, B: c.Blocks ?? 16, Width: c.Width ?? 64, ResidualToBicubic: c.ResidualToBicubic)),
                 c => new SrganDiscriminator(new SrganDiscriminatorOptions(c.Channels, Width: c.Width ?? 64))),

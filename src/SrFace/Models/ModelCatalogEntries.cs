@@ -23,6 +23,11 @@ public sealed record SrModelEntry(
     Func<SrModelConfig, SuperResolutionModel> Create,
     Func<SrModelConfig, SrganDiscriminator>? CreateDiscriminator = null)
 {
+    /// <summary>True when the model restores at the recogniser's input size S on a bicubic pre-upsampled face
+    /// (<see cref="SuperResolution.SuperResolutionModel.PreUpsampled"/>): S need not be a multiple of the scale and one
+    /// model serves every probe size.</summary>
+    public bool PreUpsampled { get; init; }
+
     /// <summary>Value range of inputs and targets: [0, 1] for every SR model.</summary>
     public (float Min, float Max) Range { get; init; } = (0f, 1f);
 }

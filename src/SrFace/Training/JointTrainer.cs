@@ -32,18 +32,43 @@ public sealed class JointTrainer : IDisposable
     private readonly ContrastiveLoss _contrastiveLoss;
     private readonly SrganAdversarialLoss? _adversarialLoss;
 
-    /// <summary>Builds the models from <see cref="ModelCatalog"/> with weights seeded by <see cref="JointTrainingOptions.Seed"/>.</summary>
+    /// <summary>Builds the models from <see cref="ModelCatalog"/> with weights seeded by <see cref="JointTrainingOptions.Seed"/>
+    /// (the recogniser from the model store when <see cref="JointTrainingOptions.PretrainedRecognizer"/> is set).</summary>
     /// <param name="options">Validated training options.</param>
-    /// <exception cref="ArgumentException">When the options are invalid or name an unknown model.</exception>
-    public JointTrainer(JointTrainingOptions options)
+    /// <param name="store">The model store holding the pretrained recogniser's weights; needed only with
+    /// <see cref="JointTrainingOptions.PretrainedRecognizer"/>.</param>
+    /// <exception cref="ArgumentException">When the options are invalid or name an unknown model, when pretrained weights
+    /// are asked for without a store, or when the frozen stages leave nothing of the recogniser to train.</exception>
+    /// <exception cref="Models.Pretrained.ModelStoreException">When the pretrained weights are missing or damaged.</exception>
+    public JointTrainer(JointTrainingOptions options, Models.Pretrained.ModelStore? store = null)
     {
         options.Validate();
         _options = options;
         torch.manual_seed(options.Seed);
-        Recognizer = ModelCatalog.CreateRecognizer(options.Recognizer, new RecognizerConfig(
-            options.InputSize, options.Channels, options.EmbeddingSize, options.RecognizerWidth));
+        if (options.PretrainedRecognizer)
+        {
+            if (store is null) throw new ArgumentException($"Fine-tuning the pretrained {options.Recognizer} needs the model store that holds its weights.", nameof(store));
+            Recognizer = ModelCatalog.CreatePretrainedRecognizer(options.Recognizer, store);
+            Recognizer.train();
+            if (options.DistillationWeight > 0)
+            {
+                Teacher = ModelCatalog.CreatePretrainedRecognizer(options.Recognizer, store);
+                Teacher.eval();
+                Teacher.Precision = options.Precision;
+                foreach (var p in Teacher.parameters()) p.requires_grad = false;
+            }
+        }
+        else
+        {
+            Recognizer = ModelCatalog.CreateRecognizer(options.Recognizer, new RecognizerConfig(
+                options.InputSize, options.Channels, options.EmbeddingSize, options.RecognizerWidth));
+        }
         Recognizer.Precision = options.Precision;
-        RecognizerOptimizer = OptimizerFactory.Create(options.RecognizerOptimizer, Recognizer.parameters());
+        FrozenRecognizerParameters = FreezeRecognizer();
+        var trainable = Recognizer.parameters().Where(p => p.requires_grad).ToList();
+        if (trainable.Count == 0)
+            throw new ArgumentException($"Freezing {options.FrozenRecognizerStages} stages{(options.FreezeNormalization ? " and the normalisation" : "")} leaves nothing of {options.Recognizer} to train.");
+        RecognizerOptimizer = OptimizerFactory.Create(options.RecognizerOptimizer, trainable);
         _contrastiveLoss = new ContrastiveLoss(options.Margin);
         _degradation = new FaceDegradation(options.Degradation);
         if (options.Mode == TrainingMode.Joint)
@@ -59,12 +84,20 @@ public sealed class JointTrainer : IDisposable
             {
                 Discriminator = createDiscriminator(srConfig with { Width = null });
                 Discriminator.Precision = options.Precision;
-                // The discriminator learns with the SR model's optimiser settings (Ledig et al. train both with Adam; we keep the user's choice).
-                DiscriminatorOptimizer = OptimizerFactory.Create(options.SuperResolutionOptimizer, Discriminator.parameters());
+                // Its own settings (JointTrainingOptions.DiscriminatorOptimizer; Ledig et al.: Adam 1e-4), not the SR model's.
+                DiscriminatorOptimizer = OptimizerFactory.Create(options.DiscriminatorOptimizer, Discriminator.parameters());
                 _adversarialLoss = new SrganAdversarialLoss(options.AdversarialWeight);
             }
         }
     }
+
+    /// <summary>The frozen pretrained recogniser whose sharp-face embeddings are the distillation targets (null unless
+    /// <see cref="JointTrainingOptions.DistillationWeight"/> &gt; 0). Eval mode, no parameter requires a gradient.</summary>
+    public FaceRecognizer? Teacher { get; }
+
+    /// <summary>How many recogniser parameter tensors are frozen (<see cref="JointTrainingOptions.FrozenRecognizerStages"/>
+    /// and <see cref="JointTrainingOptions.FreezeNormalization"/>); they are left out of the optimiser.</summary>
+    public int FrozenRecognizerParameters { get; }
 
     /// <summary>The options this trainer runs with.</summary>
     public JointTrainingOptions Options => _options;
@@ -87,18 +120,55 @@ public sealed class JointTrainer : IDisposable
     /// <summary>The discriminator's optimiser (SRGAN only).</summary>
     public OptimizerHelper? DiscriminatorOptimizer { get; }
 
+    /// <summary>
+    /// The LR side of an iteration's batch for a pre-upsampled SR model or multi-scale training: <c>ceil(S / s)</c> with
+    /// s the fixed scale or, with <see cref="JointTrainingOptions.ScaleRange"/>, a factor drawn log-uniformly per batch
+    /// (seeded by the iteration). Null for SR models that upscale by their own integer scale (LR side floor(S / s)).
+    /// </summary>
+    /// <param name="iteration">0-based iteration.</param>
+    /// <returns>The LR side in [1, S] pixels, or null.</returns>
+    public int? LowResolutionSide(long iteration)
+    {
+        var s = _options.InputSize;
+        if (_options.ScaleRange is { } range)
+        {
+            var u = new Random(IterationSeed(iteration) ^ 0x5CA1E).NextDouble();
+            var scale = Math.Exp(Math.Log(range.Min) + u * (Math.Log(range.Max) - Math.Log(range.Min)));
+            return ProbeSide(s, scale);
+        }
+        return SuperResolution?.PreUpsampled == true ? ProbeSide(s, _options.Degradation.Scale) : null;
+    }
+
+    /// <summary>The probe side of a face of side <paramref name="inputSize"/> reduced by <paramref name="scale"/>:
+    /// <c>ceil(S / s)</c> clamped to [1, S] (150 px: 75, 38, 19, 10 px for x2, x4, x8, x16).</summary>
+    /// <param name="inputSize">S in pixels, at least 1.</param>
+    /// <param name="scale">Factor s &gt; 0.</param>
+    /// <returns>The side in pixels.</returns>
+    public static int ProbeSide(int inputSize, double scale) =>
+        Math.Clamp((int)Math.Ceiling(inputSize / scale - 1e-9), 1, inputSize);
+
     /// <summary>METHOD.md step 2: degrades an HR batch to LR with the run's degradation, seeded by iteration.</summary>
     /// <param name="hr">HR images <c>[N, C, S, S]</c> in [0, 1].</param>
-    /// <param name="iteration">0-based iteration (the seed of this batch's blur/noise/JPEG draws).</param>
-    /// <returns>LR images <c>[N, C, S/s, S/s]</c> in [0, 1], no gradient.</returns>
-    public Tensor Downsample(Tensor hr, long iteration) => _degradation.Degrade(hr, IterationSeed(iteration));
+    /// <param name="iteration">0-based iteration (the seed of this batch's blur/noise/JPEG draws and, multi-scale, of its scale).</param>
+    /// <returns>LR images <c>[N, C, p, p]</c> in [0, 1], no gradient: p = <see cref="LowResolutionSide"/> when set, else S/s.</returns>
+    public Tensor Downsample(Tensor hr, long iteration)
+    {
+        if (LowResolutionSide(iteration) is not { } side) return _degradation.Degrade(hr, IterationSeed(iteration));
+        var sized = new FaceDegradation(_options.Degradation with { TargetHeight = side, TargetWidth = side });
+        return sized.Degrade(hr, IterationSeed(iteration));
+    }
 
-    /// <summary>METHOD.md step 3: restores LR images with the SR model.</summary>
+    /// <summary>METHOD.md step 3: restores LR images with the SR model (a pre-upsampled model gets them bicubic-upsampled to S first).</summary>
     /// <param name="lr">LR images <c>[N, C, h, w]</c> in [0, 1].</param>
-    /// <returns>Restored images <c>[N, C, s*h, s*w]</c> (unclamped while training), channels-last.</returns>
+    /// <returns>Restored images <c>[N, C, s*h, s*w]</c> (S x S for a pre-upsampled model; unclamped while training), channels-last.</returns>
     /// <exception cref="InvalidOperationException">In the recogniser-only mode (no SR model).</exception>
-    public Tensor Restore(Tensor lr) =>
-        (SuperResolution ?? throw new InvalidOperationException("The recogniser-only baseline has no SR model.")).forward(lr.ToChannelsLast());
+    public Tensor Restore(Tensor lr)
+    {
+        var sr = SuperResolution ?? throw new InvalidOperationException("The recogniser-only baseline has no SR model.");
+        if (!sr.PreUpsampled) return sr.forward(lr.ToChannelsLast());
+        using var up = FaceDegradation.Upsample(lr, _options.InputSize, _options.InputSize);
+        return sr.forward(up.ToChannelsLast());
+    }
 
     /// <summary>
     /// METHOD.md step 5: merges the input (HR), downsampled and restored sets into one target set. LR images are
@@ -129,23 +199,30 @@ public sealed class JointTrainer : IDisposable
         using var scope = NewDisposeScope();
         torch.manual_seed(IterationSeed(iteration)); // dropout draws depend on the iteration only: resume is exact
         SetLearningRates(iteration);
-        Recognizer.train();
+        SetRecognizerTraining();
         var hrLast = hr.ToChannelsLast();
+        Tensor? targets = null;
+        if (Teacher is not null)
+            using (no_grad()) targets = Teacher.forward(hrLast);                // [N, D], the distillation targets
 
         if (SuperResolution is null)
         {
             RecognizerOptimizer.zero_grad();
-            var baseline = _contrastiveLoss.Compute(Recognizer.forward(hrLast), labels);
-            baseline.Loss.backward();
+            var hrFeatures = Recognizer.forward(hrLast);
+            var baseline = _contrastiveLoss.Compute(hrFeatures, labels);
+            var kd = targets is null ? null : DistillationLoss(hrFeatures, targets);
+            var baselineTotal = ComposeTotal(_options, baseline.Loss, null, null, null, kd);
+            baselineTotal.backward();
             RecognizerOptimizer.step();
-            return new TrainingStepResult(baseline.Loss.item<float>(), baseline.MeanPositiveDistance, baseline.MeanNegativeDistance);
+            return new TrainingStepResult(baseline.Loss.item<float>(), baseline.MeanPositiveDistance, baseline.MeanNegativeDistance)
+                { Distillation = kd?.item<float>(), Total = baselineTotal.item<float>() };
         }
 
         SuperResolution.train();
         SuperResolutionOptimizer!.zero_grad();
         RecognizerOptimizer.zero_grad();
 
-        var lr = Downsample(hr, iteration);                                    // step 2: [N, C, S/s, S/s]
+        var lr = Downsample(hr, iteration);                                    // step 2: [N, C, p, p]
         var restored = Restore(lr);                                            // step 3: [N, C, S, S]
         var reconstruction = _reconstructionLoss!.forward(restored, hr);       // step 4
         var restoredForRecognizer = _options.IdentityWeight > 0
@@ -154,17 +231,15 @@ public sealed class JointTrainer : IDisposable
         var (targetSet, targetLabels) = MergeTargetSet(hrLast, lr, restoredForRecognizer, labels); // step 5: [3N, C, S, S]
         var features = Recognizer.forward(targetSet);                         // step 6: [3N, D]
         var contrastive = _contrastiveLoss.Compute(features, targetLabels);   // steps 7-8
+        var distillation = targets is null ? null : DistillationLoss(features, targets.repeat(3, 1));
 
-        var total = contrastive.Loss + reconstruction;
-        double? adversarial = null, identityContent = null;
+        Tensor? adversarial = null, identityContent = null;
         if (Discriminator is not null)
         {
             var n = hr.shape[0];
-            var (adv, idc) = GeneratorTerms(restored, features.narrow(0, 0, n).detach());
-            total = total + adv * _options.AdversarialWeight + idc * _options.IdentityContentWeight;
-            adversarial = adv.item<float>();
-            identityContent = idc.item<float>();
+            (adversarial, identityContent) = GeneratorTerms(restored, features.narrow(0, 0, n).detach());
         }
+        var total = ComposeTotal(_options, contrastive.Loss, reconstruction, adversarial, identityContent, distillation);
         total.backward();
         SuperResolutionOptimizer.step();                                       // step 4's update (SGD claimed)
         RecognizerOptimizer.step();                                            // step 8's update
@@ -172,7 +247,63 @@ public sealed class JointTrainer : IDisposable
         double? discriminator = Discriminator is null ? null : DiscriminatorStep(hrLast, restored.detach());
         return new TrainingStepResult(
             contrastive.Loss.item<float>(), contrastive.MeanPositiveDistance, contrastive.MeanNegativeDistance,
-            reconstruction.item<float>(), adversarial, identityContent, discriminator);
+            reconstruction.item<float>(), adversarial?.item<float>(), identityContent?.item<float>(), discriminator)
+            { Distillation = distillation?.item<float>(), Total = total.item<float>(), LowResolutionSide = (int)lr.shape[2] };
+    }
+
+    /// <summary>
+    /// How the loss that one backward pass minimises is composed, each weight applied exactly once:
+    /// <c>l_con + l_rec + l_adv + w_idc * l_idc + w_kd * l_kd</c>. <paramref name="adversarial"/> is
+    /// <see cref="SrganAdversarialLoss.GeneratorLoss"/>, which carries <see cref="JointTrainingOptions.AdversarialWeight"/>
+    /// already (it is not weighted again here).
+    /// </summary>
+    /// <param name="options">Supplies <see cref="JointTrainingOptions.IdentityContentWeight"/> and <see cref="JointTrainingOptions.DistillationWeight"/>.</param>
+    /// <param name="contrastive">l_con, scalar.</param>
+    /// <param name="reconstruction">l_rec, scalar, or null (recogniser only).</param>
+    /// <param name="adversarial">The weighted generator adversarial term, scalar, or null (not SRGAN).</param>
+    /// <param name="identityContent">l_idc = 1 - cos(rec(SR), rec(HR)), unweighted, scalar, or null (not SRGAN).</param>
+    /// <param name="distillation">l_kd, unweighted, scalar, or null (no teacher).</param>
+    /// <returns>The scalar total (a new tensor).</returns>
+    public static Tensor ComposeTotal(JointTrainingOptions options, Tensor contrastive, Tensor? reconstruction, Tensor? adversarial, Tensor? identityContent, Tensor? distillation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var total = contrastive.alias();
+        if (reconstruction is not null) total = total + reconstruction;
+        if (adversarial is not null) total = total + adversarial;
+        if (identityContent is not null) total = total + identityContent * options.IdentityContentWeight;
+        if (distillation is not null) total = total + distillation * options.DistillationWeight;
+        return total;
+    }
+
+    /// <summary>The distillation term: mean over rows of 1 - cos(student, teacher) for unit-norm embeddings.</summary>
+    /// <param name="student">Trained recogniser's embeddings <c>[M, D]</c>, unit norm.</param>
+    /// <param name="teacher">Targets <c>[M, D]</c>, unit norm, no gradient.</param>
+    /// <returns>Scalar in [0, 2].</returns>
+    public static Tensor DistillationLoss(Tensor student, Tensor teacher) =>
+        1 - (student * teacher).sum(1).mean();
+
+    /// <summary>Puts the recogniser in training mode, except its normalisation layers when
+    /// <see cref="JointTrainingOptions.FreezeNormalization"/> is set (BatchNorm then keeps its running statistics).</summary>
+    private void SetRecognizerTraining()
+    {
+        Recognizer.train();
+        if (_options.FreezeNormalization)
+            foreach (var layer in Recognizer.NormalizationLayers()) layer.eval();
+    }
+
+    /// <summary>Freezes the first N stages and, when asked, the normalisation layers; returns the frozen parameter count.</summary>
+    private int FreezeRecognizer()
+    {
+        var frozen = new HashSet<IntPtr>();
+        var stages = Recognizer.ParameterStages();
+        if (_options.FrozenRecognizerStages > stages.Count)
+            throw new ArgumentException($"{_options.Recognizer} has {stages.Count} stages ({string.Join(", ", stages.Select(st => st.Name))}); cannot freeze {_options.FrozenRecognizerStages}.");
+        foreach (var stage in stages.Take(_options.FrozenRecognizerStages))
+            foreach (var p in stage.Parameters) { p.requires_grad = false; frozen.Add(p.Handle); }
+        if (_options.FreezeNormalization)
+            foreach (var layer in Recognizer.NormalizationLayers())
+                foreach (var p in layer.parameters()) { p.requires_grad = false; frozen.Add(p.Handle); }
+        return frozen.Count;
     }
 
     /// <summary>Sets both optimisers' learning rates for an iteration; returns them by log name.</summary>
@@ -188,7 +319,8 @@ public sealed class JointTrainer : IDisposable
         {
             var srRate = OptimizerFactory.Schedule(_options.SuperResolutionOptimizer, total).At(iteration);
             rates["lr_sr"] = OptimizerFactory.SetLearningRate(SuperResolutionOptimizer, srRate);
-            if (DiscriminatorOptimizer is not null) OptimizerFactory.SetLearningRate(DiscriminatorOptimizer, srRate);
+            if (DiscriminatorOptimizer is not null)
+                rates["lr_d"] = OptimizerFactory.SetLearningRate(DiscriminatorOptimizer, OptimizerFactory.Schedule(_options.DiscriminatorOptimizer, total).At(iteration));
         }
         return rates;
     }
@@ -199,6 +331,7 @@ public sealed class JointTrainer : IDisposable
         SuperResolution?.Dispose();
         Recognizer.Dispose();
         Discriminator?.Dispose();
+        Teacher?.Dispose();
         _contrastiveLoss.Dispose();
         _reconstructionLoss?.Dispose();
     }
@@ -214,22 +347,28 @@ public sealed class JointTrainer : IDisposable
         return frozen + (x - frozen) * weight;
     }
 
-    /// <summary>SRGAN generator terms with the discriminator and recogniser frozen (no gradient reaches their weights).</summary>
+    /// <summary>
+    /// SRGAN generator terms with the discriminator and recogniser frozen (no gradient reaches their weights). The
+    /// recogniser runs in eval mode here: the identity content pass sees restored faces only, which must neither
+    /// update BatchNorm statistics nor draw dropout. Returns the weighted adversarial term and the unweighted l_idc.
+    /// </summary>
     private (Tensor Adversarial, Tensor IdentityContent) GeneratorTerms(Tensor restored, Tensor hrFeatures)
     {
-        SetRequiresGrad(Discriminator!, false);
-        SetRequiresGrad(Recognizer, false);
+        var discriminatorFlags = SetRequiresGrad(Discriminator!, false);
+        var recognizerFlags = SetRequiresGrad(Recognizer, false);
+        Recognizer.eval();
         try
         {
-            var adversarial = _adversarialLoss!.GeneratorLoss(Discriminator!.forward(restored));
+            var adversarial = _adversarialLoss!.GeneratorLoss(Discriminator!.forward(restored)); // already x AdversarialWeight
             var srFeatures = Recognizer.forward(restored.ToChannelsLast());
             var identityContent = 1 - nn.functional.cosine_similarity(srFeatures, hrFeatures, 1).mean();
             return (adversarial, identityContent);
         }
         finally
         {
-            SetRequiresGrad(Discriminator!, true);
-            SetRequiresGrad(Recognizer, true);
+            RestoreRequiresGrad(Discriminator!, discriminatorFlags);
+            RestoreRequiresGrad(Recognizer, recognizerFlags);
+            SetRecognizerTraining();
         }
     }
 
@@ -244,8 +383,18 @@ public sealed class JointTrainer : IDisposable
         return loss.Total.item<float>();
     }
 
-    private static void SetRequiresGrad(nn.Module module, bool value)
+    /// <summary>Sets requires_grad on every parameter; returns the previous flags (frozen parameters stay frozen on restore).</summary>
+    private static bool[] SetRequiresGrad(nn.Module module, bool value)
     {
-        foreach (var p in module.parameters()) p.requires_grad = value;
+        var parameters = module.parameters().ToArray();
+        var before = parameters.Select(p => p.requires_grad).ToArray();
+        foreach (var p in parameters) p.requires_grad = value;
+        return before;
+    }
+
+    private static void RestoreRequiresGrad(nn.Module module, bool[] flags)
+    {
+        var parameters = module.parameters().ToArray();
+        for (var i = 0; i < parameters.Length; i++) parameters[i].requires_grad = flags[i];
     }
 }

@@ -66,6 +66,35 @@ public sealed record JointTrainingOptions
     /// <summary>Recogniser name in <see cref="Models.ModelCatalog.Recognizers"/> (e.g. "face-resnet18", "mobilefacenet").</summary>
     public string Recognizer { get; init; } = "face-resnet18";
 
+    /// <summary>
+    /// Start the recogniser from its pretrained weights in the model store (<see cref="Models.RecognizerEntry.Pretrained"/>,
+    /// e.g. "dlib-resnet") instead of a random initialisation; the trainer then needs a model store. The input size and
+    /// embedding width must be the pretrained network's.
+    /// </summary>
+    public bool PretrainedRecognizer { get; init; }
+
+    /// <summary>
+    /// Freeze the first N parameter stages of the recogniser (<see cref="Models.Recognition.FaceRecognizer.ParameterStages"/>;
+    /// dlib-resnet: stem, stage1..stage5, head): their weights are not trained. 0 trains everything; at least 0.
+    /// </summary>
+    public int FrozenRecognizerStages { get; init; }
+
+    /// <summary>
+    /// Keep the recogniser's normalisation fixed (<see cref="Models.Recognition.FaceRecognizer.NormalizationLayers"/>):
+    /// BatchNorm layers (FaceResNet, MobileFaceNet) run on their running statistics, which are no longer updated, and
+    /// their gamma/beta are frozen; dlib-resnet has no BatchNorm, so its per-channel affine layers (folded batch norms)
+    /// are frozen instead. Meant for fine-tuning a pretrained recogniser with small batches.
+    /// </summary>
+    public bool FreezeNormalization { get; init; }
+
+    /// <summary>
+    /// Weight of the distillation term (beyond the patent; 0 = off): a frozen copy of the initial recogniser (the
+    /// pretrained teacher) embeds each sharp face, and the trained recogniser's embeddings of the sharp, degraded
+    /// (bicubic-upsampled) and restored versions are pulled to it with the cosine distance 1 - cos (mean over the three
+    /// sets). The sharp term keeps sharp-face recognition where the teacher had it. Needs no labels; &gt;= 0.
+    /// </summary>
+    public double DistillationWeight { get; init; }
+
     /// <summary>Recogniser base width (FaceResNet w); null = the model's default.</summary>
     public int? RecognizerWidth { get; init; } = 32;
 
@@ -96,6 +125,20 @@ public sealed record JointTrainingOptions
 
     /// <summary>The recogniser's optimiser.</summary>
     public OptimizerOptions RecognizerOptimizer { get; init; } = new(OptimizerKind.Sgd, LearningRate: 0.05);
+
+    /// <summary>
+    /// The SRGAN discriminator's own optimiser (SRGAN only). Default Adam, lr 1e-4, no weight decay: Ledig et al. train
+    /// generator and discriminator with Adam (beta1 0.9) at 1e-4; BasicSR's SRGAN configs do the same.
+    /// </summary>
+    public OptimizerOptions DiscriminatorOptimizer { get; init; } = new(OptimizerKind.Adam, LearningRate: 1e-4, WeightDecay: 0);
+
+    /// <summary>
+    /// Multi-scale training: when set, every batch draws its downsampling factor s log-uniformly from this range (e.g.
+    /// [2, 16]) and degrades to <c>ceil(S / s)</c> px, so one model learns every probe size; at inference the model is
+    /// told nothing but the probe's size. Needs a pre-upsampled SR model (<see cref="Models.SrModelEntry.PreUpsampled"/>).
+    /// Null: the fixed <see cref="DegradationOptions.Scale"/>.
+    /// </summary>
+    public DegradationRange? ScaleRange { get; init; }
 
     /// <summary>Reconstruction loss of METHOD.md step 4.</summary>
     public ReconstructionLossKind ReconstructionLoss { get; init; } = ReconstructionLossKind.L1;
@@ -145,8 +188,25 @@ public sealed record JointTrainingOptions
         Require(AdversarialWeight >= 0 && IdentityContentWeight >= 0, "SRGAN loss weights must be >= 0");
         Require(Stop.MaxIterations >= 1, "Stop.MaxIterations must be >= 1");
         Require(CheckpointEvery >= 1, "CheckpointEvery must be >= 1");
-        Require(InputSize % Degradation.Scale == 0, $"InputSize {InputSize} must be divisible by the scale x{Degradation.Scale}");
-        foreach (var o in new[] { SuperResolutionOptimizer, RecognizerOptimizer })
+        var preUpsampled = Models.ModelCatalog.SuperResolution.TryGetValue(SuperResolutionModel, out var sr) && sr.PreUpsampled;
+        Require(Mode == TrainingMode.RecognizerOnly || preUpsampled || InputSize % Degradation.Scale == 0,
+            $"InputSize {InputSize} must be divisible by the scale x{Degradation.Scale} (or use a pre-upsampled SR model such as vdsr)");
+        Require(FrozenRecognizerStages >= 0, "FrozenRecognizerStages must be >= 0");
+        Require(DistillationWeight >= 0 && double.IsFinite(DistillationWeight), "DistillationWeight must be finite and >= 0");
+        Require(DistillationWeight == 0 || PretrainedRecognizer, "DistillationWeight needs PretrainedRecognizer (the teacher is the pretrained network)");
+        if (ScaleRange is { } range)
+        {
+            range.Validate(nameof(ScaleRange), 1, 64);
+            Require(Mode == TrainingMode.RecognizerOnly || preUpsampled, $"ScaleRange (multi-scale) needs a pre-upsampled SR model such as vdsr; got {SuperResolutionModel}");
+        }
+        if (PretrainedRecognizer)
+        {
+            var entry = Models.ModelCatalog.Recognizers.TryGetValue(Recognizer, out var e) ? e : null;
+            Require(entry?.Pretrained is not null, $"PretrainedRecognizer needs a recogniser with pretrained weights; '{Recognizer}' has none");
+            Require(InputSize == entry!.InputSize && EmbeddingSize == entry.EmbeddingSize && Channels == 3,
+                $"the pretrained {Recognizer} takes {entry.InputSize} px RGB and gives {entry.EmbeddingSize}-D embeddings; got S = {InputSize}, C = {Channels}, D = {EmbeddingSize}");
+        }
+        foreach (var o in new[] { SuperResolutionOptimizer, RecognizerOptimizer, DiscriminatorOptimizer })
             Require(o.LearningRate > 0 && o.Momentum is >= 0 and < 1 && o.WeightDecay >= 0, $"invalid optimiser options {o}");
         Degradation.Validate();
     }

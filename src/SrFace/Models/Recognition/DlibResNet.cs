@@ -148,6 +148,35 @@ public sealed class DlibResNet : FaceRecognizer
                 leaf == "filters" ? TfJsLayout.ConvKernel : TfJsLayout.AsIs);
         }).ToList();
 
+    /// <summary>
+    /// Seven stages, as in the table of the class remarks: <c>stem</c> (conv32_down), <c>stage1</c> (conv32_1..3),
+    /// <c>stage2</c> (conv64_*), <c>stage3</c> (conv128_*), <c>stage4</c> (conv256_down, conv256_1..2), <c>stage5</c>
+    /// (conv256_down_out) and <c>head</c> (fc). <c>--freeze-stages 3</c> freezes the stem, stage 1 and stage 2.
+    /// </summary>
+    /// <returns>(stage name, its parameters), input side first; every parameter once.</returns>
+    public override IReadOnlyList<(string Name, IReadOnlyList<Parameter> Parameters)> ParameterStages()
+    {
+        var blocks = stages.named_children().ToList();
+        IReadOnlyList<Parameter> Of(params string[] prefixes) =>
+            blocks.Where(b => prefixes.Any(p => b.name.StartsWith(p, StringComparison.Ordinal) && !(p == "conv256" && b.name == "conv256_down_out")))
+                .SelectMany(b => b.module.parameters()).ToList();
+        return
+        [
+            ("stem", conv32_down.parameters().ToList()),
+            ("stage1", Of("conv32")),
+            ("stage2", Of("conv64")),
+            ("stage3", Of("conv128")),
+            ("stage4", Of("conv256")),
+            ("stage5", blocks.Where(b => b.name == "conv256_down_out").SelectMany(b => b.module.parameters()).ToList()),
+            ("head", fc.parameters().ToList()),
+        ];
+    }
+
+    /// <summary>dlib's per-channel affine layers (its batch norms, folded into y = x w + b at export); there is no
+    /// BatchNorm and no running statistic in this network, so freezing normalisation freezes these w and b.</summary>
+    /// <returns>The 29 affine layers.</returns>
+    public override IReadOnlyList<nn.Module> NormalizationLayers() => modules().Where(m => m is ChannelAffine).ToList();
+
     /// <summary>Loads face-api's <c>face_recognition_model</c> weights (TF.js weights manifest and shard).</summary>
     /// <param name="manifestPath">The <c>face_recognition_model-weights_manifest.json</c> file.</param>
     /// <exception cref="FileNotFoundException">When a file is missing.</exception>

@@ -53,6 +53,27 @@ public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>, IPrecisionAwar
     }
 
     /// <summary>
+    /// The network's parameters grouped into stages, input side first, for fine-tuning with frozen early stages
+    /// (<c>srface train --freeze-stages N</c> freezes the first N groups). Default: one group per top-level child
+    /// module, in registration order; networks with a finer structure (e.g. <see cref="DlibResNet"/>) override it.
+    /// </summary>
+    /// <returns>(stage name, its parameters) pairs; together they cover every parameter once.</returns>
+    public virtual IReadOnlyList<(string Name, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters)> ParameterStages() =>
+        named_children().Select(c => (c.name, (IReadOnlyList<TorchSharp.Modules.Parameter>)c.module.parameters().ToList()))
+            .Where(s => s.Item2.Count > 0).ToList();
+
+    /// <summary>
+    /// The normalisation layers that <c>--freeze-norm</c> freezes. Default: every BatchNorm layer (SrFace's FaceResNet
+    /// and MobileFaceNet): frozen, they run in eval mode (their running statistics are used and no longer updated)
+    /// and their affine gamma/beta stop training (FrozenBatchNorm, as in detection fine-tuning).
+    /// <see cref="DlibResNet"/> has no BatchNorm: it overrides this with its per-channel affine layers (dlib's batch
+    /// norms folded at export), whose scale and shift then stop training.
+    /// </summary>
+    /// <returns>The normalisation modules (may be empty).</returns>
+    public virtual IReadOnlyList<nn.Module> NormalizationLayers() =>
+        modules().Where(m => m is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d).ToList();
+
+    /// <summary>
     /// Checks that <paramref name="input"/> is a float batch <c>[N, Channels, InputSize, InputSize]</c> in [0, 1],
     /// normalises it as (x - <see cref="Mean"/>) / <see cref="Std"/> per channel and returns it channels-last,
     /// float32 (a new tensor; <paramref name="input"/> is not disposed).

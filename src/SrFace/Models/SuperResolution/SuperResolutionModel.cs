@@ -26,8 +26,15 @@ public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>, IPrecisi
     /// <param name="name">Module name.</param>
     protected SuperResolutionModel(string name) : base(name) { }
 
-    /// <summary>Integer upscaling factor s: output side = s x input side. One of 2, 3, 4 or 8 for the built-in models.</summary>
+    /// <summary>Integer upscaling factor s: output side = s x input side. One of 2, 3, 4 or 8 for the built-in models; 1 for <see cref="PreUpsampled"/> models.</summary>
     public abstract int Scale { get; }
+
+    /// <summary>
+    /// True for models that restore at the output size on a bicubic pre-upsampled input (<see cref="Vdsr"/>, with
+    /// <see cref="Scale"/> 1): callers bring a face of any size to the recogniser's input size S first, so one model
+    /// serves every probe size. False (default) for models that take the LR image and upscale it by <see cref="Scale"/>.
+    /// </summary>
+    public virtual bool PreUpsampled => false;
 
     /// <summary>Image channels C (3 for RGB, 1 for grey).</summary>
     public abstract int Channels { get; }

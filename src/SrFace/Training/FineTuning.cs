@@ -1,0 +1,60 @@
+using SrFace.Degradation;
+using SrFace.Models;
+
+namespace SrFace.Training;
+
+/// <summary>
+/// The defaults of joint fine-tuning from a pretrained recogniser (issue 9; <c>srface train --pretrained</c> and the
+/// default <c>srface demo</c>): the patent's joint training (METHOD.md steps 2-9) started from the model store's weights
+/// instead of a random initialisation, with the SR model built for the recogniser's input size.
+/// </summary>
+/// <remarks>
+/// <para>Choices and why: the SR model is <c>vdsr</c>, which restores at S on a bicubic pre-upsampled face, so 150 px
+/// (not a multiple of 4 or 8) needs no special case and one multi-scale model (x2..x16 drawn per batch) serves every
+/// probe size (docs/conventions.md). The recogniser learns with Adam at 1e-5, a hundredth of the SR model's 1e-3,
+/// without weight decay (decay would pull pretrained weights towards zero, not towards themselves), and its stem and
+/// first stage stay frozen (low-level filters transfer; most of the parameters are later). P x K = 8 x 2 keeps an
+/// iteration short at 150 px on a CPU.</para>
+/// </remarks>
+public static class FineTuning
+{
+    /// <summary>Default recogniser learning rate when fine-tuning (Adam), 1e-5.</summary>
+    public const double RecognizerLearningRate = 1e-5;
+
+    /// <summary>Default SR learning rate when fine-tuning (Adam), 1e-3.</summary>
+    public const double SuperResolutionLearningRate = 1e-3;
+
+    /// <summary>Default multi-scale range [2, 16] (probes from S/2 down to S/16: 75 to 10 px at 150).</summary>
+    public static readonly DegradationRange DefaultScaleRange = new(2, 16);
+
+    /// <summary>The fine-tuning defaults for a pretrained catalogue recogniser.</summary>
+    /// <param name="recognizer">A recogniser with <see cref="RecognizerEntry.Pretrained"/> weights (default dlib-resnet).</param>
+    /// <returns>Options: pretrained recogniser at its own S and D, vdsr SR, multi-scale x2..x16 (nominal x8), recogniser
+    /// Adam 1e-5 (no decay), SR Adam 1e-3, first 2 stages frozen, lambda 0.1, P x K = 8 x 2, bf16, no distillation.</returns>
+    /// <exception cref="ArgumentException">When the recogniser is unknown or has no pretrained weights.</exception>
+    public static JointTrainingOptions Defaults(string recognizer = "dlib-resnet")
+    {
+        var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
+            : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
+        if (entry.Pretrained is null)
+            throw new ArgumentException($"Recogniser '{recognizer}' has no pretrained weights to fine-tune from.", nameof(recognizer));
+        return new JointTrainingOptions
+        {
+            Recognizer = entry.Name,
+            PretrainedRecognizer = true,
+            RecognizerWidth = null,
+            EmbeddingSize = entry.EmbeddingSize,
+            InputSize = entry.InputSize,
+            SuperResolutionModel = "vdsr",
+            Degradation = new DegradationOptions(Scale: 8),
+            ScaleRange = DefaultScaleRange,
+            SuperResolutionOptimizer = new OptimizerOptions(OptimizerKind.Adam, SuperResolutionLearningRate, WeightDecay: 0, WarmupIterations: 10),
+            RecognizerOptimizer = new OptimizerOptions(OptimizerKind.Adam, RecognizerLearningRate, WeightDecay: 0, WarmupIterations: 10),
+            FrozenRecognizerStages = 2,
+            IdentityWeight = 0.1,
+            IdentitiesPerBatch = 8,
+            ImagesPerIdentity = 2,
+            CheckpointEvery = 50,
+        };
+    }
+}
