@@ -61,6 +61,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
         if (!TrainingConsole.IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
         var (options, data, runFolder) = settings.Resume ? PrepareResume(settings) : PrepareNewRun(settings);
         var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb);
+        var store = options.PretrainedRecognizer ? ModelSource.Store(settings.Models) : null;
 
         console.MarkupLineInterpolated($"[bold]{(settings.Resume ? "Resuming" : "Training")}[/] {Describe(options)}");
         var people = data.PeopleFile is null ? null : PeopleList.Read(data.PeopleFile);
@@ -74,7 +75,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
             $"({setup.DroppedIdentities:N0} people / {setup.DroppedImages:N0} images with fewer dropped)"));
 
         var run = new TrainingRun(options, setup.Train, runFolder);
-        using var trainer = new JointTrainer(options);
+        using var trainer = new JointTrainer(options, store);
         var result = TrainingConsole.Run(run, trainer, console, settings.LogEvery ?? 10, settings.Resume, "training", cancellation);
 
         if (result.Reason == StopReason.NonFiniteLoss)
@@ -114,7 +115,9 @@ internal sealed class TrainCommand : Command<TrainSettings>
             var p => Path.GetFullPath(p),
         };
         if (peopleFile is not null && !File.Exists(peopleFile)) throw new FileNotFoundException($"People list not found: {peopleFile} (--people none trains on every identity).", peopleFile);
-        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? FacePreprocessing.Lfw().CropFraction,
+        // A pretrained recogniser sees faces framed as its catalogue entry says (the DevTrain-chosen centred crop).
+        var defaultCrop = options.PretrainedRecognizer ? SrFace.Models.ModelCatalog.Recognizers[options.Recognizer].CentredCropFraction : FacePreprocessing.Lfw().CropFraction;
+        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? defaultCrop,
             settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed);
         var sr = options.Mode == TrainingMode.RecognizerOnly ? "baseline" : options.SuperResolutionModel;
         var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{sr}-{options.Recognizer}"));
@@ -146,7 +149,8 @@ internal sealed class TrainCommand : Command<TrainSettings>
     }
 
     private static string Describe(JointTrainingOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{(o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : "baseline")} x{o.Degradation.Scale} + {o.Recognizer} " +
+        $"{(o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : "baseline")} {(o.ScaleRange is { } r ? $"x{r.Min}..x{r.Max}" : $"x{o.Degradation.Scale}")} + {o.Recognizer}" +
+        $"{(o.PretrainedRecognizer ? $" from pretrained (lr {o.RecognizerOptimizer.LearningRate:G3} vs SR {o.SuperResolutionOptimizer.LearningRate:G3}, {o.FrozenRecognizerStages} stages frozen{(o.FreezeNormalization ? ", norm frozen" : "")}, kd {o.DistillationWeight})" : "")} " +
         $"(w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), P x K = {o.IdentitiesPerBatch} x {o.ImagesPerIdentity}, " +
         $"{o.Stop.MaxIterations} iterations, lambda={o.IdentityWeight}, {o.Precision}, seed {o.Seed}");
 

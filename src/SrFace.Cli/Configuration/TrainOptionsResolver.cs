@@ -18,7 +18,7 @@ internal static class TrainOptionsResolver
     public static JointTrainingOptions Resolve(TrainSettings s)
     {
         if (s.FirstError() is { } error) throw new ArgumentException(error);
-        var o = new JointTrainingOptions();
+        var o = s.Pretrained ? FineTuning.Defaults(s.Recognizer ?? ModelSource.DefaultPretrained) : new JointTrainingOptions();
         if (s.Config is { } config) o = TrainingPresetFile.Load(config, o);
 
         if (s.Baseline) o = o with { Mode = TrainingMode.RecognizerOnly };
@@ -46,6 +46,11 @@ internal static class TrainOptionsResolver
                 RecognizerOptimizer = o.RecognizerOptimizer with { Kind = kind },
             };
         }
+        if (s.FreezeStages is { } frozen) o = o with { FrozenRecognizerStages = frozen };
+        if (s.FreezeNorm) o = o with { FreezeNormalization = true };
+        if (s.Distill is { } kd) o = o with { DistillationWeight = kd };
+        if (s.MultiScale is { } multi)
+            o = o with { ScaleRange = multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : ParseRange(multi, "--multiscale") };
         if (s.LearningRateSr is { } lrSr) o = o with { SuperResolutionOptimizer = o.SuperResolutionOptimizer with { LearningRate = lrSr } };
         if (s.LearningRateRecognizer is { } lrRec) o = o with { RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = lrRec } };
 
@@ -86,6 +91,8 @@ internal static class TrainOptionsResolver
         Check(s.Noise is not null, "--noise"); Check(s.Jpeg is not null, "--jpeg");
         Check(s.CheckpointEvery is not null, "--checkpoint-every"); Check(s.Patience is not null, "--patience");
         Check(s.Baseline, "--baseline"); Check(s.ValidationFraction is not null, "--validation-fraction");
+        Check(s.Pretrained, "--pretrained"); Check(s.FreezeStages is not null, "--freeze-stages"); Check(s.FreezeNorm, "--freeze-norm");
+        Check(s.Distill is not null, "--distill"); Check(s.MultiScale is not null, "--multiscale");
         return given;
     }
 

@@ -33,7 +33,7 @@ internal sealed class TrainSettings : CommandSettings
     public bool Resume { get; init; }
 
     [CommandOption("--sr <MODEL>")]
-    [Description("SR model: srcnn, fsrcnn or srgan.")]
+    [Description("SR model: srcnn, fsrcnn, srgan or vdsr (pre-upsampled, any probe size; the default with --pretrained).")]
     public string? SuperResolution { get; init; }
 
     [CommandOption("--recognizer <MODEL>")]
@@ -132,6 +132,30 @@ internal sealed class TrainSettings : CommandSettings
     [Description("Fraction of training identities held out for the PSNR check, in [[0, 1). Default 0.05.")]
     public double? ValidationFraction { get; init; }
 
+    [CommandOption("--pretrained")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-5 (SR 1e-3), first 2 stages frozen, crop = the catalogue's centred-crop fraction. Flags override each default.")]
+    public bool Pretrained { get; init; }
+
+    [CommandOption("--models <DIR>")]
+    [Description("Model store holding the pretrained weights (default: $SRFACE_MODELS, else the user cache).")]
+    public string? Models { get; init; }
+
+    [CommandOption("--freeze-stages <N>")]
+    [Description("Freeze the first N stages of the recogniser (dlib-resnet: stem, stage1..stage5, head; 0 = train all).")]
+    public int? FreezeStages { get; init; }
+
+    [CommandOption("--freeze-norm")]
+    [Description("Freeze the recogniser's normalisation: BatchNorm nets keep their running statistics and gamma/beta; dlib-resnet (no BatchNorm) keeps its folded per-channel affine layers.")]
+    public bool FreezeNorm { get; init; }
+
+    [CommandOption("--distill <W>")]
+    [Description("Weight of the distillation term (needs --pretrained): the frozen pretrained recogniser's embedding of the sharp face is the target of the sharp, degraded and restored embeddings (1 - cos). 0 = off.")]
+    public double? Distill { get; init; }
+
+    [CommandOption("--multiscale <MIN,MAX>")]
+    [Description("Draw the downsampling factor per batch log-uniformly from MIN,MAX (e.g. 2,16; needs a pre-upsampled SR model such as vdsr); 'none' = the fixed --scale.")]
+    public string? MultiScale { get; init; }
+
     [CommandOption("--log-every <N>")]
     [Description("When output is not a terminal: print a progress line every N iterations. Default 10.")]
     public int? LogEvery { get; init; }
@@ -169,6 +193,9 @@ internal sealed class TrainSettings : CommandSettings
             : Patience < 0 ? $"--patience must be >= 0; got {Patience}."
             : ValidationFraction is { } v && !(v >= 0 && v < 1) ? $"--validation-fraction must be in [0, 1); got {v}."
             : LogEvery < 1 ? $"--log-every must be at least 1; got {LogEvery}."
+            : FreezeStages < 0 ? $"--freeze-stages must be >= 0; got {FreezeStages}."
+            : Distill is { } kd && !(kd >= 0 && double.IsFinite(kd)) ? $"--distill must be finite and >= 0; got {kd}."
+            : Distill > 0 && !Pretrained ? "--distill needs --pretrained (the teacher is the pretrained recogniser)."
             : null;
     }
 }

@@ -208,14 +208,23 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// </summary>
     /// <param name="lowResolution">Probe faces <c>[N, C, h, w]</c> float32 in [0, 1] (h, w typically S/s or smaller).</param>
     /// <returns>L2-normalised embeddings <c>[N, D]</c> (<c>[N, 2D]</c> for concatenation).</returns>
-    public Tensor EmbedLowResolution(Tensor lowResolution)
+    public Tensor EmbedLowResolution(Tensor lowResolution) => EmbedLowResolution(lowResolution, null);
+
+    /// <summary>
+    /// <see cref="EmbedLowResolution(Tensor)"/> reusing the probe's own embedding when the caller has it already
+    /// (<see cref="EmbedRecognizerOnly"/> of the same probes), so the benchmark runs the recogniser once less.
+    /// </summary>
+    /// <param name="lowResolution">Probe faces <c>[N, C, h, w]</c> float32 in [0, 1].</param>
+    /// <param name="probeEmbedding"><see cref="EmbedRecognizerOnly"/> of <paramref name="lowResolution"/> <c>[N, D]</c>, or null to compute it; not disposed.</param>
+    /// <returns>L2-normalised embeddings <c>[N, D]</c> (<c>[N, 2D]</c> for concatenation).</returns>
+    public Tensor EmbedLowResolution(Tensor lowResolution, Tensor? probeEmbedding)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // A probe at least S px wide is its own restoration (Restore returns it resized): one recogniser pass suffices.
         var sharp = Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize;
         var fusion = SuperResolution is null || (sharp && Manifest.Fusion != FeatureFusion.Concatenate) ? FeatureFusion.ProbeOnly : Manifest.Fusion;
-        var probe = fusion == FeatureFusion.RestoredOnly ? null : Recognizer.forward(ToInputSize(lowResolution));
+        var probe = fusion == FeatureFusion.RestoredOnly ? null : probeEmbedding?.alias() ?? Recognizer.forward(ToInputSize(lowResolution));
         var restored = fusion == FeatureFusion.ProbeOnly ? null : Recognizer.forward(Restore(lowResolution));
         var fused = fusion switch
         {
@@ -240,7 +249,7 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>
     /// Embeds a face image file: the face crop of <see cref="Preprocessing"/> is taken at the file's own resolution;
     /// a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a low-quality
-    /// probe (<see cref="EmbedLowResolution"/>).
+    /// probe (<see cref="EmbedLowResolution(Tensor)"/>).
     /// </summary>
     /// <param name="path">JPEG, PNG or PGM file.</param>
     /// <returns>The embedding, length D (2D for concatenation on a low-quality probe).</returns>

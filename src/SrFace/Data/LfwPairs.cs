@@ -33,6 +33,25 @@ public sealed class LfwPairs
     /// <summary>Every person appearing in any pair (to keep them out of training).</summary>
     public IReadOnlySet<string> Identities { get; }
 
+    /// <summary>
+    /// A balanced, evenly spread subset for runs with a time budget: up to <paramref name="maxPairs"/> / 2 matched and
+    /// as many mismatched pairs, taken at regular steps through the file (deterministic, no randomness), in file order.
+    /// </summary>
+    /// <param name="maxPairs">Pairs to keep, at least 2; the whole list when it has no more.</param>
+    /// <returns>This list when it is small enough, else a new list with the same source file and fold count.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="maxPairs"/> is below 2.</exception>
+    public LfwPairs Subset(int maxPairs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPairs, 2);
+        if (Pairs.Count <= maxPairs) return this;
+        static IEnumerable<FacePair> Spread(IReadOnlyList<FacePair> list, int count) =>
+            Enumerable.Range(0, Math.Min(count, list.Count)).Select(i => list[(int)((long)i * list.Count / Math.Min(count, list.Count))]);
+        var matched = Pairs.Where(p => p.IsSame).ToList();
+        var mismatched = Pairs.Where(p => !p.IsSame).ToList();
+        var kept = Spread(matched, maxPairs / 2).Concat(Spread(mismatched, maxPairs - maxPairs / 2)).OrderBy(p => p.LineNumber).ToList();
+        return new LfwPairs(SourceFile, kept, FoldCount, MatchedPerFold);
+    }
+
     /// <summary>The image path of image <paramref name="index"/> (1-based) of <paramref name="name"/>.</summary>
     public static string ImagePath(string imagesRoot, string name, int index) =>
         Path.Combine(imagesRoot, name, $"{name}_{index:D4}.jpg");

@@ -26,6 +26,13 @@ public sealed record LfwEvaluationOptions
     /// <summary>Probe sizes, degradation, batch size, FARs.</summary>
     public LowResolutionBenchmarkOptions Benchmark { get; init; } = new();
 
+    /// <summary>
+    /// View 1 on a time budget: use at most this many pairs of each of <c>pairsDevTrain.txt</c> and
+    /// <c>pairsDevTest.txt</c> (<see cref="LfwPairs.Subset"/>: balanced, evenly spread, deterministic); null = all pairs.
+    /// The report's statement and pair counts say how many were used.
+    /// </summary>
+    public int? View1MaxPairs { get; init; }
+
     /// <summary>Held-out faces for SR quality (the first distinct DevTest images), 0 to skip.</summary>
     public int SrQualityFaces { get; init; } = 200;
 
@@ -72,7 +79,10 @@ public static class LfwEvaluation
         LfwPairs Read(string file) => LfwPairs.Read(RequireFile(Path.Combine(options.PairsFolder, file)), options.ImagesFolder);
 
         var devTest = options.View1 || File.Exists(devTestPath) ? Read(DevTestFile) : null;
-        var view1 = options.View1 ? LfwProtocols.View1(benchmark, Read(DevTrainFile), devTest!, trained, progress) : null;
+        if (devTest is not null && options.View1MaxPairs is { } max) devTest = devTest.Subset(max);
+        var devTrain = options.View1 ? Read(DevTrainFile) : null;
+        if (devTrain is not null && options.View1MaxPairs is { } maxTrain) devTrain = devTrain.Subset(maxTrain);
+        var view1 = options.View1 ? LfwProtocols.View1(benchmark, devTrain!, devTest!, trained, progress) : null;
         var view2 = options.View2 ? LfwProtocols.View2(benchmark, Read(View2File), trained, progress) : null;
 
         // Held-out faces: DevTest images (never trained on when the guard passed), else the evaluated View 2 pairs.

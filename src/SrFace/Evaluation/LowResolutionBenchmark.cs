@@ -130,13 +130,14 @@ public sealed class LowResolutionBenchmark
             {
                 using var sizeScope = NewDisposeScope();
                 var probes = DegradeProbes(probesHr, size, batch);
+                var jointProbe = Joint.EmbedRecognizerOnly(probes); // (b), and the probe half of (c): computed once
                 foreach (var pipeline in Pipelines)
                 {
                     var (hr, probe) = pipeline switch
                     {
                         RecognitionPipeline.BaselineBicubic => (baselineHr!, Baseline!.EmbedRecognizerOnly(probes)),
-                        RecognitionPipeline.JointBicubic => (jointHr, Joint.EmbedRecognizerOnly(probes)),
-                        _ => (jointHr, Joint.EmbedLowResolution(probes)),
+                        RecognitionPipeline.JointBicubic => (jointHr, jointProbe),
+                        _ => (jointHr, Joint.EmbedLowResolution(probes, jointProbe)),
                     };
                     var cosines = IdentitySimilarity.PerPair(MatchWidth(hr, probe.shape[1]), probe);
                     cosines.CopyTo(scores[(pipeline, size)], start);

@@ -34,13 +34,14 @@ public sealed record LowResolutionBenchmarkOptions
     public IReadOnlyList<double>? TargetFars { get; init; }
 
     /// <summary>
-    /// The default sweep for input side S: S/16, S/8, S/4 and S (x16, x8, x4, x1), e.g. 7, 14, 28, 112 for S = 112
-    /// and 4, 8, 16, 64 for S = 64. Sizes below 1 pixel are dropped.
+    /// The default sweep for input side S: S/16, S/8, S/4, S/2 and S (x16, x8, x4, x2, x1), each rounded up, e.g. 10,
+    /// 19, 38, 75, 150 for S = 150 (the sizes the face-api reference was measured at), 7, 14, 28, 56, 112 for S = 112 and
+    /// 4, 8, 16, 32, 64 for S = 64.
     /// </summary>
-    /// <param name="inputSize">Recogniser input side S in pixels.</param>
+    /// <param name="inputSize">Recogniser input side S in pixels, at least 1.</param>
     /// <returns>Distinct ascending probe sides.</returns>
     public static IReadOnlyList<int> DefaultProbeSizes(int inputSize) =>
-        new[] { inputSize / 16, inputSize / 8, inputSize / 4, inputSize }.Where(p => p >= 1).Distinct().Order().ToArray();
+        new[] { 16, 8, 4, 2, 1 }.Select(s => (int)Math.Ceiling(inputSize / (double)s)).Where(p => p >= 1).Distinct().Order().ToArray();
 
     /// <summary>The probe sizes to run for input side S: <see cref="ProbeSizes"/> (sorted, distinct) or the defaults.</summary>
     /// <param name="inputSize">Recogniser input side S in pixels.</param>

@@ -18,14 +18,15 @@ public static class ThroughputProbe
     /// <param name="options">The options of the run to plan.</param>
     /// <param name="images">The run's training images (batches decoded here stay in its cache).</param>
     /// <param name="steps">Timed iterations, &gt;= 1.</param>
+    /// <param name="store">The model store, when the options fine-tune a pretrained recogniser.</param>
     /// <returns>Median wall-clock seconds per iteration, &gt; 0.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="steps"/> &lt; 1.</exception>
-    public static double SecondsPerIteration(JointTrainingOptions options, FaceImageLoader images, int steps = 3)
+    public static double SecondsPerIteration(JointTrainingOptions options, FaceImageLoader images, int steps = 3, Models.Pretrained.ModelStore? store = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var sampler = new PkBatchSampler(images.Dataset.Samples.Select(s => s.Label).ToArray(),
             options.IdentitiesPerBatch, options.ImagesPerIdentity, options.Seed);
-        using var trainer = new JointTrainer(options);
+        using var trainer = new JointTrainer(options, store);
         var seconds = new List<double>();
         for (var i = 0; i <= steps; i++)
         {

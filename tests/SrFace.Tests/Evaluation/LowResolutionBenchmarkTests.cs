@@ -135,8 +135,9 @@ public class LowResolutionBenchmarkTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new LowResolutionBenchmarkOptions { ProbeSizes = [0, 8] }.ResolveProbeSizes(32));
         Assert.Throws<ArgumentOutOfRangeException>(() => new LowResolutionBenchmarkOptions { ProbeSizes = [64] }.ResolveProbeSizes(32));
-        Assert.Equal([7, 14, 28, 112], LowResolutionBenchmarkOptions.DefaultProbeSizes(112));
-        Assert.Equal([4, 8, 16, 64], LowResolutionBenchmarkOptions.DefaultProbeSizes(64));
+        Assert.Equal([7, 14, 28, 56, 112], LowResolutionBenchmarkOptions.DefaultProbeSizes(112));
+        Assert.Equal([4, 8, 16, 32, 64], LowResolutionBenchmarkOptions.DefaultProbeSizes(64));
+        Assert.Equal([10, 19, 38, 75, 150], LowResolutionBenchmarkOptions.DefaultProbeSizes(150));
     }
 
     private static void AssertPng(string path, int width, int height)
