@@ -133,7 +133,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--pretrained")]
-    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-5 (SR 1e-3), first 2 stages frozen, crop = the catalogue's centred-crop fraction. Flags override each default.")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, crop = the catalogue's centred-crop fraction. Flags override each default.")]
     public bool Pretrained { get; init; }
 
     [CommandOption("--models <DIR>")]

@@ -11,15 +11,15 @@ namespace SrFace.Training;
 /// <remarks>
 /// <para>Choices and why: the SR model is <c>vdsr</c>, which restores at S on a bicubic pre-upsampled face, so 150 px
 /// (not a multiple of 4 or 8) needs no special case and one multi-scale model (x2..x16 drawn per batch) serves every
-/// probe size (docs/conventions.md). The recogniser learns with Adam at 1e-5, a hundredth of the SR model's 1e-3,
+/// probe size (docs/conventions.md). The recogniser learns with Adam at 1e-4, a tenth of the SR model's 1e-3 (a short CPU run moves each weight by at most about lr x iterations, so 1e-5 would barely move it),
 /// without weight decay (decay would pull pretrained weights towards zero, not towards themselves), and its stem and
 /// first stage stay frozen (low-level filters transfer; most of the parameters are later). P x K = 8 x 2 keeps an
 /// iteration short at 150 px on a CPU.</para>
 /// </remarks>
 public static class FineTuning
 {
-    /// <summary>Default recogniser learning rate when fine-tuning (Adam), 1e-5.</summary>
-    public const double RecognizerLearningRate = 1e-5;
+    /// <summary>Default recogniser learning rate when fine-tuning (Adam), 1e-4: a tenth of the SR model's.</summary>
+    public const double RecognizerLearningRate = 1e-4;
 
     /// <summary>Default SR learning rate when fine-tuning (Adam), 1e-3.</summary>
     public const double SuperResolutionLearningRate = 1e-3;
@@ -30,7 +30,7 @@ public static class FineTuning
     /// <summary>The fine-tuning defaults for a pretrained catalogue recogniser.</summary>
     /// <param name="recognizer">A recogniser with <see cref="RecognizerEntry.Pretrained"/> weights (default dlib-resnet).</param>
     /// <returns>Options: pretrained recogniser at its own S and D, vdsr SR, multi-scale x2..x16 (nominal x8), recogniser
-    /// Adam 1e-5 (no decay), SR Adam 1e-3, first 2 stages frozen, lambda 0.1, P x K = 8 x 2, bf16, no distillation.</returns>
+    /// Adam 1e-4 (no decay), SR Adam 1e-3, first 2 stages frozen, lambda 0.1, P x K = 8 x 2, bf16, no distillation.</returns>
     /// <exception cref="ArgumentException">When the recogniser is unknown or has no pretrained weights.</exception>
     public static JointTrainingOptions Defaults(string recognizer = "dlib-resnet")
     {
