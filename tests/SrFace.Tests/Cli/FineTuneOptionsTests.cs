@@ -1,0 +1,105 @@
+using Spectre.Console.Cli;
+using SrFace.Cli.Commands;
+using SrFace.Cli.Configuration;
+using SrFace.Degradation;
+using SrFace.Training;
+
+namespace SrFace.Tests.Cli;
+
+/// <summary>The fine-tuning flags of <c>srface train</c> and <c>srface demo</c> (issue 9).</summary>
+public class FineTuneOptionsTests
+{
+    [Fact]
+    public void PretrainedAloneGivesTheFineTuningDefaults()
+    {
+        var options = TrainOptionsResolver.Resolve(Parse("--pretrained"));
+        Assert.Equal(FineTuning.Defaults("dlib-resnet"), options);
+        Assert.True(options.PretrainedRecognizer);
+        Assert.Equal(150, options.InputSize);
+        Assert.Equal("vdsr", options.SuperResolutionModel);
+        Assert.True(options.RecognizerOptimizer.LearningRate < options.SuperResolutionOptimizer.LearningRate / 5);
+    }
+
+    [Fact]
+    public void FlagsOverrideTheFineTuningDefaults()
+    {
+        var options = TrainOptionsResolver.Resolve(Parse("--recognizer", "dlib-resnet", "--pretrained", "--freeze-stages", "3", "--freeze-norm",
+            "--distill", "0.5", "--multiscale", "2,8", "--lr-rec", "2e-5", "--iterations", "40"));
+        Assert.Equal(3, options.FrozenRecognizerStages);
+        Assert.True(options.FreezeNormalization);
+        Assert.Equal(0.5, options.DistillationWeight);
+        Assert.Equal(new DegradationRange(2, 8), options.ScaleRange);
+        Assert.Equal(2e-5, options.RecognizerOptimizer.LearningRate);
+        Assert.Equal(40, options.Stop.MaxIterations);
+        Assert.Null(TrainOptionsResolver.Resolve(Parse("--pretrained", "--multiscale", "none", "--scale", "4")).ScaleRange);
+    }
+
+    [Theory]
+    [InlineData("--distill 1", "--pretrained")]                       // a teacher needs pretrained weights
+    [InlineData("--pretrained --distill -1", "--distill")]
+    [InlineData("--freeze-stages -1", "--freeze-stages")]
+    [InlineData("--multiscale 2,16", "pre-upsampled")]                // fsrcnn cannot take any probe size
+    [InlineData("--pretrained --recognizer face-resnet18", "pretrained weights")]
+    [InlineData("--pretrained --sr fsrcnn", "divisible")]             // 150 px is not a multiple of x8
+    public void InvalidFineTuningFlagsAreRefusedWithTheirName(string args, string expected)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => TrainOptionsResolver.Resolve(Parse(args.Split(' '))));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ResumeRefusesTheFineTuningFlags()
+    {
+        var refused = TrainOptionsResolver.FlagsRefusedOnResume(Parse("--resume", "--out", "x", "--pretrained", "--distill", "1", "--freeze-stages", "2"));
+        Assert.Equal(["--pretrained", "--freeze-stages", "--distill"], refused);
+    }
+
+    [Fact]
+    public void DemoFineTunesByDefaultAndKeepsFromScratchByOption()
+    {
+        var settings = new DemoCommand.Settings();
+        Assert.False(settings.FromScratch);
+        Assert.Equal(10, settings.Minutes);
+        Assert.True(settings.Validate().Successful);
+        var options = DemoCommand.FineTuneOptions(new DemoCommand.Settings { Distill = 0.5, Seed = 3, FreezeStages = 4 });
+        Assert.True(options.PretrainedRecognizer);
+        Assert.Equal(("dlib-resnet", "vdsr", 150), (options.Recognizer, options.SuperResolutionModel, options.InputSize));
+        Assert.Equal((0.5, 3, 4), (options.DistillationWeight, options.Seed, options.FrozenRecognizerStages));
+        Assert.Equal(1, new DemoCommand.Settings().Distill);
+        var scratch = DemoCommand.DemoOptions(new DemoCommand.Settings { FromScratch = true });
+        Assert.Equal(("face-resnet18", "fsrcnn", 64, false), (scratch.Recognizer, scratch.SuperResolutionModel, scratch.InputSize, scratch.PretrainedRecognizer));
+    }
+
+    [Theory]
+    [InlineData(false, 112, null, null)]      // --input-size belongs to --from-scratch
+    [InlineData(false, null, "fsrcnn", null)] // fine-tuning at 150 px needs a pre-upsampled SR model
+    [InlineData(false, null, null, 1)]        // --pairs: 0 = all or at least 2
+    [InlineData(true, null, null, 100)]       // --pairs belongs to the fine-tuning demo
+    [InlineData(true, 40, null, null)]        // --input-size multiple of 16
+    public void DemoRefusesOptionsOfTheOtherPath(bool fromScratch, int? inputSize, string? sr, int? pairs)
+    {
+        var settings = new DemoCommand.Settings { FromScratch = fromScratch, InputSize = inputSize, Sr = sr, Pairs = pairs };
+        Assert.False(settings.Validate().Successful);
+    }
+
+    private static TrainSettings Parse(params string[] args)
+    {
+        var app = new CommandApp<CaptureCommand>();
+        app.Configure(c => c.PropagateExceptions());
+        CaptureCommand.Last = null;
+        Assert.Equal(0, app.Run(args));
+        return CaptureCommand.Last!;
+    }
+
+    /// <summary>Records the settings Spectre built instead of training.</summary>
+    private sealed class CaptureCommand : Command<TrainSettings>
+    {
+        [ThreadStatic] public static TrainSettings? Last;
+
+        public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+        {
+            Last = settings;
+            return 0;
+        }
+    }
+}
