@@ -38,6 +38,19 @@ public class LfwPairsTests
     }
 
     [Fact]
+    public void ASubsetIsBalancedSpreadAndInFileOrder()
+    {
+        var all = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairsDevTest.txt"), TestData.LfwImages, checkImagesExist: false);
+        var subset = all.Subset(100);
+        Assert.Equal(100, subset.Pairs.Count);
+        Assert.Equal(50, subset.Pairs.Count(p => p.IsSame));
+        Assert.Equal(subset.Pairs.OrderBy(p => p.LineNumber), subset.Pairs);
+        Assert.True(subset.Pairs[^1].LineNumber - subset.Pairs[0].LineNumber > all.Pairs.Count * 0.9, "spread over the whole file");
+        Assert.Same(all, all.Subset(5000));
+        Assert.Equal(subset.Pairs, all.Subset(100).Pairs); // deterministic
+    }
+
+    [Fact]
     public void DevTrainAndDevTestPeopleAreDisjoint()
     {
         var train = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairsDevTrain.txt"), TestData.LfwImages, checkImagesExist: false);

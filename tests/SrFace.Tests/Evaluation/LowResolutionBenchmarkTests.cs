@@ -67,7 +67,7 @@ public class LowResolutionBenchmarkTests
             SrQualityFaces = 12, CommandLine = "test",
         }, output);
 
-        int[] sizes = [2, 4, 8, 32]; // S/16, S/8, S/4, S for S = 32
+        int[] sizes = [2, 4, 8, 16, 32]; // S/16, S/8, S/4, S/2, S for S = 32
         Assert.Equal(sizes, report.ProbeSizes);
         var view1 = report.View1!;
         Assert.Equal(40, view1.EvaluatedPairs);
@@ -92,7 +92,7 @@ public class LowResolutionBenchmarkTests
         });
         Assert.Contains($"{exclusion.KeptIndices.Count} of 60 pairs remain", view2.Statement);
 
-        Assert.Equal([2, 4, 8], report.SrQuality.Select(r => r.ProbeSize));
+        Assert.Equal([2, 4, 8, 16], report.SrQuality.Select(r => r.ProbeSize));
         Assert.All(report.SrQuality, r => Assert.Equal(12, r.Faces));
         Assert.All(report.SrQuality, r => Assert.InRange(r.IdentityBicubic, -1, 1));
         var calibration = report.Calibration!;

@@ -35,6 +35,9 @@ public class FineTuningTests
         SuperResolutionOptimizer = new OptimizerOptions(OptimizerKind.Adam, 1e-3, WeightDecay: 0, Schedule: LearningRateShape.Constant, WarmupIterations: 0),
     };
 
+    /// <summary>Bit-identical values and shape.</summary>
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
     private static Tensor[] Snapshot(IEnumerable<TorchSharp.Modules.Parameter> parameters) => parameters.Select(p => p.detach().clone()).ToArray();
 
     [Fact]
@@ -48,7 +51,7 @@ public class FineTuningTests
 
         // It starts from the store's weights, not a random initialisation.
         var start = trainer.Recognizer.parameters().Zip(pretrained.parameters()).ToArray();
-        Assert.All(start, pair => Assert.True(pair.First.equal(pair.Second).item<bool>()));
+        Assert.All(start, pair => Assert.True(Same(pair.First, pair.Second)));
 
         var stages = trainer.Recognizer.ParameterStages();
         var before = stages.Select(s => Snapshot(s.Parameters)).ToArray();
@@ -59,7 +62,7 @@ public class FineTuningTests
         Assert.True(step.IsFinite && step.Distillation is > 0 && step.Total is > 0, $"losses {string.Join(", ", step.ToDictionary())}");
         for (var i = 0; i < stages.Count; i++)
         {
-            var changed = stages[i].Parameters.Zip(before[i]).Count(p => !p.First.equal(p.Second).item<bool>());
+            var changed = stages[i].Parameters.Zip(before[i]).Count(p => !Same(p.First, p.Second));
             if (i < 2)
             {
                 Assert.Equal(0, changed); // stem and stage1 frozen: bit-identical
@@ -75,9 +78,9 @@ public class FineTuningTests
                 Assert.True(grads.Sum(g => g.abs().sum().item<float>()) > 0, $"no gradient in {stages[i].Name}");
             }
         }
-        Assert.Contains(trainer.SuperResolution!.parameters().Zip(srBefore), p => !p.First.equal(p.Second).item<bool>());
+        Assert.Contains(trainer.SuperResolution!.parameters().Zip(srBefore), p => !Same(p.First, p.Second));
         // The distillation teacher stays the pretrained network.
-        Assert.All(trainer.Teacher!.parameters().Zip(pretrained.parameters()), p => Assert.True(p.First.equal(p.Second).item<bool>()));
+        Assert.All(trainer.Teacher!.parameters().Zip(pretrained.parameters()), p => Assert.True(Same(p.First, p.Second)));
     }
 
     [Fact]
@@ -106,8 +109,8 @@ public class FineTuningTests
         trainer.Step(loader.LoadBatch(Batch), loader.LoadLabels(Batch), 0);
         trainer.Step(loader.LoadBatch(Batch), loader.LoadLabels(Batch), 1);
         var after = norms.SelectMany(n => n.state_dict().Values).ToArray();
-        Assert.All(state.Zip(after), p => Assert.True(p.First.equal(p.Second).item<bool>()));
-        Assert.Contains(trainer.Recognizer.parameters().Where(p => p.requires_grad).Zip(weights), p => !p.First.equal(p.Second).item<bool>());
+        Assert.All(state.Zip(after), p => Assert.True(Same(p.First, p.Second)));
+        Assert.Contains(trainer.Recognizer.parameters().Where(p => p.requires_grad).Zip(weights), p => !Same(p.First, p.Second));
         Assert.True(trainer.FrozenRecognizerParameters > 0);
     }
 
