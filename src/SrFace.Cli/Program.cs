@@ -10,7 +10,7 @@ app.Configure(config =>
     config.PropagateExceptions();
     config.UseStrictParsing(); // a misspelled option is a usage error, not silently ignored
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Print the runtime and check that convolution gradients are computed correctly.");
-    config.AddCommand<DemoCommand>("demo").WithDescription("The main job: train the cascade and an HR-only baseline on LFW DevTrain within a time budget, evaluate on DevTest at several probe resolutions, write the report.");
+    config.AddCommand<DemoCommand>("demo").WithDescription("The main job: fine-tune the pretrained recogniser jointly with an SR model on LFW DevTrain within a time budget (--from-scratch: train from random weights), evaluate on DevTest at several probe resolutions, write the report.");
     config.AddCommand<DataCommand>("data").WithDescription("Check the face datasets and LFW protocol files and print their figures.");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Evaluate a cascade on LFW at several probe resolutions (pipelines a/b/c, View 1/2) and write a report.");
     config.AddCommand<EnrollCommand>("enroll").WithDescription("Enrol a folder-per-identity image set into a face gallery.");
@@ -18,6 +18,7 @@ app.Configure(config =>
     config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");
     config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC).");
     config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error).");
+    config.AddCommand<FineTuneView2Command>("finetune-view2").WithDescription("LFW View 2 with ten fine-tunings of the pretrained recogniser (fold k's people held out), pipelines a/b/c; resumable.");
     config.AddCommand<TrainCommand>("train").WithDescription("Train an SR model and a face recogniser jointly on LFW and save the cascade.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).

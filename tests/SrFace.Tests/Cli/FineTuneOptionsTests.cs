@@ -82,6 +82,33 @@ public class FineTuneOptionsTests
         Assert.False(settings.Validate().Successful);
     }
 
+    [Fact]
+    public void View2BenchmarkOptionsAreChecked()
+    {
+        Assert.False(new FineTuneView2Command.Settings().Validate().Successful); // --out is required
+        Assert.True(new FineTuneView2Command.Settings { Out = "x", Folds = "1, 3" }.Validate().Successful);
+        Assert.Equal([1, 3], new FineTuneView2Command.Settings { Out = "x", Folds = "3,1" }.FoldList()!);
+        Assert.False(new FineTuneView2Command.Settings { Out = "x", Folds = "0,11" }.Validate().Successful);
+        Assert.False(new FineTuneView2Command.Settings { Out = "x", Iterations = 0 }.Validate().Successful);
+    }
+
+    [Fact]
+    public void View2FoldsAggregateToMeanStdAndPooledRoc()
+    {
+        var key = $"{SrFace.Evaluation.RecognitionPipeline.Cascade}@10";
+        var folds = new[]
+        {
+            new View2FoldResult(1, 5, 10, [true, true, false, false], new() { [key] = new View2FoldCell(0.5, 1.0, [0.9, 0.8, 0.1, 0.2]) }),
+            new View2FoldResult(2, 5, 10, [true, false, true, false], new() { [key] = new View2FoldCell(0.5, 0.5, [0.9, 0.95, 0.1, 0.2]) }),
+        };
+        var cell = Assert.Single(View2FineTuning.Aggregate(folds, [10]));
+        Assert.Equal(0.75, cell.AccuracyMean, 10);
+        Assert.Equal(0.25, cell.AccuracyStd, 10);
+        Assert.Equal(8, cell.Verification.PairCount);
+        Assert.InRange(cell.Verification.Auc, 0.5, 0.99); // one impostor above two genuine pairs: not a perfect ROC
+        Assert.Empty(View2FineTuning.Aggregate([], [10]));
+    }
+
     private static TrainSettings Parse(params string[] args)
     {
         var app = new CommandApp<CaptureCommand>();
