@@ -24,7 +24,7 @@ public class VerifyCommandTests
     public void Out_of_range_options_are_usage_errors(string option, string value)
     {
         Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg", "--model", "m.srface", option, value));
-        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg")); // no --model
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg")); // the default model, but no such images
     }
 
     [Fact]
