@@ -51,8 +51,10 @@ internal static class NetInput
         using var scope = NewDisposeScope();
         var (h, w) = ((int)image.shape[1], (int)image.shape[2]);
         var x = image.to(float32).unsqueeze(0);
-        var (padded, _) = TfOps.PadToSquare(x, centre);
-        var resized = TfOps.ResizeBilinearLegacy(padded, size, size);
+        var side = Math.Max(h, w);
+        Tensor resized;
+        if (centre) resized = TfOps.ResizeBilinearLegacy(TfOps.PadToSquare(x, centre: true).Padded, size, size);
+        else resized = TfOps.PadBottomRightAndResize(x, side, side, size, size);   // no padded copy of large photos
         var scale = (double)size / Math.Max(w, h);
         return (resized.MoveToOuterDisposeScope(), (int)Math.Round(w * scale, MidpointRounding.AwayFromZero), (int)Math.Round(h * scale, MidpointRounding.AwayFromZero));
     }

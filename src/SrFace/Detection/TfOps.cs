@@ -30,40 +30,52 @@ internal static class TfOps
     /// coordinate <c>dst * (in / out)</c> without the half-pixel offset, neighbours floor and min(floor + 1, in - 1),
     /// linear weights. Same behaviour when enlarging and shrinking (no anti-aliasing).
     /// </summary>
-    public static Tensor ResizeBilinearLegacy(Tensor x, int outH, int outW)
+    public static Tensor ResizeBilinearLegacy(Tensor x, int outH, int outW) =>
+        PadBottomRightAndResize(x, (int)x.shape[2], (int)x.shape[3], outH, outW);
+
+    /// <summary>
+    /// The same as zero-padding <c>[N, C, H, W]</c> at the bottom/right to <paramref name="paddedH"/> x
+    /// <paramref name="paddedW"/> and then <see cref="ResizeBilinearLegacy"/>, without building the padded tensor:
+    /// samples that fall into the padding read 0.
+    /// </summary>
+    public static Tensor PadBottomRightAndResize(Tensor x, int paddedH, int paddedW, int outH, int outW)
     {
         using var scope = NewDisposeScope();
-        var rows = Lerp(x, 2, outH);
-        return Lerp(rows, 3, outW).MoveToOuterDisposeScope();
+        var rows = Lerp(x, 2, paddedH, outH);
+        return Lerp(rows, 3, paddedW, outW).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Lerp(Tensor x, int dim, int outSize)
+    private static Tensor Lerp(Tensor x, int dim, int inSize, int outSize)
     {
-        var inSize = (int)x.shape[dim];
-        if (inSize == outSize) return x.alias();
+        var actual = (int)x.shape[dim];
+        if (inSize == outSize && actual == inSize) return x.alias();
         var scale = (float)inSize / outSize;
         var lo = new long[outSize];
         var hi = new long[outSize];
-        var frac = new float[outSize];
+        var wLo = new float[outSize];
+        var wHi = new float[outSize];
         for (var i = 0; i < outSize; i++)
         {
             var src = i * scale;
             var f = (int)Math.Floor(src);
-            lo[i] = Math.Min(f, inSize - 1);
-            hi[i] = Math.Min(f + 1, inSize - 1);
-            frac[i] = src - f;
+            var (l, h) = (Math.Min(f, inSize - 1), Math.Min(f + 1, inSize - 1));
+            var frac = src - f;
+            // Indices at or beyond the real extent are padding (zeros): weight 0, any valid index.
+            (lo[i], wLo[i]) = l < actual ? (l, 1 - frac) : (0, 0);
+            (hi[i], wHi[i]) = h < actual ? (h, frac) : (0, 0);
         }
         using var loIdx = tensor(lo);
         using var hiIdx = tensor(hi);
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[dim] = outSize;
-        using var weight = tensor(frac).view(shape).to(x.dtype);
+        using var weightLo = tensor(wLo).view(shape).to(x.dtype);
+        using var weightHi = tensor(wHi).view(shape).to(x.dtype);
         using var a = x.index_select(dim, loIdx);
         using var b = x.index_select(dim, hiIdx);
-        using var d = b.sub(a);
-        using var wd = d.mul(weight);
-        return a.add(wd);
+        using var wa = a.mul(weightLo);
+        using var wb = b.mul(weightHi);
+        return wa.add(wb);
     }
 
     /// <summary>TF 'same' padding of one axis: total <c>max((ceil(in / s) - 1) s + k - in, 0)</c>, the smaller half before.</summary>
