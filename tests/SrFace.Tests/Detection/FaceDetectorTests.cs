@@ -51,7 +51,8 @@ public sealed class FaceDetectorTests(ITestOutputHelper output)
     public void FaceTooSmallForLandmarksFallsBackToTheBoxAndSaysSo()
     {
         using var image = DetectionModels.ReadImage("lfw/lfw-deepfunneled/Hugo_Chavez/Hugo_Chavez_0001.jpg");
-        using var strict = new FaceDetector(Detector.Tiny, Detector.Ssd, Detector.Landmarks, new FaceDetectorOptions() with { MinLandmarkBoxSide = 500 });
+        // Shares the loaded networks with the shared detector, so it is deliberately not disposed here.
+        var strict = new FaceDetector(Detector.Tiny, Detector.Ssd, Detector.Landmarks, new FaceDetectorOptions() with { MinLandmarkBoxSide = 500 });
         var face = Assert.Single(strict.Detect(image));
         Assert.True(face.LandmarksFromBox);
         Assert.Null(face.FivePoints);
