@@ -1,3 +1,5 @@
+using MetadataExtractor;
+using MetadataExtractor.Formats.Exif;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +12,11 @@ namespace SrFace.Imaging;
 /// </summary>
 /// <remarks>
 /// The format is chosen from the file's content, not its extension. Alpha is dropped (unpremultiplied colour is
-/// kept); JPEG EXIF orientation is ignored (face datasets store upright images). Files larger than
+/// kept). The EXIF orientation tag (JEITA CP-3451 / TIFF 6.0 tag 0x0112, all eight values) of a JPEG or PNG is read
+/// with MetadataExtractor and applied, so the tensor is the upright photo a viewer shows; a missing or unreadable tag
+/// means 1 (as stored). Grey, CMYK (Adobe, inverted) and 16-bit files decode to the same 8-bit RGB values as their
+/// 8-bit RGB originals (16-bit samples are reduced to 8 bits by SkiaSharp; CMYK is converted by SkiaSharp's
+/// libjpeg-turbo path, R = C' K' / 255 on the stored inverted values). Files larger than
 /// <see cref="MaxPixels"/> are refused from their header alone, before any pixel memory is allocated.
 /// Thread-safe: the reader holds no mutable state.
 /// </remarks>
@@ -47,9 +53,47 @@ public sealed class FaceImageReader
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0) throw new InvalidImageException(path, "file is empty");
         using var scope = NewDisposeScope();
-        var image = PgmDecoder.HasPgmMagic(bytes) ? ReadPgm(path, bytes) : ReadWithSkia(path, bytes);
+        var image = PgmDecoder.HasPgmMagic(bytes) ? ReadPgm(path, bytes) : ApplyOrientation(ReadWithSkia(path, bytes), ReadOrientation(bytes));
         return ColorConversion.Convert(image, ColorMode).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The EXIF orientation of an encoded image (1-8: 1 upright, 2 mirrored, 3 rotated 180, 4 flipped vertically,
+    /// 5 transposed, 6 needs 90 degrees clockwise, 7 transversed, 8 needs 90 degrees anticlockwise), or 1 when the file has
+    /// no readable orientation tag.
+    /// </summary>
+    /// <param name="bytes">The file's bytes (JPEG, PNG or other formats MetadataExtractor reads).</param>
+    public static int ReadOrientation(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            foreach (var directory in ImageMetadataReader.ReadMetadata(stream).OfType<ExifIfd0Directory>())
+                if (directory.TryGetInt32(ExifDirectoryBase.TagOrientation, out var value) && value is >= 1 and <= 8) return value;
+        }
+        catch (Exception e) when (e is ImageProcessingException or IOException or MetadataException or ArgumentException or IndexOutOfRangeException)
+        {
+            // Unreadable metadata is not an unreadable image: decode it as stored.
+        }
+        return 1;
+    }
+
+    /// <summary>Turns an image stored with EXIF orientation <paramref name="orientation"/> upright.</summary>
+    /// <param name="image"><c>[C, H, W]</c>; disposed by the caller's scope.</param>
+    /// <param name="orientation">EXIF orientation 1-8 (other values are treated as 1).</param>
+    /// <returns><c>[C, H, W]</c> for 1-4, <c>[C, W, H]</c> for 5-8 (a new tensor, or an alias for 1).</returns>
+    public static Tensor ApplyOrientation(Tensor image, int orientation) => orientation switch
+    {
+        2 => image.flip(2),                          // mirror left-right
+        3 => image.flip(1, 2),                       // rotate 180
+        4 => image.flip(1),                          // mirror top-bottom
+        5 => image.transpose(1, 2).contiguous(),     // transpose (mirror + rotate 270 clockwise)
+        6 => image.transpose(1, 2).flip(2),          // rotate 90 clockwise
+        7 => image.transpose(1, 2).flip(1, 2),       // transverse (mirror + rotate 90 clockwise)
+        8 => image.transpose(1, 2).flip(1),          // rotate 90 anticlockwise
+        _ => image.alias(),
+    };
 
     private Tensor ReadPgm(string path, byte[] bytes)
     {
