@@ -39,6 +39,8 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Conventional file extension of cascade files.</summary>
     public const string Extension = ".srface";
 
+    private FacePreparer? _preparer;
+
     private FaceRecognitionCascade(CascadeManifest manifest, SuperResolutionModel? sr, FaceRecognizer recognizer)
     {
         Manifest = manifest;
@@ -66,8 +68,20 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Embedding width (D, or 2D with <see cref="FeatureFusion.Concatenate"/> on low-resolution probes).</summary>
     public int EmbeddingSize => Recognizer.EmbeddingSize;
 
-    /// <summary>Face crop and input size of this model.</summary>
+    /// <summary>Face framing (centred crop or alignment template) and input size of this model.</summary>
     public FacePreprocessing Preprocessing => Manifest.Preprocessing;
+
+    /// <summary>The face detector (with 68 landmarks) used when <see cref="Preprocessing"/> aligns faces; null otherwise. Disposed with the cascade.</summary>
+    public Detection.FaceDetector? Detector { get; private set; }
+
+    /// <summary>
+    /// The preprocessing stage of this model (<see cref="FacePreparer"/>): the first step of every path that embeds
+    /// image files (CLI, evaluation, server).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When the model aligns faces and no detector was loaded (see <see cref="Load"/>).</exception>
+    public FacePreparer Preparer => _preparer ??= Preprocessing.Alignment == FaceAlignmentTemplate.CentredCrop || Detector is not null
+        ? new FacePreparer(Preprocessing, Detector)
+        : throw new InvalidOperationException($"This model aligns faces ({Preprocessing.Alignment}): load it with the model store, which holds the face detector.");
 
     /// <summary>Calibrated cosine threshold (same person when similarity &gt;= threshold), or null.</summary>
     public double? Threshold => Manifest.Threshold;
@@ -104,31 +118,39 @@ public sealed class FaceRecognitionCascade : IDisposable
 
     /// <summary>
     /// The pretrained recogniser <paramref name="recognizer"/> as a cascade without SR (low-resolution probes are
-    /// bicubic-upsampled): the catalogue entry's input size, centred crop for pre-aligned images and DevTrain-calibrated
-    /// threshold; weights from the model store. This is SrFace's default model before any fine-tuning.
+    /// bicubic-upsampled): the catalogue entry's input size, face alignment (detector from the model store) and
+    /// DevTrain-calibrated threshold, or with <paramref name="centredCrop"/> the entry's centred crop for pre-aligned
+    /// images; weights from the model store. This is SrFace's default model before any fine-tuning.
     /// </summary>
     /// <param name="recognizer">A catalogue recogniser with <see cref="RecognizerEntry.Pretrained"/> weights, e.g. "dlib-resnet".</param>
     /// <param name="store">The model store.</param>
+    /// <param name="centredCrop">Frame faces by the entry's centred crop instead of detection + alignment.</param>
     /// <returns>The cascade, in eval mode, float32.</returns>
     /// <exception cref="ArgumentException">When the name is unknown or has no pretrained weights.</exception>
     /// <exception cref="Models.Pretrained.ModelStoreException">When a weights file is missing or damaged.</exception>
-    public static FaceRecognitionCascade FromPretrained(string recognizer, Models.Pretrained.ModelStore store)
+    public static FaceRecognitionCascade FromPretrained(string recognizer, Models.Pretrained.ModelStore store, bool centredCrop = false)
     {
         var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
             : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
         var model = ModelCatalog.CreatePretrainedRecognizer(entry.Name, store);
+        var alignment = centredCrop ? FaceAlignmentTemplate.CentredCrop : entry.Alignment;
         var manifest = new CascadeManifest(Kind, FormatVersion, null, null, entry.Name, new RecognizerConfig(entry.InputSize),
-            new FacePreprocessing(entry.InputSize, entry.CentredCropFraction), 1, FeatureFusion.ProbeOnly, entry.CalibratedThreshold,
+            new FacePreprocessing(entry.InputSize, entry.CentredCropFraction, Alignment: alignment), 1, FeatureFusion.ProbeOnly,
+            alignment == FaceAlignmentTemplate.CentredCrop ? entry.CalibratedCropThreshold : entry.CalibratedThreshold,
             $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model");
-        return new FaceRecognitionCascade(manifest, null, model);
+        var cascade = new FaceRecognitionCascade(manifest, null, model);
+        cascade.LoadDetector(store);
+        return cascade;
     }
 
     /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
     /// <param name="path">A <c>.srface</c> file.</param>
+    /// <param name="store">The model store, for the face detector of a model that aligns faces; null for none (such a
+    /// model then fails at <see cref="Preparer"/>).</param>
     /// <returns>The cascade, in eval mode, float32.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When the file is not a cascade, is corrupt, has a newer format, or its weights do not fit its manifest; the message names the file.</exception>
-    public static FaceRecognitionCascade Load(string path)
+    public static FaceRecognitionCascade Load(string path, Models.Pretrained.ModelStore? store = null)
     {
         var (zip, manifest) = ModelArchive.Open<CascadeManifest>(path, Kind, m => m.Kind, m => m.FormatVersion, FormatVersion);
         using (zip)
@@ -146,6 +168,7 @@ public sealed class FaceRecognitionCascade : IDisposable
             if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
             RequireFiniteWeights(path, cascade.Recognizer);
             if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
+            if (store is not null) cascade.LoadDetector(store);
             return cascade;
         }
     }
@@ -168,6 +191,7 @@ public sealed class FaceRecognitionCascade : IDisposable
         var p = (preprocessing ?? throw new ArgumentNullException(nameof(preprocessing))) with { Size = InputSize };
         p.Validate();
         Manifest = Manifest with { Preprocessing = p };
+        _preparer = null;
     }
 
     /// <summary>Sets the calibrated verification threshold (saved with the model).</summary>
@@ -268,8 +292,17 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Detector?.Dispose();
         SuperResolution?.Dispose();
         Recognizer.Dispose();
+    }
+
+    /// <summary>Loads the face detector from the store when this model aligns faces.</summary>
+    private void LoadDetector(Models.Pretrained.ModelStore store)
+    {
+        if (Preprocessing.Alignment == FaceAlignmentTemplate.CentredCrop || Detector is not null) return;
+        Detector = Detection.FaceDetector.Load(store);
+        _preparer = null;
     }
 
     private static FaceRecognitionCascade Build(CascadeManifest manifest)
