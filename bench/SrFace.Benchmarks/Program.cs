@@ -10,6 +10,7 @@ using SrFace.Runtime;
 // Service benchmarks (issue 11): gallery search (SQLite exact vs pgvector HNSW) and HTTP load; they need no torch warm-up.
 if (args.Length > 0 && args[0] is "gallery" or "http")
 {
+    if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 150;
     try
     {
         return args[0] == "gallery"
