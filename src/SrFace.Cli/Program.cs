@@ -17,6 +17,7 @@ app.Configure(config =>
     config.AddBranch("gallery", g => { g.SetDescription("List or delete the identities of a face gallery."); g.AddCommand<GalleryListCommand>("list").WithDescription("List the enrolled identities."); g.AddCommand<GalleryDeleteCommand>("delete").WithDescription("Remove one identity."); });
     config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");
     config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC).");
+    config.AddCommand<ServeCommand>("serve").WithDescription("Serve the HTTP API (verify, identify, enrol, restore; OpenAPI at /openapi/v1.json) and the web page, on 127.0.0.1 by default.");
     config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error).");
     config.AddCommand<TrainCommand>("train").WithDescription("Train an SR model and a face recogniser jointly on LFW and save the cascade.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");

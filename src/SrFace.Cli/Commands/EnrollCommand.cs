@@ -21,9 +21,9 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         [Description("Folder with one subfolder of face images per identity (the subfolder name is the identity).")]
         public string Directory { get; init; } = "";
 
-        /// <summary>Gallery file.</summary>
-        [CommandOption("-g|--gallery <FILE>")]
-        [Description("Gallery file (SQLite); created for this model when it does not exist.")]
+        /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+        [CommandOption("-g|--gallery <GALLERY>")]
+        [Description("Gallery: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector); created for this model when it does not exist.")]
         public string? Gallery { get; init; }
 
 
@@ -44,7 +44,7 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, null, null, CropFraction,
-            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
             (First is < 1, $"--first must be at least 1; got {First}."));
     }
 

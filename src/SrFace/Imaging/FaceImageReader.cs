@@ -50,7 +50,18 @@ public sealed class FaceImageReader
     public Tensor Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
-        var bytes = File.ReadAllBytes(path);
+        return Decode(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Decodes one image held in memory (e.g. an upload), exactly as <see cref="Read"/> decodes a file.</summary>
+    /// <param name="bytes">The encoded JPEG, PNG or PGM image.</param>
+    /// <param name="source">Name of the image for messages (a file name or an upload label).</param>
+    /// <returns>float32 <c>[C, H, W]</c> in [0, 1], C = 3 or 1 as <see cref="ColorMode"/> says, on the CPU.</returns>
+    /// <exception cref="InvalidImageException">The bytes are empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    public Tensor Decode(byte[] bytes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var path = source;
         if (bytes.Length == 0) throw new InvalidImageException(path, "file is empty");
         using var scope = NewDisposeScope();
         var image = PgmDecoder.HasPgmMagic(bytes) ? ReadPgm(path, bytes) : ApplyOrientation(ReadWithSkia(path, bytes), ReadOrientation(bytes));

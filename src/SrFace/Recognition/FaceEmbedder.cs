@@ -143,10 +143,34 @@ public sealed class FaceEmbedder
         return result;
     }
 
+    /// <summary>
+    /// Embeds one decoded image (e.g. an upload decoded with <see cref="FaceImageReader.Decode"/> in
+    /// <see cref="FacePreprocessing.Color"/> of <see cref="Preprocessing"/>), exactly as <see cref="EmbedFile"/> embeds a file.
+    /// </summary>
+    /// <param name="image">float32 <c>[C, H, W]</c> in [0, 1]; not modified or disposed.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="probeSize">Degrade the face crop to this side in px (bicubic, antialiased) first; null to keep it.</param>
+    /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
+    /// <exception cref="InvalidDataException">When the face crop is too small to recognise.</exception>
+    public float[] EmbedImage(Tensor image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+        using var scope = NewDisposeScope();
+        var (pixels, side) = CropImage(image, source, probeSize);
+        var face = tensor(pixels, [1, pixels.Length / (side * side), side, side]);
+        return Embed(face, sharp: side >= Cascade.InputSize).contiguous().data<float>().ToArray();
+    }
+
     private (float[] Pixels, int Side) Crop(string path, int? probeSize)
     {
         using var scope = NewDisposeScope();
-        var image = _reader.Read(path);
+        return CropImage(_reader.Read(path), path, probeSize);
+    }
+
+    private (float[] Pixels, int Side) CropImage(Tensor image, string path, int? probeSize)
+    {
+        using var scope = NewDisposeScope();
         var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
         var target = Math.Min(probeSize ?? side, Cascade.InputSize);
         if (target < FaceRecognitionCascade.MinimumFaceSide)

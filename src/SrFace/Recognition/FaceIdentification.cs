@@ -46,14 +46,20 @@ public sealed class FaceIdentification
     }
 
     /// <summary>Opens a gallery and checks that it was built with this model.</summary>
-    /// <param name="path">The gallery file.</param>
+    /// <param name="path">The gallery: a file path, <c>sqlite:PATH</c> or <c>postgres://...</c> (<see cref="GalleryAddress"/>).</param>
     /// <returns>The open gallery (the caller disposes it).</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="GalleryFormatException">When the file is not a readable gallery.</exception>
+    /// <exception cref="FileNotFoundException">When the gallery does not exist.</exception>
+    /// <exception cref="GalleryFormatException">When it is not a readable gallery.</exception>
     /// <exception cref="InvalidOperationException">When the gallery was built with another model or embedding width.</exception>
-    public FaceGallery OpenGallery(string path)
+    public FaceGallery OpenGallery(string path) => CheckModel(FaceGallery.Open(path));
+
+    /// <summary>Checks that an open gallery was built with this model; disposes it and throws otherwise.</summary>
+    /// <param name="gallery">The open gallery.</param>
+    /// <returns><paramref name="gallery"/>.</returns>
+    /// <exception cref="InvalidOperationException">When the gallery was built with another model or embedding width.</exception>
+    public FaceGallery CheckModel(FaceGallery gallery)
     {
-        var gallery = FaceGallery.Open(path);
+        ArgumentNullException.ThrowIfNull(gallery);
         if (gallery.ModelId != Embedder.ModelId || gallery.EmbeddingDimension != Embedder.EmbeddingDimension)
         {
             var message = $"Gallery '{gallery.Location}' was built with model '{gallery.ModelId}' ({gallery.EmbeddingDimension}-d); this model is '{Embedder.ModelId}' ({Embedder.EmbeddingDimension}-d). Use the same model or a new gallery.";
@@ -63,13 +69,13 @@ public sealed class FaceIdentification
         return gallery;
     }
 
-    /// <summary>Opens a gallery built with this model, or creates it (with this model's id and width) when the file does not exist.</summary>
-    /// <param name="path">The gallery file.</param>
+    /// <summary>Opens a gallery built with this model, or creates it (with this model's id and width) when it does not exist.</summary>
+    /// <param name="path">The gallery: a file path, <c>sqlite:PATH</c> or <c>postgres://...</c> (<see cref="GalleryAddress"/>).</param>
     /// <returns>The open gallery (the caller disposes it).</returns>
-    /// <exception cref="GalleryFormatException">When an existing file is not a readable gallery.</exception>
+    /// <exception cref="GalleryFormatException">When an existing gallery is not readable.</exception>
     /// <exception cref="InvalidOperationException">When an existing gallery was built with another model.</exception>
     public FaceGallery OpenOrCreateGallery(string path) =>
-        File.Exists(path) ? OpenGallery(path) : FaceGallery.Create(path, Embedder.ModelId, Embedder.EmbeddingDimension);
+        GalleryAddress.Parse(path).Exists() ? OpenGallery(path) : FaceGallery.Create(path, Embedder.ModelId, Embedder.EmbeddingDimension);
 
     /// <summary>
     /// Enrols a folder-per-identity dataset: embeds the first <paramref name="firstPerIdentity"/> images of each identity
