@@ -14,6 +14,7 @@ namespace SrFace.Data;
 public sealed class FaceImageLoader
 {
     private readonly FaceImageReader _reader;
+    private readonly FacePreparer _preparer;
     private readonly ConcurrentDictionary<string, float[]>? _cache;
     private readonly int _parallelism;
 
@@ -24,12 +25,26 @@ public sealed class FaceImageLoader
     /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1. Default 1: libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>) while cropping, so crops are made one at a time unless the caller opts in.</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
+    /// <exception cref="ArgumentException">When the preprocessing aligns faces (that needs a detector: use the <see cref="FacePreparer"/> overload).</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreprocessing preprocessing, bool cacheCrops = false,
+        int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
+        : this(dataset, new FacePreparer(preprocessing), cacheCrops, maxDegreeOfParallelism, maxPixels) { }
+
+    /// <summary>Creates a loader that prepares faces with <paramref name="preparer"/> (centred crop or detection + alignment).</summary>
+    /// <param name="dataset">The samples that indices refer to.</param>
+    /// <param name="preparer">The preprocessing stage (its size is the output side).</param>
+    /// <param name="cacheCrops">Keep prepared faces in memory, keyed by file path (detection then runs once per file).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (detection itself runs one image at a time).</param>
+    /// <param name="maxPixels">Pixel cap passed to the reader.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Invalid parallelism.</exception>
+    public FaceImageLoader(FaceDataset dataset, FacePreparer preparer, bool cacheCrops = false,
         int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        preprocessing.Validate();
+        ArgumentNullException.ThrowIfNull(preparer);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var preprocessing = preparer.Preprocessing;
+        _preparer = preparer;
         Dataset = dataset;
         Preprocessing = preprocessing;
         _reader = new FaceImageReader(preprocessing.Color, maxPixels);
@@ -103,7 +118,7 @@ public sealed class FaceImageLoader
         if (_cache != null && _cache.TryGetValue(path, out var cached)) return cached;
         using var scope = NewDisposeScope();
         var image = _reader.Read(path);
-        var crop = FaceCropper.CropAndResize(image, Preprocessing, path).contiguous().data<float>().ToArray();
+        var crop = _preparer.Prepare(image, path).Chip.contiguous().data<float>().ToArray();
         _cache?.TryAdd(path, crop);
         return crop;
     }

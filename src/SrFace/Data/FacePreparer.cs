@@ -32,13 +32,17 @@ public sealed class FacePreparer
     private readonly FaceDetector? _detector;
     private readonly AlignmentTemplate? _template;
     private readonly object _detectorLock = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string>? _fallbacks;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="preprocessing">How faces are framed, and the recogniser input side S.</param>
     /// <param name="detector">The face detector; required when <see cref="FacePreprocessing.Alignment"/> is not a centred crop (not disposed here).</param>
     /// <exception cref="ArgumentOutOfRangeException">When the preprocessing is out of range.</exception>
     /// <exception cref="ArgumentException">When alignment needs a detector and none is given.</exception>
-    public FacePreparer(FacePreprocessing preprocessing, FaceDetector? detector = null)
+    /// <param name="centredCropWhenNoFace">For benchmarks on pre-aligned data sets whose protocol scores every image
+    /// (LFW): when the detector finds no face, take the centred crop instead of failing, and list the file in
+    /// <see cref="FallbackFiles"/>. Off for photos: there "no face found" is the answer.</param>
+    public FacePreparer(FacePreprocessing preprocessing, FaceDetector? detector = null, bool centredCropWhenNoFace = false)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         preprocessing.Validate();
@@ -47,7 +51,11 @@ public sealed class FacePreparer
         if (_template is not null && detector is null)
             throw new ArgumentException($"Faces framed as {preprocessing.Alignment} need a face detector (from the model store).", nameof(detector));
         _detector = detector;
+        _fallbacks = centredCropWhenNoFace ? new() : null;
     }
+
+    /// <summary>Files where no face was found and the centred crop was used (only with <c>centredCropWhenNoFace</c>).</summary>
+    public IReadOnlyCollection<string> FallbackFiles => _fallbacks?.ToArray() ?? [];
 
     /// <summary>How faces are framed and the output side S.</summary>
     public FacePreprocessing Preprocessing { get; }
@@ -67,26 +75,38 @@ public sealed class FacePreparer
     /// <summary>Prepares the face of one image.</summary>
     /// <param name="image">Image <c>[C, H, W]</c> float in [0, 1] (RGB for detection); not disposed.</param>
     /// <param name="source">The image's file (or another name) for messages.</param>
-    /// <param name="side">Output side s; null for <see cref="FacePreprocessing.Size"/>. A smaller side gives a
-    /// low-resolution probe of the same framing.</param>
+    /// <param name="sideFor">Output side s as a function of the face's native side (see <see cref="PreparedFace.NativeSide"/>);
+    /// null for <see cref="FacePreprocessing.Size"/>. A smaller side gives a low-resolution probe of the same framing.</param>
     /// <returns>The chip (in the caller's dispose scope) and what was found.</returns>
     /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
     /// <exception cref="InvalidDataException">When the image is smaller than a centred crop.</exception>
-    public PreparedFace Prepare(Tensor image, string source, int? side = null)
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
+    public PreparedFace Prepare(Tensor image, string source, Func<int, int>? sideFor = null)
     {
-        var target = side ?? Preprocessing.Size;
-        ArgumentOutOfRangeException.ThrowIfLessThan(target, 1, nameof(side));
-        if (_template is null)
+        ArgumentNullException.ThrowIfNull(image);
+        int Target(int native)
+        {
+            var side = sideFor?.Invoke(native) ?? Preprocessing.Size;
+            return side >= 1 ? side : throw new ArgumentOutOfRangeException(nameof(sideFor), side, "A face chip is at least 1 pixel wide.");
+        }
+        PreparedFace CentredCrop()
         {
             var crop = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
-            return new PreparedFace(FaceCropper.CropAndResize(image, Preprocessing with { Size = target }, source), crop, null, 0);
+            return new PreparedFace(FaceCropper.CropAndResize(image, Preprocessing with { Size = Target(crop) }, source), crop, null, 0);
         }
+        if (_template is null) return CentredCrop();
         FaceDetectionResult detection;
         lock (_detectorLock) detection = _detector!.Detect(image);
+        if (detection.Largest is null && _fallbacks is not null)
+        {
+            _fallbacks.Enqueue(source);
+            return CentredCrop();
+        }
         var face = detection.Largest ?? throw new FaceNotFoundException($"{source}: no face found (detectors: tiny, SSD, tiny at large input).");
         using var scope = NewDisposeScope();
         var s = Preprocessing.Size;
         var native = (int)Math.Round(s * Transform(face, s).Scale);
+        var target = Target(native);
         // Sample at the face's own resolution (never upsample in the warp), then one antialiased bicubic resize.
         var warpSide = Math.Max(MinimumSide, native);
         var chip = FaceAligner.Warp(image, [Transform(face, warpSide)], warpSide);     // [1, C, n, n]

@@ -62,14 +62,25 @@ public sealed class LowResolutionBenchmark
     /// <summary>Recogniser input side S in pixels.</summary>
     public int InputSize => Joint.InputSize;
 
-    /// <summary>A loader of the images of <paramref name="pairs"/> with the joint model's preprocessing (crops at S, no cache).</summary>
+    /// <summary>
+    /// A loader of the images of <paramref name="pairs"/> with the joint model's preprocessing at S. When the model
+    /// aligns faces, each file is detected once (cached) and a file without a detected face falls back to the centred
+    /// crop, listed in <see cref="DetectionFallbacks"/>: the protocol scores every pair.
+    /// </summary>
     /// <param name="pairs">The pairs whose images will be loaded.</param>
     /// <returns>The loader.</returns>
     public FaceImageLoader CreateLoader(IEnumerable<FacePair> pairs)
     {
         var items = pairs.SelectMany(p => new[] { (p.PathA, p.IdentityA), (p.PathB, p.IdentityB) }).Distinct();
-        return new FaceImageLoader(new FaceDataset("lfw pairs", items), Joint.Preprocessing);
+        var preparer = new FacePreparer(Joint.Preprocessing, Joint.Detector, centredCropWhenNoFace: true);
+        _preparers.Add(preparer);
+        return new FaceImageLoader(new FaceDataset("lfw pairs", items), preparer, cacheCrops: preparer.Aligns);
     }
+
+    /// <summary>Image files of the loaders made so far in which no face was detected (the centred crop was scored instead).</summary>
+    public IReadOnlyList<string> DetectionFallbacks => _preparers.SelectMany(p => p.FallbackFiles).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    private readonly List<FacePreparer> _preparers = [];
 
     /// <summary>Degrades HR faces to one probe size, deterministically per (seed, batch, probe size).</summary>
     /// <param name="hr">HR faces <c>[N, C, S, S]</c> float32 in [0, 1]; not disposed.</param>

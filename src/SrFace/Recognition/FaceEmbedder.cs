@@ -25,6 +25,7 @@ namespace SrFace.Recognition;
 public sealed class FaceEmbedder
 {
     private readonly FaceImageReader _reader;
+    private readonly FacePreparer _preparer;
     private readonly bool _concatenate;
 
     /// <summary>Creates an embedder; the cascade stays owned by the caller.</summary>
@@ -37,6 +38,7 @@ public sealed class FaceEmbedder
         Cascade = cascade ?? throw new ArgumentNullException(nameof(cascade));
         Preprocessing = (preprocessing ?? cascade.Preprocessing) with { Size = cascade.InputSize };
         Preprocessing.Validate();
+        _preparer = Preprocessing == cascade.Preprocessing ? cascade.Preparer : new FacePreparer(Preprocessing, cascade.Detector);
         _reader = new FaceImageReader(Preprocessing.Color);
         _concatenate = cascade.SuperResolution is not null && cascade.Manifest.Fusion == FeatureFusion.Concatenate;
         ModelId = ModelIdOf(cascade);
@@ -101,17 +103,30 @@ public sealed class FaceEmbedder
     /// <exception cref="FileNotFoundException">When a file does not exist.</exception>
     /// <exception cref="IOException">When a file is not a readable image.</exception>
     /// <exception cref="InvalidDataException">When an image is smaller than the face crop (names the file).</exception>
-    public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null)
+    public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null) =>
+        EmbedFaces(paths, probeSize, batchSize, progress).Select(f => f.Embedding).ToArray();
+
+    /// <summary>As <see cref="EmbedFiles"/>, with the face each embedding came from (box, landmarks, native size).</summary>
+    /// <param name="paths">JPEG, PNG or PGM files.</param>
+    /// <param name="probeSize">Degrade every face to this side in px first; null to keep them.</param>
+    /// <param name="batchSize">Files read and embedded at once, &gt;= 1.</param>
+    /// <param name="progress">Called after each batch with the number of files embedded so far; null for none.</param>
+    /// <returns>One entry per path, in order.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and a file has none (names the file).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="FileNotFoundException">When a file does not exist.</exception>
+    /// <exception cref="IOException">When a file is not a readable image.</exception>
+    public EmbeddedFace[] EmbedFaces(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var result = new float[paths.Count][];
+        var result = new EmbeddedFace[paths.Count];
         for (var start = 0; start < paths.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
             var count = Math.Min(batchSize, paths.Count - start);
-            var faces = new (float[] Pixels, int Side)[count];
+            var faces = new CroppedFace[count];
             // One image at a time: libtorch calls from several threads at once crashed natively (rarely, in clamp_)
             // while cropping. Workers hand back managed arrays, so raising the parallelism stays possible.
             try
@@ -136,7 +151,11 @@ public sealed class FaceEmbedder
                 var embeddings = Embed(batch, sharp: group.Key >= Cascade.InputSize);          // [n, D] or [n, 2D]
                 var values = embeddings.contiguous().data<float>().ToArray();
                 var width = (int)embeddings.shape[1];
-                for (var k = 0; k < indices.Length; k++) result[start + indices[k]] = values[(k * width)..((k + 1) * width)];
+                for (var k = 0; k < indices.Length; k++)
+                {
+                    var f = faces[indices[k]];
+                    result[start + indices[k]] = new EmbeddedFace(values[(k * width)..((k + 1) * width)], f.Side, f.NativeSide, f.Face, f.FacesFound);
+                }
             }
             progress?.Invoke(start + count);
         }
@@ -157,28 +176,29 @@ public sealed class FaceEmbedder
         ArgumentNullException.ThrowIfNull(image);
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         using var scope = NewDisposeScope();
-        var (pixels, side) = CropImage(image, source, probeSize);
+        var (pixels, side, _, _, _) = CropImage(image, source, probeSize);
         var face = tensor(pixels, [1, pixels.Length / (side * side), side, side]);
         return Embed(face, sharp: side >= Cascade.InputSize).contiguous().data<float>().ToArray();
     }
 
-    private (float[] Pixels, int Side) Crop(string path, int? probeSize)
+    private CroppedFace Crop(string path, int? probeSize)
     {
         using var scope = NewDisposeScope();
         return CropImage(_reader.Read(path), path, probeSize);
     }
 
-    private (float[] Pixels, int Side) CropImage(Tensor image, string path, int? probeSize)
+    /// <summary>The preprocessing stage at the face's own resolution: S for a sharp face, the probe size (or the face's native side when smaller) otherwise.</summary>
+    private CroppedFace CropImage(Tensor image, string path, int? probeSize)
     {
         using var scope = NewDisposeScope();
-        var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
-        var target = Math.Min(probeSize ?? side, Cascade.InputSize);
-        if (target < FaceRecognitionCascade.MinimumFaceSide)
-            throw new InvalidDataException($"{path}: the face crop is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
-        // One antialiased bicubic resize from the crop: straight to S for a sharp face, to the probe size otherwise.
-        var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = target }, path);
-        return (face.contiguous().data<float>().ToArray(), target);
+        var prepared = _preparer.Prepare(image, path, native => Math.Max(1, Math.Min(probeSize ?? native, Cascade.InputSize)));
+        var side = (int)prepared.Chip.shape[1];
+        if (side < FaceRecognitionCascade.MinimumFaceSide)
+            throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
+        return new CroppedFace(prepared.Chip.contiguous().data<float>().ToArray(), side, prepared.NativeSide, prepared.Face, prepared.FacesFound);
     }
+
+    private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
 
     private Tensor Embed(Tensor faces, bool sharp)
     {
@@ -187,3 +207,11 @@ public sealed class FaceEmbedder
         return _concatenate ? cat([embedding, embedding], 1) / Math.Sqrt(2) : embedding;
     }
 }
+
+/// <summary>One embedded face image.</summary>
+/// <param name="Embedding">L2-normalised embedding (length <see cref="FaceEmbedder.EmbeddingDimension"/>).</param>
+/// <param name="ProbeSide">Side in px of the face chip that was embedded (S for a sharp face, smaller for a low-quality probe that went through restoration).</param>
+/// <param name="NativeSide">The face's own resolution in px (see <see cref="PreparedFace.NativeSide"/>).</param>
+/// <param name="Face">The detected face (box, score, 68 landmarks), or null for a centred crop.</param>
+/// <param name="FacesFound">How many faces the detector found (the largest was used); 0 for a centred crop.</param>
+public sealed record EmbeddedFace(float[] Embedding, int ProbeSide, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
