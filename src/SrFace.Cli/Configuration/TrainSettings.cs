@@ -89,7 +89,7 @@ internal sealed class TrainSettings : CommandSettings
     public string? Optimizer { get; init; }
 
     [CommandOption("--margin <M>")]
-    [Description("Contrastive margin on unit-vector distances, in (0, 2].")]
+    [Description("Contrastive margin on unit-vector distances, in (0, 2]].")]
     public double? Margin { get; init; }
 
     [CommandOption("--seed <N>")]
