@@ -26,26 +26,25 @@ internal static class CliErrors
             Report(e.Message, e);
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException
-                                      or FormatException or UnauthorizedAccessException or NotSupportedException)
-        {
-            Report(e.Message, e);
-            return 1;
-        }
-        catch (System.Runtime.InteropServices.ExternalException e)
-        {
-            // libtorch refused the work (typically an allocation for absurd sizes): its first line says why.
-            Report($"libtorch: {e.Message.Split('\n')[0]} (out of memory or sizes too large?)", e);
-            return 1;
-        }
         catch (Exception e)
         {
-            Report($"{e.GetType().Name}: {e.Message.Split('\n')[0]}", e);
+            Report(OneLine(e), e);
             return 1;
         }
     }
 
-    private static void Report(string message, Exception e)
+    /// <summary>The one-line message of a failure: the message of the expected kinds, the first line and type otherwise.</summary>
+    public static string OneLine(Exception e) => e switch
+    {
+        IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException
+            or UnauthorizedAccessException or NotSupportedException => e.Message,
+        // libtorch refused the work (typically an allocation for absurd sizes): its first line says why.
+        System.Runtime.InteropServices.ExternalException => $"libtorch: {e.Message.Split('\n')[0]} (out of memory or sizes too large?)",
+        _ => $"{e.GetType().Name}: {e.Message.Split('\n')[0]}",
+    };
+
+    /// <summary>Writes one red error line on standard error (and the stack trace with <c>SRFACE_DEBUG=1</c>).</summary>
+    public static void Report(string message, Exception e)
     {
         Error.MarkupLineInterpolated($"[red]error:[/] {message}");
         if (Environment.GetEnvironmentVariable("SRFACE_DEBUG") == "1") Error.WriteException(e);

@@ -82,10 +82,10 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
                 return outcome.Same ? 0 : 1;
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // CliErrors would return 1, which here means "different people".
-            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // Every failure, libtorch's included: CliErrors would return 1, which here means "different people".
+            CliErrors.Report(CliErrors.OneLine(e), e);
             return ErrorExitCode;
         }
     }

@@ -48,6 +48,9 @@ public sealed class FaceRecognitionCascade : IDisposable
         Recognizer.eval();
     }
 
+    /// <summary>The file this cascade was loaded from (for error messages), or null when it was built in memory.</summary>
+    public string? SourcePath { get; private set; }
+
     /// <summary>The manifest (names, configurations, preprocessing, threshold).</summary>
     public CascadeManifest Manifest { get; private set; }
 
@@ -125,6 +128,7 @@ public sealed class FaceRecognitionCascade : IDisposable
             if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
             RequireFiniteWeights(path, cascade.Recognizer);
             if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
+            cascade.SourcePath = path;
             return cascade;
         }
     }

@@ -88,7 +88,7 @@ public sealed class FaceEmbedder
     /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
-    /// <exception cref="InvalidDataException">When the image is smaller than the face crop.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than the face crop, or the model gives a NaN or infinite embedding.</exception>
     public float[] EmbedFile(string path, int? probeSize = null) => EmbedFiles([path], probeSize)[0];
 
     /// <summary>Embeds image files in batches of up to <paramref name="batchSize"/> (sharp and low-quality faces are batched apart).</summary>
@@ -100,7 +100,8 @@ public sealed class FaceEmbedder
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">When a file does not exist.</exception>
     /// <exception cref="IOException">When a file is not a readable image.</exception>
-    /// <exception cref="InvalidDataException">When an image is smaller than the face crop (names the file).</exception>
+    /// <exception cref="InvalidDataException">When an image is smaller than the face crop (names the file), or the model
+    /// gives a NaN or infinite embedding (names the model file and the image).</exception>
     public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -136,7 +137,14 @@ public sealed class FaceEmbedder
                 var embeddings = Embed(batch, sharp: group.Key >= Cascade.InputSize);          // [n, D] or [n, 2D]
                 var values = embeddings.contiguous().data<float>().ToArray();
                 var width = (int)embeddings.shape[1];
-                for (var k = 0; k < indices.Length; k++) result[start + indices[k]] = values[(k * width)..((k + 1) * width)];
+                for (var k = 0; k < indices.Length; k++)
+                {
+                    var row = values[(k * width)..((k + 1) * width)];
+                    // A NaN embedding would compare as "different" (or rank last) without a word: it is an error.
+                    if (!row.All(float.IsFinite))
+                        throw new InvalidDataException($"{Cascade.SourcePath ?? "the model"}: gives a NaN or infinite embedding for {paths[start + indices[k]]} (damaged or diverged weights); no similarity can be computed.");
+                    result[start + indices[k]] = row;
+                }
             }
             progress?.Invoke(start + count);
         }

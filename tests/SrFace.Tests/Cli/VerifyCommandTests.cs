@@ -1,4 +1,7 @@
+using System.IO.Compression;
+using SrFace.Cascade;
 using SrFace.Cli.Commands;
+using SrFace.Recognition;
 using SrFace.Tests.Recognition;
 
 namespace SrFace.Tests.Cli;
@@ -40,5 +43,46 @@ public class VerifyCommandTests
         Assert.Equal(0, RecognitionCliHarness.Run("verify", people[0], people[2], "--model", model, "--threshold", "-1", "--probe-size", "8"));
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], "missing.jpg", "--model", model, "--threshold", "0"));
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", "missing.srface", "--threshold", "0"));
+    }
+
+    [Fact]
+    public void A_model_giving_NaN_embeddings_is_an_error_never_different_people()
+    {
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+        var model = TinyCascade.OverflowingModelPath;
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", model, "--threshold", "0.5", "--json", "--probe-size", "8"));
+
+        using var cascade = FaceRecognitionCascade.Load(model);
+        var e = Assert.Throws<InvalidDataException>(() => new FaceIdentification(cascade).Verify(people[0], people[1], 0.5));
+        Assert.Contains(model, e.Message);
+        Assert.Contains("NaN", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void A_model_file_with_a_damaged_tensor_header_is_exit_2_not_a_libtorch_error_with_exit_1()
+    {
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+        var copy = Path.Combine(TestData.NewTempDir(), "damaged" + FaceRecognitionCascade.Extension);
+        File.Copy(TinyCascade.ModelPath, copy);
+        using (var zip = ZipFile.Open(copy, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("recognizer.bin")!;
+            byte[] data;
+            using (var s = entry.Open()) { var m = new MemoryStream(); s.CopyTo(m); data = m.ToArray(); }
+            BitConverter.GetBytes(1L << 40).CopyTo(data, 4 + 1 + data[4] + 4 + 4); // the first tensor's first dimension
+            entry.Delete();
+            using var w = zip.CreateEntry("recognizer.bin", CompressionLevel.NoCompression).Open();
+            w.Write(data);
+        }
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", copy, "--threshold", "0.5"));
+        // A one-byte change (CRC-32 mismatch) too.
+        var flipped = Path.Combine(TestData.NewTempDir(), "flipped" + FaceRecognitionCascade.Extension);
+        var bytes = File.ReadAllBytes(TinyCascade.ModelPath);
+        var (offset, length) = SrFace.Tests.IO.ZipBytes.StoredData(bytes, "recognizer.bin");
+        bytes[offset + length / 2] ^= 1;
+        File.WriteAllBytes(flipped, bytes);
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", flipped, "--threshold", "0.5"));
     }
 }

@@ -145,4 +145,20 @@ public class LowResolutionBenchmarkTests
         Assert.NotNull(bitmap);
         Assert.Equal((width, height), (bitmap.Width, bitmap.Height));
     }
+
+    [Fact]
+    public void A_model_giving_NaN_similarities_is_an_error_not_an_accuracy()
+    {
+        using var joint = FaceRecognitionCascade.Load(SrFace.Tests.Recognition.TinyCascade.OverflowingModelPath);
+        var samples = SrFace.Tests.Recognition.TinyCascade.People.Samples;
+        var pairs = new[]
+        {
+            new FacePair(samples[0].Path, samples[0].Identity, samples[1].Path, samples[1].Identity, true, 0, 2),
+            new FacePair(samples[0].Path, samples[0].Identity, samples[4].Path, samples[4].Identity, false, 0, 3),
+        };
+        var benchmark = new LowResolutionBenchmark(joint, null, new LowResolutionBenchmarkOptions { ProbeSizes = [8] });
+        var e = Assert.Throws<InvalidDataException>(() => benchmark.Score(pairs, benchmark.CreateLoader(pairs)));
+        Assert.Contains(joint.SourcePath!, e.Message);
+        Assert.Contains(samples[0].Path, e.Message);
+    }
 }
