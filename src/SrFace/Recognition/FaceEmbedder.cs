@@ -27,6 +27,14 @@ public sealed class FaceEmbedder
     private readonly FaceImageReader _reader;
     private readonly bool _concatenate;
 
+    /// <summary>
+    /// Smallest standard deviation of a face crop's pixel values (on the [0, 1] scale, over all channels, at the size it
+    /// is embedded at) that is taken as a face. Near-constant images carry no identity, yet two of them score a cosine
+    /// near 1 ("same person"), so they are refused. Measured real faces stay well above: the lowest of 1,900 crops
+    /// (1,500 LFW at the 0.48 crop, 400 ORL whole) was 0.049 at 4 px, 0.080 at 8 px and 0.11 at 64 px.
+    /// </summary>
+    public const double MinimumContrast = 0.02;
+
     /// <summary>Creates an embedder; the cascade stays owned by the caller.</summary>
     /// <param name="cascade">The loaded cascade.</param>
     /// <param name="preprocessing">Face crop to use instead of the model's (its size is ignored: the crop is taken
@@ -88,7 +96,8 @@ public sealed class FaceEmbedder
     /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
-    /// <exception cref="InvalidDataException">When the image is smaller than the face crop, or the model gives a NaN or infinite embedding.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than the face crop, has no texture
+    /// (<see cref="MinimumContrast"/>), or the model gives a NaN or infinite embedding.</exception>
     public float[] EmbedFile(string path, int? probeSize = null) => EmbedFiles([path], probeSize)[0];
 
     /// <summary>Embeds image files in batches of up to <paramref name="batchSize"/> (sharp and low-quality faces are batched apart).</summary>
@@ -100,7 +109,8 @@ public sealed class FaceEmbedder
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1.</exception>
     /// <exception cref="FileNotFoundException">When a file does not exist.</exception>
     /// <exception cref="IOException">When a file is not a readable image.</exception>
-    /// <exception cref="InvalidDataException">When an image is smaller than the face crop (names the file), or the model
+    /// <exception cref="InvalidDataException">When an image is smaller than the face crop or has no texture
+    /// (<see cref="MinimumContrast"/>; names the file), or the model
     /// gives a NaN or infinite embedding (names the model file and the image).</exception>
     public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null)
     {
@@ -161,7 +171,20 @@ public sealed class FaceEmbedder
             throw new InvalidDataException($"{path}: the face crop is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         // One antialiased bicubic resize from the crop: straight to S for a sharp face, to the probe size otherwise.
         var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = target }, path);
-        return (face.contiguous().data<float>().ToArray(), target);
+        var pixels = face.contiguous().data<float>().ToArray();
+        var contrast = StandardDeviation(pixels);
+        if (contrast < MinimumContrast)
+            throw new InvalidDataException(FormattableString.Invariant(
+                $"{path}: the face crop has no texture (pixel standard deviation {contrast:0.0000} < {MinimumContrast}); a near-constant image shows no face and would match any other such image."));
+        return (pixels, target);
+    }
+
+    private static double StandardDeviation(float[] values)
+    {
+        double sum = 0, squares = 0;
+        foreach (var v in values) { sum += v; squares += (double)v * v; }
+        var mean = sum / values.Length;
+        return Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
     }
 
     private Tensor Embed(Tensor faces, bool sharp)

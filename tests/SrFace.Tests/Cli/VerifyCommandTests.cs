@@ -1,7 +1,9 @@
 using System.IO.Compression;
 using SrFace.Cascade;
 using SrFace.Cli.Commands;
+using SrFace.Imaging;
 using SrFace.Recognition;
+using Tensor = TorchSharp.torch.Tensor;
 using SrFace.Tests.Recognition;
 
 namespace SrFace.Tests.Cli;
@@ -84,5 +86,35 @@ public class VerifyCommandTests
         bytes[offset + length / 2] ^= 1;
         File.WriteAllBytes(flipped, bytes);
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", flipped, "--threshold", "0.5"));
+    }
+
+    [Fact]
+    public void Near_constant_images_are_refused_and_real_faces_are_not()
+    {
+        var dir = TestData.NewTempDir();
+        string Png(string name, Tensor image) { var path = Path.Combine(dir, name); PngWriter.Write(image, path); return path; }
+        string grey, lighter, flatNoise;
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            grey = Png("grey.png", TorchSharp.torch.full([3, 120, 100], 0.5f));
+            lighter = Png("lighter.png", TorchSharp.torch.full([3, 120, 100], 0.7f));
+            var generator = new TorchSharp.torch.Generator(7);
+            flatNoise = Png("flat-noise.png", (TorchSharp.torch.rand([3, 120, 100], generator: generator) * 0.02f + 0.5f)); // +-1 % around grey
+        }
+        var model = TinyCascade.ModelPath;
+        var face = TinyCascade.People.Samples[0].Path;
+        // Without the check two flat images score about 1: "same person".
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", grey, lighter, "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", grey, flatNoise, "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", face, grey, "--model", model, "--threshold", "0.5", "--probe-size", "8"));
+
+        using var cascade = TinyCascade.Load();
+        var embedder = new FaceEmbedder(cascade);
+        var e = Assert.Throws<InvalidDataException>(() => embedder.EmbedFile(flatNoise));
+        Assert.Contains(flatNoise, e.Message);
+        Assert.Contains("no texture", e.Message);
+        // The 32 real faces pass, even as 4 px probes (the lowest contrast).
+        var all = TinyCascade.People.Samples.Select(s => s.Path).ToArray();
+        Assert.Equal(all.Length, embedder.EmbedFiles(all, probeSize: 4).Length);
     }
 }
