@@ -12,7 +12,8 @@ namespace SrFace.Recognition;
 /// Embeds face image files with a <see cref="FaceRecognitionCascade"/>, in batches, the way
 /// <see cref="FaceRecognitionCascade.EmbedImageFile"/> does for one file: the face crop is taken at the file's own
 /// resolution; a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a
-/// low-quality probe restored by the SR model and fused (METHOD.md step 12).
+/// low-quality probe restored by the SR model and fused (METHOD.md step 12). An image smaller than S is taken to be
+/// a face crop already and is used whole, unless a crop is given (<see cref="FramingGiven"/>).
 /// </summary>
 /// <remarks>
 /// Differences from <see cref="FaceRecognitionCascade.EmbedImageFile"/>: the crop can be overridden (ORL needs the
@@ -47,6 +48,7 @@ public sealed class FaceEmbedder
         Preprocessing.Validate();
         _reader = new FaceImageReader(Preprocessing.Color);
         _concatenate = cascade.SuperResolution is not null && cascade.Manifest.Fusion == FeatureFusion.Concatenate;
+        FramingGiven = preprocessing is not null;
         ModelId = ModelIdOf(cascade);
     }
 
@@ -55,6 +57,13 @@ public sealed class FaceEmbedder
 
     /// <summary>The face crop in use; <see cref="FacePreprocessing.Size"/> is the recogniser input S.</summary>
     public FacePreprocessing Preprocessing { get; }
+
+    /// <summary>
+    /// True when the face crop was given to the constructor. When false (the model's own crop), an image whose shorter
+    /// side is below the recogniser input S is taken to be a face crop already and is used whole (its centred square),
+    /// instead of being cropped again to a sliver.
+    /// </summary>
+    public bool FramingGiven { get; }
 
     /// <summary>Width of every embedding this embedder returns: D, or 2D with concatenation fusion.</summary>
     public int EmbeddingDimension => _concatenate ? 2 * Cascade.EmbeddingSize : Cascade.EmbeddingSize;
@@ -93,28 +102,34 @@ public sealed class FaceEmbedder
     /// <summary>Embeds one image file.</summary>
     /// <param name="path">JPEG, PNG or PGM file.</param>
     /// <param name="probeSize">Degrade the face crop to this side in px (bicubic, antialiased) first; null to keep it.</param>
+    /// <param name="cropFraction">This image's face crop as a fraction of its shorter side, in (0, 1]; null for
+    /// <see cref="Preprocessing"/> (and the whole image when it is smaller than S and no crop was given).</param>
     /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
     /// <exception cref="InvalidDataException">When the image is smaller than the face crop, has no texture
     /// (<see cref="MinimumContrast"/>), or the model gives a NaN or infinite embedding.</exception>
-    public float[] EmbedFile(string path, int? probeSize = null) => EmbedFiles([path], probeSize)[0];
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="cropFraction"/> is outside (0, 1].</exception>
+    public float[] EmbedFile(string path, int? probeSize = null, double? cropFraction = null) => EmbedFiles([path], probeSize, cropFraction: cropFraction)[0];
 
     /// <summary>Embeds image files in batches of up to <paramref name="batchSize"/> (sharp and low-quality faces are batched apart).</summary>
     /// <param name="paths">JPEG, PNG or PGM files.</param>
     /// <param name="probeSize">Degrade every face crop to this side in px (bicubic, antialiased) first; null to keep them.</param>
     /// <param name="batchSize">Files read and embedded at once, &gt;= 1.</param>
     /// <param name="progress">Called after each batch with the number of files embedded so far; null for none.</param>
+    /// <param name="cropFraction">Face crop of every image as a fraction of its shorter side, in (0, 1]; null for
+    /// <see cref="Preprocessing"/> (and the whole image when it is smaller than S and no crop was given).</param>
     /// <returns>One L2-normalised embedding per path, in order, each of length <see cref="EmbeddingDimension"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1, or <paramref name="cropFraction"/> is outside (0, 1].</exception>
     /// <exception cref="FileNotFoundException">When a file does not exist.</exception>
     /// <exception cref="IOException">When a file is not a readable image.</exception>
     /// <exception cref="InvalidDataException">When an image is smaller than the face crop or has no texture
     /// (<see cref="MinimumContrast"/>; names the file), or the model
     /// gives a NaN or infinite embedding (names the model file and the image).</exception>
-    public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null)
+    public float[][] EmbedFiles(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null, double? cropFraction = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var result = new float[paths.Count][];
@@ -127,7 +142,7 @@ public sealed class FaceEmbedder
             // while cropping. Workers hand back managed arrays, so raising the parallelism stays possible.
             try
             {
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => faces[i] = Crop(paths[start + i], probeSize));
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => faces[i] = Crop(paths[start + i], probeSize, cropFraction));
             }
             catch (AggregateException e)
             {
@@ -161,16 +176,22 @@ public sealed class FaceEmbedder
         return result;
     }
 
-    private (float[] Pixels, int Side) Crop(string path, int? probeSize)
+    private (float[] Pixels, int Side) Crop(string path, int? probeSize, double? cropFraction)
     {
         using var scope = NewDisposeScope();
         var image = _reader.Read(path);
-        var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
+        var (height, width) = ((int)image.shape[1], (int)image.shape[2]);
+        // Until face detection replaces the fixed crop: an image smaller than S is a face crop already (a tight probe);
+        // cropping it again with the model's fraction would keep a sliver of the face.
+        var framing = cropFraction is { } f ? Preprocessing with { CropFraction = f, CropPixels = null }
+            : !FramingGiven && Math.Min(height, width) < Cascade.InputSize ? Preprocessing with { CropFraction = 1.0, CropPixels = null }
+            : Preprocessing;
+        var side = framing.CropSide(height, width);
         var target = Math.Min(probeSize ?? side, Cascade.InputSize);
         if (target < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face crop is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         // One antialiased bicubic resize from the crop: straight to S for a sharp face, to the probe size otherwise.
-        var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = target }, path);
+        var face = FaceCropper.CropAndResize(image, framing with { Size = target }, path);
         var pixels = face.contiguous().data<float>().ToArray();
         var contrast = StandardDeviation(pixels);
         if (contrast < MinimumContrast)

@@ -117,4 +117,34 @@ public class VerifyCommandTests
         var all = TinyCascade.People.Samples.Select(s => s.Path).ToArray();
         Assert.Equal(all.Length, embedder.EmbedFiles(all, probeSize: 4).Length);
     }
+
+    [Fact]
+    public void A_tight_probe_smaller_than_the_input_is_taken_whole_and_each_image_can_have_its_own_framing()
+    {
+        // B: the model's face crop of an LFW photo (0.48 of 250 px), saved as a tight 16 px face.
+        var photo = TinyCascade.People.Samples[0].Path;
+        var tight = Path.Combine(TestData.NewTempDir(), "tight16.png");
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+            PngWriter.Write(SrFace.Data.FaceCropper.CropAndResize(new FaceImageReader().Read(photo), SrFace.Data.FacePreprocessing.Lfw(16), photo), tight);
+
+        using var cascade = TinyCascade.Load();
+        Assert.True(16 < cascade.InputSize);
+        var embedder = new FaceEmbedder(cascade);
+        Assert.False(embedder.FramingGiven);
+        var byDefault = embedder.EmbedFile(tight);
+        Assert.Equal(embedder.EmbedFile(tight, cropFraction: 1.0), byDefault);         // taken whole
+        Assert.NotEqual(embedder.EmbedFile(tight, cropFraction: 0.48), byDefault);     // not cropped again
+        // The photo degraded to 16 px and the tight file hold the same face: the default framing matches them.
+        var photoAt16 = embedder.EmbedFile(photo, probeSize: 16);
+        Assert.True(FaceRecognitionCascade.Similarity(photoAt16, byDefault) > FaceRecognitionCascade.Similarity(photoAt16, embedder.EmbedFile(tight, cropFraction: 0.48)));
+        // A crop given for every image applies to small images too.
+        var given = new FaceEmbedder(cascade, cascade.Preprocessing);
+        Assert.True(given.FramingGiven);
+        Assert.Equal(embedder.EmbedFile(tight, cropFraction: 0.48), given.EmbedFile(tight));
+
+        var parsed = RecognitionCliHarness.Parse<VerifyCommand.Settings>("verify", photo, tight, "-m", "m.srface", "--crop-fraction-a", "0.48", "--crop-fraction-b", "1");
+        Assert.Equal((0.48, 1.0), (parsed.CropFractionA, parsed.CropFractionB));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", photo, tight, "-m", "m.srface", "--crop-fraction-b", "0"));
+        Assert.Equal(0, RecognitionCliHarness.Run("verify", photo, tight, "-m", TinyCascade.ModelPath, "--threshold", "-1", "--crop-fraction-b", "1"));
+    }
 }
