@@ -23,4 +23,4 @@ app.Configure(config =>
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });
-return CliErrors.Run(() => app.Run(args));
+return CliErrors.Run(() => app.Run(args), args);

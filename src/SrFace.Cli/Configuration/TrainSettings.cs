@@ -49,7 +49,7 @@ internal sealed class TrainSettings : CommandSettings
     public int? Embedding { get; init; }
 
     [CommandOption("--scale <S>")]
-    [Description("Downsampling / SR factor.")]
+    [Description("Downsampling / SR factor: 2, 3, 4 or 8.")]
     public int? Scale { get; init; }
 
     [CommandOption("--input-size <PIXELS>")]
@@ -155,6 +155,8 @@ internal sealed class TrainSettings : CommandSettings
             return $"--optimizer must be sgd or adam; got '{opt}'.";
         return Width < 1 ? $"--width must be at least 1; got {Width}."
             : Embedding < 2 ? $"--embedding must be at least 2; got {Embedding}."
+            : Scale is { } sc && !Baseline && !SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales.Contains(sc)
+                ? $"--scale must be one of {string.Join(", ", SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales)} (the SR models' factors); got {sc}."
             : Scale < 1 ? $"--scale must be at least 1; got {Scale}."
             : InputSize < 8 ? $"--input-size must be at least 8 pixels; got {InputSize}."
             : CropFraction is { } f && !(f > 0 && f <= 1) ? $"--crop-fraction must be in (0, 1]; got {f}."
