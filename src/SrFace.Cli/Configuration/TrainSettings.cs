@@ -117,7 +117,7 @@ internal sealed class TrainSettings : CommandSettings
     public string? Jpeg { get; init; }
 
     [CommandOption("--checkpoint-every <N>")]
-    [Description("Iterations between checkpoints.")]
+    [Description("Iterations between checkpoints (default 100); a checkpoint is also written every 2 minutes and on Ctrl+C or SIGTERM.")]
     public int? CheckpointEvery { get; init; }
 
     [CommandOption("--patience <N>")]

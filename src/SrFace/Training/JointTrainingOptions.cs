@@ -122,7 +122,8 @@ public sealed record JointTrainingOptions
     /// <summary>When training stops (METHOD.md step 9).</summary>
     public StopConditions Stop { get; init; } = new(MaxIterations: 1000);
 
-    /// <summary>Write a checkpoint every this many iterations (and at the end), &gt;= 1.</summary>
+    /// <summary>Write a checkpoint every this many iterations (and at the end), &gt;= 1; <see cref="TrainingRun.CheckpointInterval"/>
+    /// also writes one every 2 minutes, whichever comes first.</summary>
     public int CheckpointEvery { get; init; } = 100;
 
     /// <summary>Seed of every random choice: weights, batches, degradations, dropout.</summary>
