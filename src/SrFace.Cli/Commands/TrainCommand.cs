@@ -83,7 +83,15 @@ internal sealed class TrainCommand : Command<TrainSettings>
 
         if (train.Identities.Count < options.IdentitiesPerBatch)
             throw new ArgumentException($"-p {options.IdentitiesPerBatch}: only {train.Identities.Count} training identities have K = {options.ImagesPerIdentity} or more images; lower -p or -k, or train on more people.");
-        var run = new TrainingRun(options, setup.Train, runFolder);
+        using var validation = options.Stop.TargetValidationAccuracy is null ? null
+            : setup.Validation.Count == 0
+                ? throw new ArgumentException("--target-accuracy needs validation people, and the split left none: raise --validation-fraction.")
+                : new ValidationAccuracy(setup.Validation, preprocessing);
+        var run = new TrainingRun(options, setup.Train, runFolder)
+        {
+            Validation = validation is null ? null : validation.Measure,
+            ValidateEvery = settings.ValidateEvery ?? 100,
+        };
         var result = TrainingConsole.Run(run, trainer, console, settings.LogEvery ?? 10, settings.Resume, "training", cancellation);
 
         if (result.Reason == StopReason.NonFiniteLoss)
@@ -108,6 +116,8 @@ internal sealed class TrainCommand : Command<TrainSettings>
 
         PrintReport(console, windows, psnr);
         console.MarkupLineInterpolated($"Stopped: {result.Message} ({result.Reason}) after {result.IterationsCompleted} iterations.");
+        if (result.LastValidationAccuracy is { } accuracy)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation accuracy (best threshold on {validation!.Count} held-out faces' own pairs): {accuracy:0.0000}"));
         console.MarkupLineInterpolated($"Run folder: [bold]{runFolder}[/] (cascade: {CascadeFileName})");
         return 0;
     }

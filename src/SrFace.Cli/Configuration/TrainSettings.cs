@@ -85,7 +85,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? LearningRateRecognizer { get; init; }
 
     [CommandOption("--optimizer <KIND>")]
-    [Description("Optimiser of both models: sgd or adam.")]
+    [Description("Optimiser of both models: sgd or adam (AdamW: decoupled weight decay; the same as Adam at weight decay 0).")]
     public string? Optimizer { get; init; }
 
     [CommandOption("--margin <M>")]
@@ -123,6 +123,14 @@ internal sealed class TrainSettings : CommandSettings
     [CommandOption("--patience <N>")]
     [Description("Stop after N plateau windows without improvement of l_con (0 = off).")]
     public int? Patience { get; init; }
+
+    [CommandOption("--target-accuracy <A>")]
+    [Description("Stop once the verification accuracy on the held-out validation people reaches A, in (0, 1]] (best threshold on their own pairs; needs --validation-fraction > 0). Default: off.")]
+    public double? TargetAccuracy { get; init; }
+
+    [CommandOption("--validate-every <N>")]
+    [Description("With --target-accuracy: iterations between validation measurements. Default 100.")]
+    public int? ValidateEvery { get; init; }
 
     [CommandOption("--baseline")]
     [Description("Train the HR-only recogniser baseline (no SR model).")]
@@ -171,6 +179,9 @@ internal sealed class TrainSettings : CommandSettings
             : Patience < 0 ? $"--patience must be >= 0; got {Patience}."
             : ValidationFraction is { } v && !(v >= 0 && v < 1) ? $"--validation-fraction must be in [0, 1); got {v}."
             : LogEvery < 1 ? $"--log-every must be at least 1; got {LogEvery}."
+            : TargetAccuracy is { } t && !(t > 0 && t <= 1) ? $"--target-accuracy must be in (0, 1]; got {t}."
+            : TargetAccuracy is not null && ValidationFraction == 0 ? "--target-accuracy needs validation people: --validation-fraction must be > 0."
+            : ValidateEvery < 1 ? $"--validate-every must be at least 1; got {ValidateEvery}."
             : null;
     }
 }

@@ -9,14 +9,13 @@ using static TorchSharp.torch;
 namespace SrFace.Recognition;
 
 /// <summary>
-/// Embeds face image files with a <see cref="FaceRecognitionCascade"/>, in batches, the way
-/// <see cref="FaceRecognitionCascade.EmbedImageFile"/> does for one file: the face crop is taken at the file's own
+/// Embeds face image files with a <see cref="FaceRecognitionCascade"/>, in batches: the face crop is taken at the file's own
 /// resolution; a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a
 /// low-quality probe restored by the SR model and fused (METHOD.md step 12). An image smaller than S is taken to be
 /// a face crop already and is used whole, unless a crop is given (<see cref="FramingGiven"/>).
 /// </summary>
 /// <remarks>
-/// Differences from <see cref="FaceRecognitionCascade.EmbedImageFile"/>: the crop can be overridden (ORL needs the
+/// The crop can be overridden (ORL needs the
 /// whole 92x92 centred square, <see cref="FacePreprocessing.Orl"/>, whereas an LFW-trained model crops 48 %), and a
 /// probe can be degraded to <c>probeSize</c> px (bicubic, antialiased) to try low-quality probes made from sharp
 /// files. With <see cref="FeatureFusion.Concatenate"/> a sharp face's embedding e is written as [e, e] / sqrt(2), which

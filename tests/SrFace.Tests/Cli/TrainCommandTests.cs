@@ -94,9 +94,27 @@ public class TrainCommandTests
         Assert.DoesNotContain("(Parameter", built.Message);
         Assert.False(Directory.Exists(run));
 
+        // The accuracy stop needs validation people; said before reading data.
+        Assert.StartsWith("--target-accuracy needs validation people", Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = missing, TargetAccuracy = 0.9, ValidationFraction = 0 })).Message);
+
         // A data-dependent limit names its flag too.
         var p = Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = data, People = people, Out = run, P = 10, K = 2, InputSize = 32, Width = 8, Embedding = 16 }));
         Assert.StartsWith("-p 10: only 6 training identities", p.Message);
+    }
+
+    [Fact]
+    public void The_target_accuracy_flag_stops_a_run_on_validation_accuracy()
+    {
+        var (data, people) = TinyDataFolder();
+        var settings = new TrainSettings
+        {
+            Data = data, People = people, Out = Path.Combine(TestData.NewTempDir(), "run"), Iterations = 4, P = 2, K = 2, InputSize = 32,
+            Width = 8, Embedding = 16, Float32 = true, ValidationFraction = 0.34, TargetAccuracy = 0.01, ValidateEvery = 1, LogEvery = 1,
+        };
+        var (code, text) = RunCommand(settings);
+        Assert.Equal(0, code);
+        Assert.Contains("ValidationAccuracyReached", text);
+        Assert.Contains("validation accuracy (best threshold on", text);
     }
 
     [Theory]
