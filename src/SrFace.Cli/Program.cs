@@ -1,5 +1,6 @@
 using SrFace.Cli;
 using SrFace.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 // One class per command (Commands/*.cs); each maps its settings to a library options record and calls the library.
@@ -8,6 +9,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("srface");
     config.PropagateExceptions();
+    config.Settings.Console = AnsiConsole.Console; // help and `cli xmldoc` follow AnsiConsole.Console (tests capture it), not Spectre's cached copy
     config.UseStrictParsing(); // a misspelled option is a usage error, not silently ignored
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Print the runtime and check that convolution gradients are computed correctly.");
     config.AddCommand<DemoCommand>("demo").WithDescription("The main job: train the cascade and an HR-only baseline on LFW DevTrain within a time budget, evaluate on DevTest at several probe resolutions, write the report.");
@@ -23,4 +25,4 @@ app.Configure(config =>
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });
-return CliErrors.Run(() => app.Run(args));
+return CliErrors.Run(() => app.Run(args), args);

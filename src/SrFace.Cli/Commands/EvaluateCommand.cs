@@ -141,7 +141,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {
         var view2 = protocol.Protocol == "View 2";
-        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? " (accuracy mean ± std over 10 folds)" : " (DevTrain threshold on DevTest)"));
+        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? $" (accuracy mean ± std over {protocol.Results[0].Verification.Folds.Count} folds)" : " (DevTrain threshold on DevTest)"));
         var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
         table.AddColumns("probe", "pipeline", "accuracy", "AUC", "EER");
         foreach (var far in fars) table.AddColumn(string.Create(CultureInfo.InvariantCulture, $"TAR@FAR={far:0.###E+0}"));

@@ -50,6 +50,9 @@ public sealed class FaceRecognitionCascade : IDisposable
         Recognizer.eval();
     }
 
+    /// <summary>The file this cascade was loaded from (for error messages), or null when it was built in memory.</summary>
+    public string? SourcePath { get; private set; }
+
     /// <summary>The manifest (names, configurations, preprocessing, threshold).</summary>
     public CascadeManifest Manifest { get; private set; }
 
@@ -65,7 +68,11 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Side in pixels of the SR model's input, S / scale.</summary>
     public int LowResolutionSize => InputSize / Manifest.Scale;
 
-    /// <summary>Embedding width (D, or 2D with <see cref="FeatureFusion.Concatenate"/> on low-resolution probes).</summary>
+    /// <summary>
+    /// The recogniser's embedding width D. <see cref="EmbedLowResolution"/> returns 2D-wide embeddings under
+    /// <see cref="FeatureFusion.Concatenate"/>; <see cref="Recognition.FaceEmbedder.EmbeddingDimension"/> is the width a
+    /// gallery stores.
+    /// </summary>
     public int EmbeddingSize => Recognizer.EmbeddingSize;
 
     /// <summary>Face framing (centred crop or alignment template) and input size of this model.</summary>
@@ -169,6 +176,7 @@ public sealed class FaceRecognitionCascade : IDisposable
             RequireFiniteWeights(path, cascade.Recognizer);
             if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
             if (store is not null) cascade.LoadDetector(store);
+            cascade.SourcePath = path;
             return cascade;
         }
     }
@@ -213,7 +221,7 @@ public sealed class FaceRecognitionCascade : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        // A probe at least S px wide is already sharp: restoring it would first throw detail away (as EmbedImageFile does).
+        // A probe at least S px wide is already sharp: restoring it would first throw detail away.
         if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
             return ToInputSize(lowResolution).MoveToOuterDisposeScope();
         var lr = Resize(lowResolution, LowResolutionSize);
@@ -253,28 +261,6 @@ public sealed class FaceRecognitionCascade : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return Recognizer.forward(ToInputSize(faces)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// Embeds a face image file: the face crop of <see cref="Preprocessing"/> is taken at the file's own resolution;
-    /// a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a low-quality
-    /// probe (<see cref="EmbedLowResolution"/>).
-    /// </summary>
-    /// <param name="path">JPEG, PNG or PGM file.</param>
-    /// <returns>The embedding, length D (2D for concatenation on a low-quality probe).</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="IOException">When the file is not a readable image (<see cref="Imaging.InvalidImageException"/>).</exception>
-    public float[] EmbedImageFile(string path)
-    {
-        using var scope = NewDisposeScope();
-        var image = new Imaging.FaceImageReader(Preprocessing.Color).Read(path);
-        var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
-        if (side < MinimumFaceSide)
-            throw new InvalidDataException($"{path}: the face crop is {side}x{side} pixels; at least {MinimumFaceSide}x{MinimumFaceSide} are needed to recognise a face.");
-        var sharp = side >= InputSize;
-        var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = sharp ? InputSize : side }, path).unsqueeze(0);
-        var embedding = sharp ? EmbedRecognizerOnly(face) : EmbedLowResolution(face);
-        return embedding[0].data<float>().ToArray();
     }
 
     /// <summary>Cosine similarity of two L2-normalised embeddings, in [-1, 1].</summary>
@@ -332,5 +318,5 @@ public sealed class FaceRecognitionCascade : IDisposable
     private Tensor ToInputSize(Tensor faces) => Resize(faces, InputSize);
 
     private static Tensor Resize(Tensor faces, int side) =>
-        faces.shape[2] == side && faces.shape[3] == side ? faces.alias() : FaceDegradation.Upsample(faces, side, side);
+        faces.shape[2] == side && faces.shape[3] == side ? faces.alias() : FaceDegradation.Resize(faces, side, side);
 }

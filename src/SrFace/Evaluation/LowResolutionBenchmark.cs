@@ -101,6 +101,7 @@ public sealed class LowResolutionBenchmark
     /// <returns>The cosine score table.</returns>
     /// <exception cref="ArgumentException">When the loader's crop size differs from S or there are no pairs.</exception>
     /// <exception cref="FileNotFoundException">When a pair image is missing.</exception>
+    /// <exception cref="InvalidDataException">When a model gives a NaN or infinite similarity (names the model file and the pair).</exception>
     public PairScoreTable Score(IReadOnlyList<FacePair> pairs, FaceImageLoader images, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
@@ -150,12 +151,22 @@ public sealed class LowResolutionBenchmark
                         _ => (jointHr, Joint.EmbedLowResolution(probes)),
                     };
                     var cosines = IdentitySimilarity.PerPair(MatchWidth(hr, probe.shape[1]), probe);
+                    RequireFinite(cosines, chunk, pipeline, size);
                     cosines.CopyTo(scores[(pipeline, size)], start);
                 }
             }
             progress?.Report(start + chunk.Length);
         }
         return new PairScoreTable(pairs, scores.ToDictionary(kv => (kv.Key.pl, kv.Key.p), kv => kv.Value));
+    }
+
+    /// <summary>A NaN score would enter the accuracy as a wrong answer; it is an error naming the model file and the pair.</summary>
+    private void RequireFinite(double[] cosines, FacePair[] chunk, RecognitionPipeline pipeline, int size)
+    {
+        var bad = Array.FindIndex(cosines, c => !double.IsFinite(c));
+        if (bad < 0) return;
+        var model = pipeline == RecognitionPipeline.BaselineBicubic ? Baseline! : Joint;
+        throw new InvalidDataException($"{model.SourcePath ?? "the model"}: pipeline {pipeline} at {size} px gives a similarity of {cosines[bad]} for {chunk[bad].PathA} and {chunk[bad].PathB} (damaged or diverged weights); no accuracy can be computed.");
     }
 
     /// <summary>HR embeddings <c>[N, D]</c> widened to <c>[N, 2D]</c> as <c>[e, e] / sqrt 2</c> when the probe is concatenated.</summary>

@@ -34,15 +34,21 @@ public sealed class FaceIdentification
     /// <param name="b">Probe image.</param>
     /// <param name="threshold">Cosine threshold in [-1, 1] (e.g. the model's calibrated <see cref="FaceRecognitionCascade.Threshold"/>).</param>
     /// <param name="probeSize">Degrade <paramref name="b"/>'s face crop to this side in px first; null to keep it.</param>
+    /// <param name="cropFractionA">Face crop of <paramref name="a"/> as a fraction of its shorter side; null for the embedder's (see <see cref="FaceEmbedder.FramingGiven"/>).</param>
+    /// <param name="cropFractionB">Face crop of <paramref name="b"/>, likewise.</param>
     /// <returns>The similarity and decision.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When the threshold is outside [-1, 1].</exception>
     /// <exception cref="IOException">When an image cannot be read (<see cref="FileNotFoundException"/> when missing).</exception>
-    public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null)
+    /// <exception cref="InvalidDataException">When the model gives a NaN or infinite embedding or similarity (never a "different" answer).</exception>
+    public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null, double? cropFractionA = null, double? cropFractionB = null)
     {
         if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
-        var ea = Embedder.EmbedFile(a);
-        var eb = Embedder.EmbedFile(b, probeSize);
-        return new VerificationOutcome(a, b, FaceRecognitionCascade.Similarity(ea, eb), threshold);
+        var ea = Embedder.EmbedFile(a, cropFraction: cropFractionA);
+        var eb = Embedder.EmbedFile(b, probeSize, cropFractionB);
+        var similarity = FaceRecognitionCascade.Similarity(ea, eb);
+        if (!double.IsFinite(similarity))
+            throw new InvalidDataException($"{Embedder.Cascade.SourcePath ?? "the model"}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
+        return new VerificationOutcome(a, b, similarity, threshold);
     }
 
     /// <summary>Opens a gallery and checks that it was built with this model.</summary>
