@@ -205,17 +205,24 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var store = ModelSource.Store(settings.Models);
         using var pretrained = FaceRecognitionCascade.FromPretrained(ModelSource.DefaultPretrained, store); // pipeline (a)
         var options = FineTuneOptions(settings);
+        // The pretrained recogniser's own framing (FineTuning.Preprocessing: the dlib chip, detected and aligned by
+        // FacePreparer, each file once and cached), so (a) and the fine-tuned models see the same pixels; an LFW image
+        // without a detected face is framed by the centred crop, as the benchmark does.
         var preprocessing = pretrained.Preprocessing;
+        var preparer = new FacePreparer(preprocessing, pretrained.Detector, centredCropWhenNoFace: true);
         var images = Path.Combine(lfw, "lfw-deepfunneled");
         var people = PeopleList.Read(Path.Combine(lfw, "peopleDevTrain.txt"));
-        var data = TrainingDataSetup.FromIdentityFolders(images, people, preprocessing, options.ImagesPerIdentity, validationFraction: 0);
+        var data = TrainingDataSetup.FromIdentityFolders(images, people, preparer, options.ImagesPerIdentity, validationFraction: 0);
         var train = data.Train;
-        console.MarkupLineInterpolated($"[bold]SrFace demo[/]: fine-tuning the pretrained {options.Recognizer} (S = {options.InputSize} px, centred crop {preprocessing.CropFraction:0.###}) jointly with {options.SuperResolutionModel} (multi-scale x{options.ScaleRange?.Min:0.##}..x{options.ScaleRange?.Max:0.##}) on LFW DevTrain: {train.Dataset.Identities.Count:N0} people, {train.Dataset.Count:N0} images; distillation {options.DistillationWeight}, {options.FrozenRecognizerStages} stages frozen; folder {folder}");
+        var framing = preparer.Aligns ? $"faces detected and aligned ({preprocessing.Alignment})" : string.Create(CultureInfo.InvariantCulture, $"centred crop {preprocessing.CropFraction:0.###}");
+        console.MarkupLineInterpolated($"[bold]SrFace demo[/]: fine-tuning the pretrained {options.Recognizer} (S = {options.InputSize} px, {framing}) jointly with {options.SuperResolutionModel} (multi-scale x{options.ScaleRange?.Min:0.##}..x{options.ScaleRange?.Max:0.##}) on LFW DevTrain: {train.Dataset.Identities.Count:N0} people, {train.Dataset.Count:N0} images; distillation {options.DistillationWeight}, {options.FrozenRecognizerStages} stages frozen; folder {folder}");
 
         // Budget: measure one recogniser pass here, size the evaluation, give the rest to training.
         var sizes = LowResolutionBenchmarkOptions.DefaultProbeSizes(options.InputSize);
-        var perPass = MeasurePass(pretrained, train);
-        var perPair = perPass * PassesPerPair(sizes.Count);
+        var (perPass, perFace) = MeasurePass(pretrained, train);
+        // Each image is prepared (decoded, detected, aligned) once: both images of an evaluation pair, and at most every
+        // face of a training batch (new images dominate a short run), so the budget counts that time too.
+        var perPair = perPass * PassesPerPair(sizes.Count) + 2 * perFace;
         var remaining = settings.Minutes * 60 - clock.Elapsed.TotalSeconds - 20; // 20 s: saving, report, figures
         int? maxPairs = settings.Pairs switch
         {
@@ -226,13 +233,16 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var evalPairs = Math.Min(maxPairs ?? 2200, 2200) + Math.Min(maxPairs ?? 1000, 1000);
         var trainSeconds = Math.Max(30, remaining - evalPairs * perPair);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"evaluation: {perPass * 1000:0} ms per recogniser pass measured here -> {(maxPairs is { } m ? $"at most {m} pairs per View 1 file" : "all View 1 pairs")}, about {evalPairs * perPair / 60:0.0} min"));
-        var iterations = settings.Iterations ?? Plan(options, train, trainSeconds, "fine-tuning", console, store, steps: 1);
+            $"evaluation: {perPass * 1000:0} ms per recogniser pass and {perFace * 1000:0} ms per face prepared{(preparer.Aligns ? " (detected and aligned)" : "")} measured here -> {(maxPairs is { } m ? $"at most {m} pairs per View 1 file" : "all View 1 pairs")}, about {evalPairs * perPair / 60:0.0} min"));
+        var iterations = settings.Iterations ?? Plan(options, train, trainSeconds, "fine-tuning", console, store, steps: 1,
+            preparePerIteration: options.IdentitiesPerBatch * options.ImagesPerIdentity * perFace);
         options = options with { Stop = new StopConditions(iterations) };
 
         var cascadePath = Train(options, train, Path.Combine(folder, "finetuned"), preprocessing, console, store, cancellation);
         if (cascadePath is null) return 1;
-        using var cascade = FaceRecognitionCascade.Load(cascadePath);
+        if (preparer.Aligns && preparer.FallbackFiles.Count > 0)
+            console.WriteLine($"fine-tuning: no face found in {preparer.FallbackFiles.Count} training image(s); their centred crop was used.");
+        using var cascade = FaceRecognitionCascade.Load(cascadePath, store); // the store holds the face detector of its alignment
         var evaluation = new LfwEvaluationOptions
         {
             PairsFolder = lfw,
@@ -264,19 +274,22 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
     /// <summary>Share of the fine-tuning demo's budget (after data loading) spent training when --pairs is not given.</summary>
     private const double FineTuneTrainingShare = 0.55;
 
-    /// <summary>Seconds per face of one recogniser pass (bf16, batch 16, the second of two timed calls), on training chips.</summary>
-    private static double MeasurePass(FaceRecognitionCascade model, FaceImageLoader images)
+    /// <summary>Seconds per face of one recogniser pass (bf16, batch 16, the second of two timed calls), on training chips,
+    /// and seconds per face of preparing those chips (decode, and detection + alignment when the model aligns).</summary>
+    private static (double PerPass, double PerFace) MeasurePass(FaceRecognitionCascade model, FaceImageLoader images)
     {
         var paths = images.Dataset.Samples.Take(16).Select(s => s.Path).ToArray();
         var precision = model.Precision;
         model.Precision = ComputePrecision.BFloat16;
         try
         {
-            using var faces = images.LoadFiles(paths);
-            model.EmbedRecognizerOnly(faces).Dispose(); // warm-up
             var timer = Stopwatch.StartNew();
+            using var faces = images.LoadFiles(paths);
+            var perFace = timer.Elapsed.TotalSeconds / paths.Length;
+            model.EmbedRecognizerOnly(faces).Dispose(); // warm-up
+            timer.Restart();
             model.EmbedRecognizerOnly(faces).Dispose();
-            return timer.Elapsed.TotalSeconds / paths.Length;
+            return (timer.Elapsed.TotalSeconds / paths.Length, perFace);
         }
         finally
         {
@@ -308,13 +321,14 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
     }
 
     private static long Plan(JointTrainingOptions options, FaceImageLoader images, double seconds, string name, IAnsiConsole console,
-        SrFace.Models.Pretrained.ModelStore? store = null, int steps = 3)
+        SrFace.Models.Pretrained.ModelStore? store = null, int steps = 3, double preparePerIteration = 0)
     {
-        var perIteration = ThroughputProbe.SecondsPerIteration(options, images, steps, store);
+        // The probe times the training step on prepared faces; preparePerIteration adds the first preparation of new ones.
+        var perIteration = ThroughputProbe.SecondsPerIteration(options, images, steps, store) + preparePerIteration;
         // At least 10 iterations, so even a tiny budget trains something; the estimate printed is the real one.
         var iterations = Math.Max(10, (long)(seconds / perIteration));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {perIteration:0.00} s per iteration measured here -> {iterations} iterations, about {iterations * perIteration / 60:0.0} min"));
+            $"{name}: {perIteration:0.00} s per iteration measured here{(preparePerIteration > 0 ? $" (of which {preparePerIteration:0.00} s preparing new faces)" : "")} -> {iterations} iterations, about {iterations * perIteration / 60:0.0} min"));
         return iterations;
     }
 

@@ -21,9 +21,9 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         [Description("Folder with one subfolder of face images per identity (the subfolder name is the identity).")]
         public string Directory { get; init; } = "";
 
-        /// <summary>Gallery file.</summary>
-        [CommandOption("-g|--gallery <FILE>")]
-        [Description("Gallery file (SQLite); created for this model when it does not exist.")]
+        /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+        [CommandOption("-g|--gallery <GALLERY>")]
+        [Description("Gallery: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector); created for this model when it does not exist.")]
         public string? Gallery { get; init; }
 
 
@@ -39,12 +39,12 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's). Use 1.0 for ORL (92x112, face fills the frame).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole). Use 1.0 for ORL (92x112, face fills the frame).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, null, null, CropFraction,
-            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
             (First is < 1, $"--first must be at least 1; got {First}."));
     }
 

@@ -45,7 +45,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         /// <summary>People the models were trained on.</summary>
         [CommandOption("--train-people <FILE>")]
-        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt, 'none' to skip the checks).")]
+        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt for a trained cascade, 'none' for a pretrained recogniser; 'none' skips the checks).")]
         public string? TrainPeople { get; init; }
 
         /// <summary>Report folder.</summary>
@@ -97,7 +97,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         if (settings.CropFraction is { } crop)
             foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
                 model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null });
-        var trainPeople = settings.TrainPeople ?? Path.Combine(lfw, "peopleDevTrain.txt");
+        // A pretrained recogniser was not trained on LFW people: nothing to exclude unless the user says otherwise.
+        var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);
         var output = settings.Out ?? (ModelSource.IsPretrained(settings.Model)
             ? Path.Combine("runs", $"pretrained-{modelName}", "evaluation")
@@ -140,7 +141,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {
         var view2 = protocol.Protocol == "View 2";
-        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? " (accuracy mean ± std over 10 folds)" : " (DevTrain threshold on DevTest)"));
+        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? $" (accuracy mean ± std over {protocol.Results[0].Verification.Folds.Count} folds)" : " (DevTrain threshold on DevTest)"));
         var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
         table.AddColumns("probe", "pipeline", "accuracy", "AUC", "EER");
         foreach (var far in fars) table.AddColumn(string.Create(CultureInfo.InvariantCulture, $"TAR@FAR={far:0.###E+0}"));

@@ -24,9 +24,9 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         [Description("Probe face images (JPEG, PNG or PGM).")]
         public string[] Probes { get; init; } = [];
 
-        /// <summary>Gallery file.</summary>
-        [CommandOption("-g|--gallery <FILE>")]
-        [Description("Gallery file made by `srface enroll` with the same model.")]
+        /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+        [CommandOption("-g|--gallery <GALLERY>")]
+        [Description("Gallery made by `srface enroll` with the same model: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector).")]
         public string? Gallery { get; init; }
 
 
@@ -59,12 +59,12 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
-            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
             (Top < 1, $"--top must be at least 1; got {Top}."),
             (SkipFirst < 0, $"--skip-first must be at least 0; got {SkipFirst}."),
             (Probes.Length == 0 && ProbeDirectory is null, "Give probe images or --probes <DIR>."),

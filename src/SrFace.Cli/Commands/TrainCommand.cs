@@ -6,7 +6,9 @@ using SrFace.Cli.Configuration;
 using SrFace.Cli.Progress;
 using SrFace.Cli.Reporting;
 using SrFace.Data;
+using SrFace.Detection;
 using SrFace.Imaging;
+using SrFace.Models;
 using SrFace.Runtime;
 using SrFace.Training;
 
@@ -60,12 +62,25 @@ internal sealed class TrainCommand : Command<TrainSettings>
         // Logs and pipes: keep each progress line on one line (Spectre wraps at 80 columns when it cannot ask the terminal).
         if (!TrainingConsole.IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
         var (options, data, runFolder) = settings.Resume ? PrepareResume(settings) : PrepareNewRun(settings);
-        var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb);
-        var store = options.PretrainedRecognizer ? ModelSource.Store(settings.Models) : null;
+        var aligns = data.Alignment != FaceAlignmentTemplate.CentredCrop;
+        var store = options.PretrainedRecognizer || aligns ? ModelSource.Store(settings.Models) : null;
+        // Build the models before any image is read: options that pass the range checks but build no model (a preset's
+        // scale, a width the architecture refuses) fail here, in seconds, not after the data set has loaded.
+        using var trainer = BuildTrainer(options, settings, store);
+        if (!settings.Resume)
+        {
+            Directory.CreateDirectory(runFolder);
+            data.Save(runFolder);
+        }
+        var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb, Alignment: data.Alignment);
+        // A pretrained recogniser that asks for alignment is fine-tuned on aligned chips (detected once per file, cached);
+        // LFW is pre-aligned, so an image without a detected face is framed by the centred crop and counted below.
+        using var detector = aligns ? FaceDetector.Load(store!) : null;
+        var preparer = new FacePreparer(preprocessing, detector, centredCropWhenNoFace: true);
 
         console.MarkupLineInterpolated($"[bold]{(settings.Resume ? "Resuming" : "Training")}[/] {Describe(options)}");
         var people = data.PeopleFile is null ? null : PeopleList.Read(data.PeopleFile);
-        var setup = TrainingDataSetup.FromIdentityFolders(data.ImagesRoot, people, preprocessing,
+        var setup = TrainingDataSetup.FromIdentityFolders(data.ImagesRoot, people, preparer,
             options.ImagesPerIdentity, data.ValidationFraction, data.SplitSeed);
         var train = setup.Train.Dataset;
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -74,8 +89,17 @@ internal sealed class TrainCommand : Command<TrainSettings>
             $"training {train.Identities.Count:N0} people with >= {options.ImagesPerIdentity} images / {train.Count:N0} images " +
             $"({setup.DroppedIdentities:N0} people / {setup.DroppedImages:N0} images with fewer dropped)"));
 
-        var run = new TrainingRun(options, setup.Train, runFolder);
-        using var trainer = new JointTrainer(options, store);
+        if (train.Identities.Count < options.IdentitiesPerBatch)
+            throw new ArgumentException($"-p {options.IdentitiesPerBatch}: only {train.Identities.Count} training identities have K = {options.ImagesPerIdentity} or more images; lower -p or -k, or train on more people.");
+        using var validation = options.Stop.TargetValidationAccuracy is null ? null
+            : setup.Validation.Count == 0
+                ? throw new ArgumentException("--target-accuracy needs validation people, and the split left none: raise --validation-fraction.")
+                : new ValidationAccuracy(setup.Validation, preparer);
+        var run = new TrainingRun(options, setup.Train, runFolder)
+        {
+            Validation = validation is null ? null : validation.Measure,
+            ValidateEvery = settings.ValidateEvery ?? 100,
+        };
         var result = TrainingConsole.Run(run, trainer, console, settings.LogEvery ?? 10, settings.Resume, "training", cancellation);
 
         if (result.Reason == StopReason.NonFiniteLoss)
@@ -94,14 +118,33 @@ internal sealed class TrainCommand : Command<TrainSettings>
         var cascadePath = Path.Combine(runFolder, CascadeFileName);
         cascade.Save(cascadePath);
         var windows = RunReport.Windows(Path.Combine(runFolder, TrainingRun.MetricsFileName));
-        var psnr = RunReport.MeasurePsnr(cascade, setup.Validation, preprocessing, options.Degradation, PsnrSeed);
+        var psnr = RunReport.MeasurePsnr(cascade, setup.Validation, preparer, options.Degradation, PsnrSeed);
         new RunSummary(result.Reason.ToString(), result.Message, result.IterationsCompleted, runFolder, windows, psnr,
             setup.Validation.Identities, data.SplitSeed, data.ValidationFraction).Save();
 
         PrintReport(console, windows, psnr);
         console.MarkupLineInterpolated($"Stopped: {result.Message} ({result.Reason}) after {result.IterationsCompleted} iterations.");
+        if (result.LastValidationAccuracy is { } accuracy)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation accuracy (best threshold on {validation!.Count} held-out faces' own pairs): {accuracy:0.0000}"));
+        if (preparer.Aligns)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"faces: detected and aligned ({preprocessing.Alignment}); no face found in {preparer.FallbackFiles.Count} image(s), framed by the centred crop {preprocessing.CropFraction:0.###} instead."));
         console.MarkupLineInterpolated($"Run folder: [bold]{runFolder}[/] (cascade: {CascadeFileName})");
         return 0;
+    }
+
+    private static JointTrainer BuildTrainer(JointTrainingOptions options, TrainSettings settings, SrFace.Models.Pretrained.ModelStore? store)
+    {
+        try
+        {
+            return new JointTrainer(options, store);
+        }
+        catch (ArgumentException e)
+        {
+            var reason = System.Text.RegularExpressions.Regex.Replace(e.Message.Split('\n')[0], @"\s*\(Parameter '[^']*'\)", "");
+            var source = settings.Resume ? $"the run's {TrainingRun.OptionsFileName}" : settings.Config is null ? "the flags" : $"{settings.Config} and the flags";
+            throw new ArgumentException($"The model options do not build a model: {reason} (from {source}: --sr, --recognizer, --width, --embedding, --scale, --input-size).", e);
+        }
     }
 
     private static (JointTrainingOptions, RunData, string) PrepareNewRun(TrainSettings settings)
@@ -115,16 +158,15 @@ internal sealed class TrainCommand : Command<TrainSettings>
             var p => Path.GetFullPath(p),
         };
         if (peopleFile is not null && !File.Exists(peopleFile)) throw new FileNotFoundException($"People list not found: {peopleFile} (--people none trains on every identity).", peopleFile);
-        // A pretrained recogniser sees faces framed as its catalogue entry says (the DevTrain-chosen centred crop).
-        var defaultCrop = options.PretrainedRecognizer ? SrFace.Models.ModelCatalog.Recognizers[options.Recognizer].CentredCropFraction : FacePreprocessing.Lfw().CropFraction;
-        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? defaultCrop,
-            settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed);
+        // A pretrained recogniser sees faces framed as its catalogue entry says (FineTuning.Preprocessing: aligned to its
+        // template when it has one, as pipeline (a) frames them; else its centred crop).
+        var framing = options.PretrainedRecognizer ? FineTuning.Preprocessing(options.Recognizer) : FacePreprocessing.Lfw();
+        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? framing.CropFraction,
+            settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed, framing.Alignment);
         var sr = options.Mode == TrainingMode.RecognizerOnly ? "baseline" : options.SuperResolutionModel;
         var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{sr}-{options.Recognizer}"));
         if (File.Exists(Path.Combine(runFolder, TrainingCheckpoint.FileName)))
             throw new IOException($"{runFolder} already holds a training run; continue it with --resume or choose another --out.");
-        Directory.CreateDirectory(runFolder);
-        data.Save(runFolder);
         return (options, data, runFolder);
     }
 
@@ -140,6 +182,8 @@ internal sealed class TrainCommand : Command<TrainSettings>
         var data = RunData.Load(runFolder);
         if (settings.Data is not null) data = data with { DataRoot = DatasetsFolder.Resolve(settings.Data) };
         var manifest = TrainingCheckpoint.ReadManifest(checkpoint);
+        if (settings.Iterations is { } budget && budget <= manifest.NextIteration)
+            throw new ArgumentException($"--iterations {budget}: the run in {runFolder} has already completed {manifest.NextIteration} iterations; give a larger budget to continue it.");
         var options = settings.Iterations is { } n
             ? IterationBudget.Extend(runFolder, n)
             : TrainingOptionsJson.Deserialize(manifest.OptionsJson, checkpoint);

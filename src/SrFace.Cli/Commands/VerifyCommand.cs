@@ -8,8 +8,10 @@ using SrFace.Cli.Configuration;
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction F]</c>: are two face images
-/// the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
+/// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction[-a|-b] F]</c>: are two face
+/// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
+/// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
+/// face crop), unless a crop fraction is given for it.
 /// Exit code 0 = same person, 1 = different people, 2 = error.
 /// </summary>
 internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
@@ -27,7 +29,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Probe image.</summary>
         [CommandArgument(1, "<B>")]
-        [Description("Probe face image; a face crop smaller than the model input is a low-quality probe, restored by the SR model.")]
+        [Description("Probe face image; an image smaller than the model input is taken whole as a face crop (unless --crop-fraction[[-b]] is given) and is a low-quality probe, restored by the SR model.")]
         public string B { get; init; } = "";
 
 
@@ -46,13 +48,26 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Degrade B's face crop to PX x PX (bicubic, antialiased) first, to try a low-quality probe made from a sharp file.")]
         public int? ProbeSize { get; init; }
 
-        /// <summary>Face crop fraction overriding the model's.</summary>
+        /// <summary>Face crop fraction of both images, overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop of both images as a fraction of the shorter image side, in (0, 1]] (default: the model's, e.g. 0.48 for LFW-like photos; " +
+                     "an image smaller than the model input is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
+        /// <summary>Face crop fraction of A alone.</summary>
+        [CommandOption("--crop-fraction-a <F>")]
+        [Description("Face crop of A alone, in (0, 1]] (overrides --crop-fraction for A), e.g. 0.48 for an LFW photo beside a tight probe.")]
+        public double? CropFractionA { get; init; }
+
+        /// <summary>Face crop fraction of B alone.</summary>
+        [CommandOption("--crop-fraction-b <F>")]
+        [Description("Face crop of B alone, in (0, 1]] (overrides --crop-fraction for B), e.g. 1.0 for a tight face crop.")]
+        public double? CropFractionB { get; init; }
+
         /// <inheritdoc />
-        public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction);
+        public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
+            (CropFractionA is { } a && !(a > 0 && a <= 1), $"--crop-fraction-a must be in (0, 1]; got {CropFractionA}."),
+            (CropFractionB is { } b && !(b > 0 && b <= 1), $"--crop-fraction-b must be in (0, 1]; got {CropFractionB}."));
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -64,7 +79,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
             {
                 var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
                     ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
-                var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize);
+                var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB);
                 if (settings.Json)
                 {
                     // Plain stdout (no console wrapping) so scripts can parse it.
@@ -79,10 +94,10 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
                 return outcome.Same ? 0 : 1;
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // CliErrors would return 1, which here means "different people".
-            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // Every failure, libtorch's included: CliErrors would return 1, which here means "different people".
+            CliErrors.Report(CliErrors.OneLine(e), e);
             return ErrorExitCode;
         }
     }

@@ -33,7 +33,7 @@ internal static class ModelSource
     public static FaceRecognitionCascade Load(string? model, string? modelsFolder)
     {
         var name = Name(model);
-        if (File.Exists(name)) return FaceRecognitionCascade.Load(name);
+        if (File.Exists(name)) return FaceRecognitionCascade.Load(name, Store(modelsFolder));
         if (IsPretrained(name)) return FaceRecognitionCascade.FromPretrained(name, Store(modelsFolder));
         var pretrained = string.Join(", ", ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name));
         throw new FileNotFoundException($"Model file not found: {name} (nor is it a pretrained recogniser: {pretrained}).", name);

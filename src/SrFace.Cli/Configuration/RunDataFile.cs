@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using SrFace.Models;
 using SrFace.Training;
 
 namespace SrFace.Cli.Configuration;
@@ -9,15 +11,19 @@ namespace SrFace.Cli.Configuration;
 /// </summary>
 /// <param name="DataRoot">The datasets folder (absolute).</param>
 /// <param name="PeopleFile">The people list (absolute), or null for every identity folder.</param>
-/// <param name="CropFraction">Centred crop as a fraction of the shorter image side.</param>
+/// <param name="CropFraction">Centred crop as a fraction of the shorter image side (with alignment: the frame of images
+/// in which no face is detected).</param>
 /// <param name="ValidationFraction">Fraction of identities held out for the PSNR check.</param>
 /// <param name="SplitSeed">Seed of the identity split.</param>
-internal sealed record RunData(string DataRoot, string? PeopleFile, double CropFraction, double ValidationFraction, int SplitSeed)
+/// <param name="Alignment">How faces are framed: the centred crop, or detection + alignment to a pretrained recogniser's
+/// template (<see cref="FineTuning.Preprocessing"/>). Runs written before alignment existed have none: centred crop.</param>
+internal sealed record RunData(string DataRoot, string? PeopleFile, double CropFraction, double ValidationFraction, int SplitSeed,
+    FaceAlignmentTemplate Alignment = FaceAlignmentTemplate.CentredCrop)
 {
     /// <summary>File name inside the run folder.</summary>
     public const string FileName = "data.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>The LFW image folder under <see cref="DataRoot"/>.</summary>
     public string ImagesRoot => Path.Combine(DataRoot, TrainingDataSetup.LfwImagesFolder);

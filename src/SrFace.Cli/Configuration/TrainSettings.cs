@@ -49,7 +49,7 @@ internal sealed class TrainSettings : CommandSettings
     public int? Embedding { get; init; }
 
     [CommandOption("--scale <S>")]
-    [Description("Downsampling / SR factor.")]
+    [Description("Downsampling / SR factor: 2, 3, 4 or 8 (any factor >= 2 with a pre-upsampled SR model such as vdsr, the --pretrained default).")]
     public int? Scale { get; init; }
 
     [CommandOption("--input-size <PIXELS>")]
@@ -85,11 +85,11 @@ internal sealed class TrainSettings : CommandSettings
     public double? LearningRateRecognizer { get; init; }
 
     [CommandOption("--optimizer <KIND>")]
-    [Description("Optimiser of both models: sgd or adam.")]
+    [Description("Optimiser of both models: sgd or adam (AdamW: decoupled weight decay; the same as Adam at weight decay 0).")]
     public string? Optimizer { get; init; }
 
     [CommandOption("--margin <M>")]
-    [Description("Contrastive margin on unit-vector distances, in (0, 2].")]
+    [Description("Contrastive margin on unit-vector distances, in (0, 2]].")]
     public double? Margin { get; init; }
 
     [CommandOption("--seed <N>")]
@@ -117,12 +117,20 @@ internal sealed class TrainSettings : CommandSettings
     public string? Jpeg { get; init; }
 
     [CommandOption("--checkpoint-every <N>")]
-    [Description("Iterations between checkpoints.")]
+    [Description("Iterations between checkpoints (default 100); a checkpoint is also written every 2 minutes and on Ctrl+C or SIGTERM.")]
     public int? CheckpointEvery { get; init; }
 
     [CommandOption("--patience <N>")]
     [Description("Stop after N plateau windows without improvement of l_con (0 = off).")]
     public int? Patience { get; init; }
+
+    [CommandOption("--target-accuracy <A>")]
+    [Description("Stop once the verification accuracy on the held-out validation people reaches A, in (0, 1]] (best threshold on their own pairs; needs --validation-fraction > 0). Default: off.")]
+    public double? TargetAccuracy { get; init; }
+
+    [CommandOption("--validate-every <N>")]
+    [Description("With --target-accuracy: iterations between validation measurements. Default 100.")]
+    public int? ValidateEvery { get; init; }
 
     [CommandOption("--baseline")]
     [Description("Train the HR-only recogniser baseline (no SR model).")]
@@ -133,7 +141,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--pretrained")]
-    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, crop = the catalogue's centred-crop fraction. Flags override each default.")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction frames images without a detected face). Flags override each default.")]
     public bool Pretrained { get; init; }
 
     [CommandOption("--models <DIR>")]
@@ -160,6 +168,11 @@ internal sealed class TrainSettings : CommandSettings
     [Description("When output is not a terminal: print a progress line every N iterations. Default 10.")]
     public int? LogEvery { get; init; }
 
+    /// <summary>True when the flags name a pre-upsampled SR model (--sr vdsr, or --pretrained without --sr): it takes any
+    /// downsampling factor, so --scale is not limited to the integer-scale models' factors.</summary>
+    private bool PreUpsampledSr => (SuperResolution ?? (Pretrained ? "vdsr" : null)) is { } name
+        && ModelCatalog.SuperResolution.TryGetValue(name, out var entry) && entry.PreUpsampled;
+
     /// <summary>Range checks that can be made on the flags alone; each message names its flag.</summary>
     public override ValidationResult Validate()
     {
@@ -179,6 +192,8 @@ internal sealed class TrainSettings : CommandSettings
             return $"--optimizer must be sgd or adam; got '{opt}'.";
         return Width < 1 ? $"--width must be at least 1; got {Width}."
             : Embedding < 2 ? $"--embedding must be at least 2; got {Embedding}."
+            : Scale is { } sc && !Baseline && !PreUpsampledSr && !SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales.Contains(sc)
+                ? $"--scale must be one of {string.Join(", ", SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales)} (the SR models' factors); got {sc}."
             : Scale < 1 ? $"--scale must be at least 1; got {Scale}."
             : InputSize < 8 ? $"--input-size must be at least 8 pixels; got {InputSize}."
             : CropFraction is { } f && !(f > 0 && f <= 1) ? $"--crop-fraction must be in (0, 1]; got {f}."
@@ -193,6 +208,9 @@ internal sealed class TrainSettings : CommandSettings
             : Patience < 0 ? $"--patience must be >= 0; got {Patience}."
             : ValidationFraction is { } v && !(v >= 0 && v < 1) ? $"--validation-fraction must be in [0, 1); got {v}."
             : LogEvery < 1 ? $"--log-every must be at least 1; got {LogEvery}."
+            : TargetAccuracy is { } t && !(t > 0 && t <= 1) ? $"--target-accuracy must be in (0, 1]; got {t}."
+            : TargetAccuracy is not null && ValidationFraction == 0 ? "--target-accuracy needs validation people: --validation-fraction must be > 0."
+            : ValidateEvery < 1 ? $"--validate-every must be at least 1; got {ValidateEvery}."
             : FreezeStages < 0 ? $"--freeze-stages must be >= 0; got {FreezeStages}."
             : Distill is { } kd && !(kd >= 0 && double.IsFinite(kd)) ? $"--distill must be finite and >= 0; got {kd}."
             : Distill > 0 && !Pretrained ? "--distill needs --pretrained (the teacher is the pretrained recogniser)."

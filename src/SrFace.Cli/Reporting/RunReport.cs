@@ -60,12 +60,12 @@ internal static class RunReport
     /// Degrades up to <see cref="PsnrFaces"/> validation faces with the run's degradation (fixed seed), restores them
     /// with the cascade and measures both restorations against the HR faces. Null when there are no validation faces.
     /// </summary>
-    public static PsnrCheck? MeasurePsnr(FaceRecognitionCascade cascade, FaceDataset validation, FacePreprocessing preprocessing, DegradationOptions degradation, int seed)
+    public static PsnrCheck? MeasurePsnr(FaceRecognitionCascade cascade, FaceDataset validation, FacePreparer preparer, DegradationOptions degradation, int seed)
     {
         if (validation.Count == 0) return null;
         var files = TrainingDataSetup.SpreadSample(validation, PsnrFaces);
         using var scope = NewDisposeScope();
-        var hr = new FaceImageLoader(validation, preprocessing).LoadFiles(files);   // [N, C, S, S]
+        var hr = new FaceImageLoader(validation, preparer).LoadFiles(files);       // [N, C, S, S]
         var lr = new FaceDegradation(degradation).Degrade(hr, seed);                 // [N, C, S/s, S/s]
         var size = (int)hr.shape[2];
         var bicubic = FaceDegradation.Upsample(lr, size, size);                      // [N, C, S, S]

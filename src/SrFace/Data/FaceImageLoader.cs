@@ -6,7 +6,8 @@ namespace SrFace.Data;
 
 /// <summary>
 /// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1]:
-/// read (<see cref="FaceImageReader"/>), centred crop and bicubic antialiased resize (<see cref="FaceCropper"/>).
+/// read (<see cref="FaceImageReader"/>), then the face chip of <see cref="FacePreparer"/> (centred crop, or detection +
+/// landmarks + alignment), bicubic antialiased to S.
 /// Images of one batch are decoded in parallel. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
 /// managed memory (C x S x S x 4 bytes per image: 150 KB at 3x112x112, so about 2 GB for all of LFW), because
 /// training revisits every image each epoch and JPEG decoding dominates the loading time.
@@ -14,6 +15,7 @@ namespace SrFace.Data;
 public sealed class FaceImageLoader
 {
     private readonly FaceImageReader _reader;
+    private readonly FacePreparer _preparer;
     private readonly ConcurrentDictionary<string, float[]>? _cache;
     private readonly int _parallelism;
 
@@ -24,18 +26,58 @@ public sealed class FaceImageLoader
     /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1. Default 1: libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>) while cropping, so crops are made one at a time unless the caller opts in.</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
+    /// <exception cref="ArgumentException">When the preprocessing aligns faces (that needs a detector: use the <see cref="FacePreparer"/> overload).</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreprocessing preprocessing, bool cacheCrops = false,
+        int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
+        : this(dataset, new FacePreparer(preprocessing), cacheCrops, maxDegreeOfParallelism, maxPixels) { }
+
+    /// <summary>Creates a loader that prepares faces with <paramref name="preparer"/> (centred crop or detection + alignment).</summary>
+    /// <param name="dataset">The samples that indices refer to.</param>
+    /// <param name="preparer">The preprocessing stage (its size is the output side).</param>
+    /// <param name="cacheCrops">Keep prepared faces in memory, keyed by file path (detection then runs once per file).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (detection itself runs one image at a time).</param>
+    /// <param name="maxPixels">Pixel cap passed to the reader.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Invalid parallelism.</exception>
+    public FaceImageLoader(FaceDataset dataset, FacePreparer preparer, bool cacheCrops = false,
         int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        preprocessing.Validate();
+        ArgumentNullException.ThrowIfNull(preparer);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var preprocessing = preparer.Preprocessing;
+        _preparer = preparer;
         Dataset = dataset;
         Preprocessing = preprocessing;
         _reader = new FaceImageReader(preprocessing.Color, maxPixels);
         _cache = cacheCrops ? new ConcurrentDictionary<string, float[]>(StringComparer.Ordinal) : null;
         _parallelism = maxDegreeOfParallelism;
     }
+
+    private FaceImageLoader(FaceImageLoader source, FaceDataset dataset)
+    {
+        _reader = source._reader;
+        _preparer = source._preparer;
+        _cache = source._cache;
+        _parallelism = source._parallelism;
+        Dataset = dataset;
+        Preprocessing = source.Preprocessing;
+    }
+
+    /// <summary>
+    /// A loader of another dataset that shares this loader's preprocessing stage and crop cache: a face prepared by
+    /// either is prepared once (LFW View 2 fine-tunes ten times on overlapping people; each image is detected and
+    /// aligned once).
+    /// </summary>
+    /// <param name="dataset">The samples that the new loader's indices refer to.</param>
+    /// <returns>The loader.</returns>
+    public FaceImageLoader WithDataset(FaceDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new FaceImageLoader(this, dataset);
+    }
+
+    /// <summary>The preprocessing stage (centred crop, or detection + alignment) this loader prepares faces with.</summary>
+    public FacePreparer Preparer => _preparer;
 
     /// <summary>The samples that indices refer to.</summary>
     public FaceDataset Dataset { get; }
@@ -103,7 +145,7 @@ public sealed class FaceImageLoader
         if (_cache != null && _cache.TryGetValue(path, out var cached)) return cached;
         using var scope = NewDisposeScope();
         var image = _reader.Read(path);
-        var crop = FaceCropper.CropAndResize(image, Preprocessing, path).contiguous().data<float>().ToArray();
+        var crop = _preparer.Prepare(image, path).Chip.contiguous().data<float>().ToArray();
         _cache?.TryAdd(path, crop);
         return crop;
     }

@@ -1,4 +1,5 @@
 using SrFace.Imaging;
+using SrFace.Models;
 
 namespace SrFace.Data;
 
@@ -13,7 +14,10 @@ namespace SrFace.Data;
 /// <param name="CropPixels">Crop side in pixels, overriding <paramref name="CropFraction"/>; an image smaller than
 /// this is an error.</param>
 /// <param name="Color">Channel layout of the output (RGB, grey or the file's own).</param>
-public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.48, int? CropPixels = null, ColorMode Color = ColorMode.Rgb)
+/// <param name="Alignment">How the face is framed: a centred crop (the fields above), or detection + landmarks +
+/// alignment to a recogniser's template (<see cref="FacePreparer"/>); recorded in cascade files.</param>
+public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.48, int? CropPixels = null, ColorMode Color = ColorMode.Rgb,
+    FaceAlignmentTemplate Alignment = FaceAlignmentTemplate.CentredCrop)
 {
     /// <summary>LFW deep-funneled: centred 120/250 crop (fraction 0.48), RGB.</summary>
     /// <param name="size">Model input side S.</param>

@@ -6,7 +6,7 @@ namespace SrFace.Evaluation;
 /// <param name="Pipeline">The pipeline.</param>
 /// <param name="ProbeSize">Probe side in pixels.</param>
 /// <param name="Accuracy">Verification accuracy in [0, 1]: View 1, the DevTrain threshold applied to DevTest; View 2,
-/// the mean of the 10 leave-one-fold-out accuracies.</param>
+/// the mean of the leave-one-fold-out accuracies (10 folds in <c>pairs.txt</c>).</param>
 /// <param name="AccuracyStd">View 2: population standard deviation of the fold accuracies; View 1: 0.</param>
 /// <param name="Threshold">Cosine threshold: View 1, chosen on DevTrain (the one applied to DevTest); View 2, the best
 /// threshold over all evaluated pairs.</param>

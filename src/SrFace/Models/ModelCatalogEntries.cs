@@ -105,8 +105,11 @@ public sealed record RecognizerEntry(string Name, string Summary, int InputSize,
     public double CentredCropFraction { get; init; } = 0.48;
 
     /// <summary>
-    /// Cosine-similarity threshold of the pretrained weights with <see cref="CentredCropFraction"/>, chosen for best
-    /// accuracy on LFW View 1 DevTrain pairs (<c>srface evaluate --calibrate</c>), or null.
+    /// Cosine-similarity threshold of the pretrained weights with faces aligned by <see cref="Alignment"/>, chosen for
+    /// best accuracy on LFW View 1 DevTrain pairs (the calibration of <c>srface evaluate</c>), or null.
     /// </summary>
     public double? CalibratedThreshold { get; init; }
+
+    /// <summary>The same with the <see cref="CentredCropFraction"/> crop instead of alignment, or null.</summary>
+    public double? CalibratedCropThreshold { get; init; }
 }

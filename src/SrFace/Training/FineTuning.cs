@@ -1,3 +1,4 @@
+using SrFace.Data;
 using SrFace.Degradation;
 using SrFace.Models;
 
@@ -26,6 +27,25 @@ public static class FineTuning
 
     /// <summary>Default multi-scale range [2, 16] (probes from S/2 down to S/16: 75 to 10 px at 150).</summary>
     public static readonly DegradationRange DefaultScaleRange = new(2, 16);
+
+    /// <summary>
+    /// How faces are framed when fine-tuning <paramref name="recognizer"/>: at its input size S, detected and aligned to
+    /// its catalogue entry's template by <see cref="FacePreparer"/> when the entry asks for alignment (dlib-resnet: the dlib
+    /// chip), the same framing as <see cref="Cascade.FaceRecognitionCascade.FromPretrained"/> gives pipeline (a), so the
+    /// pretrained and the fine-tuned recogniser see the same pixels. The centred crop (the entry's fraction unless
+    /// <paramref name="cropFraction"/> is given) frames the faces of a recogniser without a template, and LFW images in
+    /// which no face is detected.
+    /// </summary>
+    /// <param name="recognizer">A catalogue recogniser.</param>
+    /// <param name="cropFraction">Centred-crop fraction overriding the entry's, or null.</param>
+    /// <returns>The preprocessing (RGB).</returns>
+    /// <exception cref="ArgumentException">When the recogniser is unknown.</exception>
+    public static FacePreprocessing Preprocessing(string recognizer, double? cropFraction = null)
+    {
+        var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
+            : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
+        return new FacePreprocessing(entry.InputSize, cropFraction ?? entry.CentredCropFraction, Alignment: entry.Alignment);
+    }
 
     /// <summary>The fine-tuning defaults for a pretrained catalogue recogniser.</summary>
     /// <param name="recognizer">A recogniser with <see cref="RecognizerEntry.Pretrained"/> weights (default dlib-resnet).</param>

@@ -50,8 +50,28 @@ public static class TrainingDataSetup
     /// <exception cref="InvalidDataException">When no training identity has <paramref name="minImagesPerIdentity"/> images.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When the fraction is outside [0, 1) or the minimum is below 1.</exception>
     public static TrainingData FromIdentityFolders(string imagesRoot, PeopleList? people, FacePreprocessing preprocessing,
+        int minImagesPerIdentity, double validationFraction = DefaultValidationFraction, int splitSeed = DefaultSplitSeed) =>
+        FromIdentityFolders(imagesRoot, people, new FacePreparer(preprocessing), minImagesPerIdentity, validationFraction, splitSeed);
+
+    /// <summary>
+    /// <see cref="FromIdentityFolders(string, PeopleList?, FacePreprocessing, int, double, int)"/> with a preprocessing
+    /// stage of the caller's: faces detected and aligned to a pretrained recogniser's template (each file once, cached).
+    /// </summary>
+    /// <param name="imagesRoot">Folder with one subfolder of images per identity.</param>
+    /// <param name="people">People list selecting the identities, or null for every subfolder.</param>
+    /// <param name="preparer">The preprocessing stage (its size must be the recogniser's input size S).</param>
+    /// <param name="minImagesPerIdentity">K: training identities with fewer images are dropped, at least 1.</param>
+    /// <param name="validationFraction">Fraction of identities held out, in [0, 1).</param>
+    /// <param name="splitSeed">Seed of the identity split.</param>
+    /// <returns>The loader, the validation identities and the counts to report.</returns>
+    /// <exception cref="DirectoryNotFoundException">When <paramref name="imagesRoot"/> does not exist.</exception>
+    /// <exception cref="LfwFileFormatException">When a listed person is missing or has another image count.</exception>
+    /// <exception cref="InvalidDataException">When no training identity has <paramref name="minImagesPerIdentity"/> images.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When the fraction is outside [0, 1) or the minimum is below 1.</exception>
+    public static TrainingData FromIdentityFolders(string imagesRoot, PeopleList? people, FacePreparer preparer,
         int minImagesPerIdentity, double validationFraction = DefaultValidationFraction, int splitSeed = DefaultSplitSeed)
     {
+        ArgumentNullException.ThrowIfNull(preparer);
         ArgumentOutOfRangeException.ThrowIfLessThan(minImagesPerIdentity, 1);
         if (!(validationFraction >= 0 && validationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be in [0, 1).");
@@ -61,7 +81,7 @@ public static class TrainingDataSetup
         if (kept.Count == 0)
             throw new InvalidDataException(
                 $"No training identity under {imagesRoot} has {minImagesPerIdentity} or more images (K); lower K or use more people.");
-        return new TrainingData(new FaceImageLoader(kept, preprocessing, cacheCrops: true), validation, all.Statistics(),
+        return new TrainingData(new FaceImageLoader(kept, preparer, cacheCrops: true), validation, all.Statistics(),
             train.Identities.Count - kept.Identities.Count, train.Count - kept.Count);
     }
 

@@ -83,6 +83,25 @@ public class FineTuneOptionsTests
     }
 
     [Fact]
+    public void APreUpsampledSrModelTakesAnyScaleAndTheIntegerModelsTheirOwn()
+    {
+        Assert.Equal(16, TrainOptionsResolver.Resolve(Parse("--pretrained", "--multiscale", "none", "--scale", "16")).Degradation.Scale);
+        Assert.Null(new TrainSettings { SuperResolution = "vdsr", Scale = 16 }.FirstError());
+        Assert.Contains("--scale must be one of 2, 3, 4, 8", new TrainSettings { Scale = 16 }.FirstError());
+        Assert.Contains("--scale must be one of", new TrainSettings { Pretrained = true, SuperResolution = "fsrcnn", Scale = 16 }.FirstError());
+    }
+
+    [Fact]
+    public void FineTuningFramesFacesAsTheRecognizersCatalogueEntrySays()
+    {
+        var dlib = FineTuning.Preprocessing("dlib-resnet");
+        Assert.Equal((150, SrFace.Models.FaceAlignmentTemplate.DlibChip), (dlib.Size, dlib.Alignment));
+        Assert.Equal(0.3, FineTuning.Preprocessing("dlib-resnet", 0.3).CropFraction); // the frame of images without a detected face
+        Assert.Equal(SrFace.Models.FaceAlignmentTemplate.CentredCrop, FineTuning.Preprocessing("face-resnet18").Alignment);
+        Assert.Throws<ArgumentException>(() => FineTuning.Preprocessing("nope"));
+    }
+
+    [Fact]
     public void View2BenchmarkOptionsAreChecked()
     {
         Assert.False(new FineTuneView2Command.Settings().Validate().Successful); // --out is required

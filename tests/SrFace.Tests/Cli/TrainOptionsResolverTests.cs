@@ -111,7 +111,7 @@ public class TrainOptionsResolverTests
     [Theory]
     [InlineData("-p 1", "-p must be at least 2")]
     [InlineData("-k 1", "-k must be at least 2")]
-    [InlineData("--sr vdsr", "--sr 'vdsr' is not a known SR model")]
+    [InlineData("--sr edsr", "--sr 'edsr' is not a known SR model")]
     [InlineData("--optimizer rmsprop", "--optimizer must be sgd or adam")]
     [InlineData("--margin 3", "--margin must be in (0, 2]")]
     [InlineData("--bf16 --fp32", "--bf16 and --fp32")]

@@ -149,6 +149,27 @@ public class FineTuningTests
     }
 
     [Fact]
+    public void FineTuningChipsAreAlignedOnceAndSharedBetweenLoaders()
+    {
+        var small = TrainingFixtures.SmallLfwLoader();
+        var preparer = new FacePreparer(FineTuning.Preprocessing("dlib-resnet"), SrFace.Tests.Detection.DetectionModels.Detector, centredCropWhenNoFace: true);
+        var loader = new FaceImageLoader(small.Dataset, preparer, cacheCrops: true);
+        using var scope = NewDisposeScope();
+        var aligned = loader.LoadBatch([0, 4]);
+        Assert.Equal(new long[] { 2, 3, 150, 150 }, aligned.shape);
+        Assert.Empty(preparer.FallbackFiles);
+        var path = small.Dataset.Samples[0].Path;
+        var direct = preparer.Prepare(new SrFace.Imaging.FaceImageReader().Read(path), path).Chip;
+        Assert.True(Same(aligned[0], direct));
+        Assert.False(Same(aligned, Loader150().LoadBatch([0, 4]))); // not the centred crop
+        // Another dataset through WithDataset reuses the prepared faces: nothing is detected again.
+        var one = loader.WithDataset(new FaceDataset("one", [(path, small.Dataset.Samples[0].Identity)]));
+        Assert.Equal(2, loader.CachedCount);
+        Assert.True(Same(one.LoadBatch([0])[0], aligned[0]));
+        Assert.Equal(2, one.CachedCount);
+    }
+
+    [Fact]
     public void OddSizeProbesGoThroughThe150PxCascade()
     {
         using var trainer = new JointTrainer(Small(), PretrainedStore.Open());
@@ -158,7 +179,7 @@ public class FineTuningTests
         var faces = Loader150().LoadBatch([0, 4]);
         foreach (var side in new[] { 37, 19, 10 })
         {
-            var probe = FaceDegradation.Upsample(faces, side, side);
+            var probe = FaceDegradation.Resize(faces, side, side);
             var restored = cascade.Restore(probe);
             Assert.Equal(new long[] { 2, 3, 150, 150 }, restored.shape);
             Assert.True(restored.min().item<float>() >= 0 && restored.max().item<float>() <= 1);
@@ -177,7 +198,7 @@ public class FineTuningTests
         var path = Path.Combine(TestData.NewTempDir(), "ft.srface");
         cascade.Save(path);
         using var loaded = FaceRecognitionCascade.Load(path);
-        var p37 = FaceDegradation.Upsample(faces, 37, 37);
+        var p37 = FaceDegradation.Resize(faces, 37, 37);
         Assert.True(loaded.EmbedLowResolution(p37).allclose(cascade.EmbedLowResolution(p37), atol: 1e-5));
     }
 

