@@ -18,9 +18,9 @@ app.Configure(config =>
     config.AddCommand<EnrollCommand>("enroll").WithDescription("Enrol a folder-per-identity image set into a face gallery.");
     config.AddBranch("gallery", g => { g.SetDescription("List or delete the identities of a face gallery."); g.AddCommand<GalleryListCommand>("list").WithDescription("List the enrolled identities."); g.AddCommand<GalleryDeleteCommand>("delete").WithDescription("Remove one identity."); });
     config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");
-    config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC).");
+    config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC). " + RecognitionCli.PhotoOutcomes + " --all-faces identifies every face, each listed with its box.");
     config.AddCommand<ServeCommand>("serve").WithDescription("Serve the HTTP API (verify, identify, enrol, restore; OpenAPI at /openapi/v1.json) and the web page, on 127.0.0.1 by default.");
-    config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error).");
+    config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error). " + RecognitionCli.PhotoOutcomes);
     config.AddCommand<TrainCommand>("train").WithDescription("Train an SR model and a face recogniser jointly on LFW and save the cascade.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
