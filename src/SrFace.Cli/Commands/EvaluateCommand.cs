@@ -85,11 +85,11 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public override ValidationResult Validate()
         {
             if (CropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
+            if ((Pairs is null) != (Images is null)) return ValidationResult.Error("--pairs <FILE> and --images <DIR> go together.");
+            if (Pairs is not null && (Protocol is not null || Calibrate)) return ValidationResult.Error("--pairs replaces the LFW views: no --protocol or --calibrate with it.");
             if (Calibrate && ModelSource.IsPretrained(Model)) return ValidationResult.Error($"--calibrate writes into a model file; '{ModelSource.Name(Model)}' is a pretrained recogniser (its threshold is part of the catalogue).");
             if (Protocol is not (null or "view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
             if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");
-            if ((Pairs is null) != (Images is null)) return ValidationResult.Error("--pairs <FILE> and --images <DIR> go together.");
-            if (Pairs is not null && (Protocol is not null || Calibrate)) return ValidationResult.Error("--pairs replaces the LFW views: no --protocol or --calibrate with it.");
             if (SrFaces < 0) return ValidationResult.Error("--sr-faces must be >= 0.");
             try { ParseProbeSizes(ProbeSizes); }
             catch (FormatException e) { return ValidationResult.Error(e.Message); }
