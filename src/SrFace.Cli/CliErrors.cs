@@ -10,15 +10,28 @@ namespace SrFace.Cli;
 /// </summary>
 internal static class CliErrors
 {
-    /// <summary>Errors go to standard error, never wrapped (one line per error even in logs and pipes).</summary>
-    public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>
+    /// Errors go to the current standard error (looked up on each use, so a redirected <see cref="Console.Error"/> is
+    /// followed), never wrapped (one line per error even in logs and pipes).
+    /// </summary>
+    public static IAnsiConsole Error
+    {
+        get
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Profile.Width = Math.Max(console.Profile.Width, 400);
+            return console;
+        }
+    }
 
-    /// <summary>Runs the CLI; returns its exit code, 2 for a usage error, 1 for any other failure.</summary>
+    /// <summary>
+    /// Runs the CLI; returns its exit code: 2 for a usage error or an input the command cannot use (an image without a
+    /// face, a malformed pairs file: <see cref="IsInputError"/>), 1 for any other failure.
+    /// </summary>
     /// <param name="run">Runs the command app.</param>
     /// <param name="args">The command line, to name the flag of a value that does not convert.</param>
     public static int Run(Func<int> run, IReadOnlyList<string>? args = null)
     {
-        Error.Profile.Width = Math.Max(Error.Profile.Width, 400);
         try
         {
             return run();
@@ -26,6 +39,11 @@ internal static class CliErrors
         catch (CommandAppException e)
         {
             Report(ConversionMessage(e.Message, args ?? []) ?? e.Message, e);
+            return 2;
+        }
+        catch (Exception e) when (IsInputError(e))
+        {
+            Report(OneLine(e), e);
             return 2;
         }
         catch (Exception e)
@@ -72,6 +90,14 @@ internal static class CliErrors
                 return Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         return null;
     }
+
+    /// <summary>
+    /// True for errors in what the user gave rather than in the run: no face in an image
+    /// (<see cref="SrFace.Data.FaceNotFoundException"/>) or a malformed protocol or pairs file, named with its line
+    /// (<see cref="SrFace.Data.LfwFileFormatException"/>). They exit 2 like usage errors.
+    /// </summary>
+    /// <param name="e">The failure.</param>
+    public static bool IsInputError(Exception e) => e is SrFace.Data.FaceNotFoundException or SrFace.Data.LfwFileFormatException;
 
     /// <summary>The one-line message of a failure: the message of the expected kinds, the first line and type otherwise.</summary>
     public static string OneLine(Exception e) => e switch

@@ -11,7 +11,8 @@ namespace SrFace.Cli.Commands;
 /// <summary>
 /// <c>srface evaluate --model M [--baseline B] ...</c>: the LFW low-resolution sweep (<see cref="LfwEvaluation"/>):
 /// prints the sweep tables, writes the report to <c>--out</c> and, with <c>--calibrate</c>, stores the View 1
-/// threshold in the model file.
+/// threshold in the model file. <c>--pairs FILE --images DIR</c> runs the same sweep on a pairs file of one's own in
+/// the LFW format over a folder-per-identity image set (<see cref="LfwProtocols.PairFile"/>).
 /// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
@@ -33,10 +34,23 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("Datasets folder holding lfw/ (default: ../shared/datasets if present).")]
         public string? Data { get; init; }
 
-        /// <summary>view1, view2 or both.</summary>
+        /// <summary>view1, view2 or both (null: both).</summary>
         [CommandOption("--protocol <NAME>")]
         [Description("view1, view2 or both (default both).")]
-        public string Protocol { get; init; } = "both";
+        public string? Protocol { get; init; }
+
+        /// <summary>A pairs file of one's own, instead of the LFW views.</summary>
+        [CommandOption("--pairs <FILE>")]
+        [Description("Evaluate this pairs file instead of LFW View 1/2 (needs --images). LFW format: a header 'N' (one set: N matched lines then N mismatched) or " +
+                     "'FOLDS N' (k-fold, each fold N matched then N mismatched); matched lines 'name i j', mismatched 'name1 i name2 j' naming IMAGES/name/name_000i.jpg, " +
+                     "or either kind as two paths 'IDENTITY/FILE IDENTITY/FILE' relative to --images. One set: accuracy at the model's threshold (else the best on the set, flagged optimistic). " +
+                     "A malformed line is an error naming the line (exit 2).")]
+        public string? Pairs { get; init; }
+
+        /// <summary>The folder-per-identity images the pairs file names.</summary>
+        [CommandOption("--images <DIR>")]
+        [Description("With --pairs: the folder holding one subfolder of images per identity.")]
+        public string? Images { get; init; }
 
         /// <summary>Comma-separated probe sides.</summary>
         [CommandOption("--probe-sizes <LIST>")]
@@ -45,12 +59,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         /// <summary>People the models were trained on.</summary>
         [CommandOption("--train-people <FILE>")]
-        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt for a trained cascade, 'none' for a pretrained recogniser; 'none' skips the checks).")]
+        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt for a trained cascade, 'none' for a pretrained recogniser or with --pairs; 'none' skips the checks).")]
         public string? TrainPeople { get; init; }
 
         /// <summary>Report folder.</summary>
         [CommandOption("--out <DIR>")]
-        [Description("Report folder (default: evaluation/ next to the model).")]
+        [Description("Report folder (default: evaluation/ next to the model; evaluation-PAIRSNAME/ with --pairs).")]
         public string? Out { get; init; }
 
         /// <summary>Faces for the SR quality table.</summary>
@@ -71,8 +85,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public override ValidationResult Validate()
         {
             if (CropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
+            if ((Pairs is null) != (Images is null)) return ValidationResult.Error("--pairs <FILE> and --images <DIR> go together.");
+            if (Pairs is not null && (Protocol is not null || Calibrate)) return ValidationResult.Error("--pairs replaces the LFW views: no --protocol or --calibrate with it.");
             if (Calibrate && ModelSource.IsPretrained(Model)) return ValidationResult.Error($"--calibrate writes into a model file; '{ModelSource.Name(Model)}' is a pretrained recogniser (its threshold is part of the catalogue).");
-            if (Protocol is not ("view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
+            if (Protocol is not (null or "view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
             if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");
             if (SrFaces < 0) return ValidationResult.Error("--sr-faces must be >= 0.");
             try { ParseProbeSizes(ProbeSizes); }
@@ -90,23 +106,26 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
+        var ownPairs = settings.Pairs is not null;
+        var lfw = ownPairs ? "" : Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         var modelName = ModelSource.Name(settings.Model);
         using var joint = ModelSource.Load(settings.Model, settings.Models);
         using var baseline = settings.Baseline is null ? null : ModelSource.Load(settings.Baseline, settings.Models);
         if (settings.CropFraction is { } crop)
             foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
                 model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null });
-        // A pretrained recogniser was not trained on LFW people: nothing to exclude unless the user says otherwise.
-        var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
+        // A pretrained recogniser was not trained on LFW people, nor anyone on one's own set: nothing to exclude unless the user says otherwise.
+        var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) || ownPairs ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);
+        var folder = ownPairs ? $"evaluation-{Path.GetFileNameWithoutExtension(settings.Pairs)}" : "evaluation";
         var output = settings.Out ?? (ModelSource.IsPretrained(settings.Model)
-            ? Path.Combine("runs", $"pretrained-{modelName}", "evaluation")
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelName))!, "evaluation"));
+            ? Path.Combine("runs", $"pretrained-{modelName}", folder)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelName))!, folder));
         var options = new LfwEvaluationOptions
         {
             PairsFolder = lfw,
-            ImagesFolder = Path.Combine(lfw, "lfw-deepfunneled"),
+            ImagesFolder = settings.Images ?? Path.Combine(lfw, "lfw-deepfunneled"),
+            PairsFile = settings.Pairs,
             View1 = settings.Protocol != "view2",
             View2 = settings.Protocol != "view1",
             TrainingIdentities = trained,
@@ -140,8 +159,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {
-        var view2 = protocol.Protocol == "View 2";
-        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? $" (accuracy mean ± std over {protocol.Results[0].Verification.Folds.Count} folds)" : " (DevTrain threshold on DevTest)"));
+        var kFold = protocol.IsKFold;
+        var table = new Table().Title(Markup.Escape($"{protocol.Title}: {protocol.EvaluatedPairs} pairs (accuracy: {protocol.AccuracyBasis})"));
         var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
         table.AddColumns("probe", "pipeline", "accuracy", "AUC", "EER");
         foreach (var far in fars) table.AddColumn(string.Create(CultureInfo.InvariantCulture, $"TAR@FAR={far:0.###E+0}"));
@@ -149,7 +168,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             foreach (var pipeline in protocol.TestScores.Pipelines)
             {
                 var r = protocol.Get(pipeline, size);
-                var cells = new List<string> { $"{size} px", Markup.Escape(pipeline.Label()), EvaluationMarkdown.Accuracy(r, view2),
+                var cells = new List<string> { $"{size} px", Markup.Escape(pipeline.Label()), EvaluationMarkdown.Accuracy(r, kFold),
                     r.Verification.Auc.ToString("0.0000", CultureInfo.InvariantCulture), r.Verification.Eer.ToString("0.0000", CultureInfo.InvariantCulture) };
                 cells.AddRange(fars.Select(f => Markup.Escape(EvaluationMarkdown.Tar(r.Verification.TarAtFar[f]))));
                 table.AddRow(cells.ToArray());

@@ -1,16 +1,20 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cli.Configuration;
+using SrFace.Cli.Reporting;
 using SrFace.Data;
+using SrFace.Models;
 using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface identify PROBE... --gallery G.db --model M [--top K] [--threshold T] [--probe-size PX]</c>: ranks the
-/// gallery identities for each probe image and declares "unknown" below the open-set threshold. Batch mode
+/// <c>srface identify PROBE... --gallery G.db --model M [--top K] [--threshold T] [--probe-size PX] [--all-faces] [--json]</c>:
+/// ranks the gallery identities for the largest face of each probe image (every face with <c>--all-faces</c>, each
+/// listed with its box) and declares "unknown" below the open-set threshold. Batch mode
 /// <c>srface identify --probes DIR --skip-first N ...</c> identifies every image after the first N of each identity
 /// folder and prints rank-1 / rank-5 accuracy, the CMC curve and the open-set unknown count.
 /// </summary>
@@ -57,6 +61,17 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         [DefaultValue(0)]
         public int SkipFirst { get; init; }
 
+        /// <summary>Identify every face of each probe image, not only the largest.</summary>
+        [CommandOption("--all-faces")]
+        [Description("Identify every face found in each probe image (largest first), each listed with its box; without it the largest face is used and the output says how many were found.")]
+        public bool AllFaces { get; init; }
+
+        /// <summary>Print JSON instead of text.</summary>
+        [CommandOption("--json")]
+        [Description("Print {\"threshold\",\"probes\"} as JSON: per probe image \"file\", \"facesFound\", \"framing\", \"note\" and \"faces\", each face with \"box\" {x, y, width, height} (pixels of the upright photo), " +
+                     "\"detector\", \"score\", \"landmarks\" (null with \"fallback\": \"detector box\" when too small for landmarks), \"identity\" (null when unknown), \"unknown\" and \"candidates\". Probe images only (not --probes).")]
+        public bool Json { get; init; }
+
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
         [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole; 1.0 for ORL).")]
@@ -68,7 +83,8 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
             (Top < 1, $"--top must be at least 1; got {Top}."),
             (SkipFirst < 0, $"--skip-first must be at least 0; got {SkipFirst}."),
             (Probes.Length == 0 && ProbeDirectory is null, "Give probe images or --probes <DIR>."),
-            (Probes.Length > 0 && ProbeDirectory is not null, "Give either probe images or --probes <DIR>, not both."));
+            (Probes.Length > 0 && ProbeDirectory is not null, "Give either probe images or --probes <DIR>, not both."),
+            (ProbeDirectory is not null && (AllFaces || Json), "--all-faces and --json apply to probe images, not to --probes <DIR>."));
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -78,12 +94,14 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         using (var gallery = service.OpenGallery(settings.Gallery!))
         {
             var threshold = RecognitionCli.Threshold(settings.Threshold, cascade);
-            if (threshold is null)
+            if (threshold is null && !settings.Json)
                 AnsiConsole.MarkupLine("[yellow]No open-set threshold (model not calibrated, no --threshold): closed-set identification, no probe is \"unknown\".[/]");
             var openSet = threshold ?? double.NegativeInfinity;
             if (settings.ProbeDirectory is { } dir) return Evaluate(service, gallery, FaceDataset.FromIdentityFolders(dir), settings, openSet);
-            var results = RecognitionCli.WithProgress("identifying", _ => service.Identify(gallery, settings.Probes, settings.Top, openSet, settings.ProbeSize));
-            for (var i = 0; i < results.Count; i++) Print(settings.Probes[i], results[i]);
+            var probes = RecognitionCli.WithProgress("identifying", _ => service.IdentifyFaces(gallery, settings.Probes, settings.Top, openSet, settings.ProbeSize, settings.AllFaces));
+            var alignment = service.Embedder.Preprocessing.Alignment;
+            if (settings.Json) Console.WriteLine(Json(probes, threshold, alignment, settings.AllFaces).ToJsonString());
+            else foreach (var probe in probes) Print(probe, alignment, settings.AllFaces);
             return 0;
         }
     }
@@ -109,18 +127,44 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         return 0;
     }
 
-    private static void Print(string probe, IdentificationResult result)
+    private static void Print(ProbeIdentification probe, FaceAlignmentTemplate alignment, bool allFaces)
     {
         // The path goes on its own line: as a table title it would be cut to the table's width.
-        AnsiConsole.MarkupLineInterpolated($"[bold]{probe}[/]");
-        var table = new Table().AddColumns("rank", "identity", "score");
-        for (var i = 0; i < result.Candidates.Count; i++)
-            table.AddRow($"{i + 1}", Markup.Escape(result.Candidates[i].Identity), Score(result.Candidates[i].Score));
-        AnsiConsole.Write(table);
-        if (result.Identity is { } identity) AnsiConsole.MarkupLineInterpolated($"[green]{identity}[/]");
-        else if (result.Candidates.Count == 0) AnsiConsole.MarkupLine("[yellow]unknown[/] (the gallery is empty)");
-        else AnsiConsole.MarkupLine($"[yellow]unknown[/] (best score {Score(result.Candidates[0].Score)} < threshold {Score(result.OpenSetThreshold)})");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{probe.Path}[/]");
+        if (FaceReport.Note(probe.Faces[0].Face, allFaces) is { } note) Console.WriteLine(note);
+        for (var k = 0; k < probe.Faces.Count; k++)
+        {
+            var (face, result) = (probe.Faces[k].Face, probe.Faces[k].Result);
+            if (face.Face is { } detected)
+                Console.WriteLine((probe.Faces.Count > 1 ? $"face {k + 1} of {probe.Faces.Count}: " : "face: ") + FaceReport.Where(detected, alignment));
+            var table = new Table().AddColumns("rank", "identity", "score");
+            for (var i = 0; i < result.Candidates.Count; i++)
+                table.AddRow($"{i + 1}", Markup.Escape(result.Candidates[i].Identity), Score(result.Candidates[i].Score));
+            AnsiConsole.Write(table);
+            if (result.Identity is { } identity) AnsiConsole.MarkupLineInterpolated($"[green]{identity}[/]");
+            else if (result.Candidates.Count == 0) AnsiConsole.MarkupLine("[yellow]unknown[/] (the gallery is empty)");
+            else AnsiConsole.MarkupLine($"[yellow]unknown[/] (best score {Score(result.Candidates[0].Score)} < threshold {Score(result.OpenSetThreshold)})");
+        }
     }
+
+    /// <summary>The JSON of <c>--json</c>: the threshold, then per probe image its faces with box, landmarks and candidates.</summary>
+    private static JsonObject Json(IReadOnlyList<ProbeIdentification> probes, double? threshold, FaceAlignmentTemplate alignment, bool allFaces) => new()
+    {
+        ["threshold"] = threshold,
+        ["probes"] = new JsonArray(probes.Select(probe =>
+        {
+            var json = FaceReport.Image(probe.Path, probe.Faces[0].Face, allFaces);
+            json["faces"] = new JsonArray(probe.Faces.Select(f =>
+            {
+                var face = FaceReport.Face(f.Face, alignment);
+                face["identity"] = f.Result.Identity;
+                face["unknown"] = f.Result.IsUnknown;
+                face["candidates"] = new JsonArray(f.Result.Candidates.Select(c => (JsonNode)new JsonObject { ["identity"] = c.Identity, ["score"] = c.Score }).ToArray());
+                return (JsonNode)face;
+            }).ToArray());
+            return (JsonNode)json;
+        }).ToArray()),
+    };
 
     private static string Score(double cosine) => cosine.ToString("F4", CultureInfo.InvariantCulture);
 

@@ -9,6 +9,10 @@ namespace SrFace.Cli.Commands;
 /// <summary>What <c>verify</c>, <c>enroll</c> and <c>identify</c> share: loading the model, the crop override, thresholds and option checks.</summary>
 internal static class RecognitionCli
 {
+    /// <summary>What verify and identify do with photos, for their help (README "Faces from photos" says the same).</summary>
+    public const string PhotoOutcomes = "Photos are detected and aligned (the pretrained recogniser): an image without a face is the error \"no face found in FILE\" (exit 2), never a similarity; " +
+        "with several faces the largest is used and the output says \"N faces found, using the largest\"; a face too small for landmarks is aligned on its detector box, and the output says so (\"fallback\": \"detector box\").";
+
     /// <summary>Loads the model (<see cref="ModelSource"/>) and wraps it in the identification service, with the face crop fraction overridden when given.</summary>
     /// <exception cref="FileNotFoundException">When the model file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not a readable cascade.</exception>

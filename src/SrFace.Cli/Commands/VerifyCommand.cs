@@ -1,9 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cli.Configuration;
+using SrFace.Cli.Reporting;
 
 namespace SrFace.Cli.Commands;
 
@@ -35,7 +36,8 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Print JSON instead of text.</summary>
         [CommandOption("--json")]
-        [Description("Print {\"similarity\",\"threshold\",\"same\",\"a\",\"b\"} as JSON.")]
+        [Description("Print {\"similarity\",\"threshold\",\"same\",\"a\",\"b\",\"images\"} as JSON; each of the two images gives \"file\", \"facesFound\", \"framing\", \"note\" (several faces: the largest is used), " +
+                     "\"box\" {x, y, width, height} in pixels of the upright photo, \"detector\", \"score\" and \"landmarks\" (the 68 or 5 points used; null with \"fallback\": \"detector box\" when the face was too small for landmarks).")]
         public bool Json { get; init; }
 
         /// <summary>Decision threshold overriding the model's.</summary>
@@ -80,16 +82,24 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
                 var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
                     ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
                 var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB);
+                var alignment = service.Embedder.Preprocessing.Alignment;
                 if (settings.Json)
                 {
                     // Plain stdout (no console wrapping) so scripts can parse it.
-                    Console.WriteLine(JsonSerializer.Serialize(new { similarity = outcome.Similarity, threshold = outcome.Threshold, same = outcome.Same, a = outcome.A, b = outcome.B }));
+                    var json = new JsonObject
+                    {
+                        ["similarity"] = outcome.Similarity, ["threshold"] = outcome.Threshold, ["same"] = outcome.Same, ["a"] = outcome.A, ["b"] = outcome.B,
+                        ["images"] = new JsonArray(FaceReport.ImageAndFace(outcome.A, outcome.FaceA!, alignment), FaceReport.ImageAndFace(outcome.B, outcome.FaceB!, alignment)),
+                    };
+                    Console.WriteLine(json.ToJsonString());
                 }
                 else
                 {
                     var verdict = outcome.Same ? "[green]same person[/]" : "[yellow]different people[/]";
                     AnsiConsole.MarkupLine($"{verdict}: similarity {outcome.Similarity.ToString("F4", CultureInfo.InvariantCulture)} " +
                         $"{(outcome.Same ? ">=" : "<")} threshold {outcome.Threshold.ToString("F4", CultureInfo.InvariantCulture)}");
+                    foreach (var line in new[] { FaceReport.Describe("A", outcome.FaceA!, alignment), FaceReport.Describe("B", outcome.FaceB!, alignment) })
+                        if (line is not null) Console.WriteLine(line); // plain: never wrapped in logs and pipes
                 }
                 return outcome.Same ? 0 : 1;
             }

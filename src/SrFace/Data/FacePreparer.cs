@@ -12,7 +12,7 @@ namespace SrFace.Data;
 /// <param name="NativeSide">The face's own resolution: how many image pixels span the chip's side (the centred crop
 /// side, or S x the alignment transform's scale). Below the recogniser input S the face is a low-quality probe.</param>
 /// <param name="Face">The detected face used (box, score, landmarks), or null for a centred crop.</param>
-/// <param name="FacesFound">How many faces the detector found (0 for a centred crop); the largest is used.</param>
+/// <param name="FacesFound">How many faces the detector found in the image (0 for a centred crop); <see cref="FacePreparer.Prepare"/> uses the largest.</param>
 public sealed record PreparedFace(Tensor Chip, int NativeSide, DetectedFace? Face, int FacesFound);
 
 /// <summary>
@@ -72,7 +72,7 @@ public sealed class FacePreparer
         _ => null,
     };
 
-    /// <summary>Prepares the face of one image.</summary>
+    /// <summary>Prepares the face of one image: the largest when the detector finds several.</summary>
     /// <param name="image">Image <c>[C, H, W]</c> float in [0, 1] (RGB for detection); not disposed.</param>
     /// <param name="source">The image's file (or another name) for messages.</param>
     /// <param name="sideFor">Output side s as a function of the face's native side (see <see cref="PreparedFace.NativeSide"/>);
@@ -81,7 +81,22 @@ public sealed class FacePreparer
     /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
     /// <exception cref="InvalidDataException">When the image is smaller than a centred crop.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
-    public PreparedFace Prepare(Tensor image, string source, Func<int, int>? sideFor = null)
+    public PreparedFace Prepare(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareFaces(image, source, sideFor, allFaces: false)[0];
+
+    /// <summary>
+    /// Prepares every face the detector finds in one image, largest box first (<c>identify --all-faces</c>); with a
+    /// centred crop (or its fallback) the one crop.
+    /// </summary>
+    /// <param name="image">Image <c>[C, H, W]</c> float in [0, 1] (RGB for detection); not disposed.</param>
+    /// <param name="source">The image's file (or another name) for messages.</param>
+    /// <param name="sideFor">Output side s as a function of each face's native side; null for <see cref="FacePreprocessing.Size"/>.</param>
+    /// <returns>One chip per face (in the caller's dispose scope), at least one.</returns>
+    /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than a centred crop.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
+    public IReadOnlyList<PreparedFace> PrepareAll(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareFaces(image, source, sideFor, allFaces: true);
+
+    private IReadOnlyList<PreparedFace> PrepareFaces(Tensor image, string source, Func<int, int>? sideFor, bool allFaces)
     {
         ArgumentNullException.ThrowIfNull(image);
         int Target(int native)
@@ -94,25 +109,31 @@ public sealed class FacePreparer
             var crop = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
             return new PreparedFace(FaceCropper.CropAndResize(image, Preprocessing with { Size = Target(crop) }, source), crop, null, 0);
         }
-        if (_template is null) return CentredCrop();
+        if (_template is null) return [CentredCrop()];
         FaceDetectionResult detection;
         lock (_detectorLock) detection = _detector!.Detect(image);
         if (detection.Largest is null && _fallbacks is not null)
         {
             _fallbacks.Enqueue(source);
-            return CentredCrop();
+            return [CentredCrop()];
         }
-        var face = detection.Largest ?? throw new FaceNotFoundException($"{source}: no face found (detectors: tiny, SSD, tiny at large input).");
+        if (detection.Largest is null) throw new FaceNotFoundException($"no face found in {source} (detectors tried: tiny, SSD, tiny at large input).");
+        IEnumerable<DetectedFace> chosen = allFaces ? detection : [detection.Largest];
+        return chosen.Select(face => Align(image, face, detection.Count, Target)).ToArray();
+    }
+
+    /// <summary>Warps one detected face at its own resolution (never upsampled in the warp), then one antialiased bicubic resize.</summary>
+    private PreparedFace Align(Tensor image, DetectedFace face, int facesFound, Func<int, int> target)
+    {
         using var scope = NewDisposeScope();
         var s = Preprocessing.Size;
         var native = (int)Math.Round(s * Transform(face, s).Scale);
-        var target = Target(native);
-        // Sample at the face's own resolution (never upsample in the warp), then one antialiased bicubic resize.
+        var side = target(native);
         var warpSide = Math.Max(MinimumSide, native);
         var chip = FaceAligner.Warp(image, [Transform(face, warpSide)], warpSide);     // [1, C, n, n]
-        if (warpSide != target)
-            chip = SafeScalars.Clamp_(nn.functional.interpolate(chip, size: [target, target], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true));
-        return new PreparedFace(chip[0].MoveToOuterDisposeScope(), native, face, detection.Count);
+        if (warpSide != side)
+            chip = SafeScalars.Clamp_(nn.functional.interpolate(chip, size: [side, side], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true));
+        return new PreparedFace(chip[0].MoveToOuterDisposeScope(), native, face, facesFound);
     }
 
     private SimilarityTransform Transform(DetectedFace face, int size) =>

@@ -7,6 +7,12 @@ namespace SrFace.Data;
 /// A matched line is <c>name i j</c>, a mismatched line <c>name1 i name2 j</c> (tabs or spaces); image i of a
 /// person is <c>NAME/NAME_%04d.jpg</c>. Folds are contiguous in file order, as the protocol defines them.
 /// </summary>
+/// <remarks>
+/// The same parser reads any folder-per-identity image set in this format (<c>srface evaluate --pairs --images</c>).
+/// For files not named <c>NAME_NNNN.jpg</c>, a pair line may instead give two image paths relative to the images
+/// folder, <c>IDENTITY/file.png IDENTITY/other.jpg</c> (no spaces in them): the identity is the first folder of each path,
+/// equal on a matched line and different on a mismatched one. Both kinds of line may be mixed.
+/// </remarks>
 public sealed class LfwPairs
 {
     private LfwPairs(string sourceFile, IReadOnlyList<FacePair> pairs, int foldCount, int matchedPerFold)
@@ -81,13 +87,14 @@ public sealed class LfwPairs
                     var kind = same ? "matched 'name i j'" : "mismatched 'name1 i name2 j'";
                     var tokens = lines.Next($"{kind} pair {i + 1} of {perFold} in fold {fold + 1}");
                     var line = lines.NextLineNumber - 1;
-                    if (tokens.Length != (same ? 3 : 4))
-                        throw lines.Error($"expected a {kind} line ({(same ? 3 : 4)} fields), found {tokens.Length} fields");
-                    var (nameA, nameB) = (tokens[0], same ? tokens[0] : tokens[2]);
-                    var indexA = lines.Integer(tokens[1], "image index", line, minimum: 1);
-                    var indexB = lines.Integer(tokens[same ? 2 : 3], "image index", line, minimum: 1);
+                    if (tokens.Length != (same ? 3 : 4) && tokens.Length != 2)
+                        throw lines.Error($"expected a {kind} line ({(same ? 3 : 4)} fields) or two image paths 'IDENTITY/FILE IDENTITY/FILE', found {tokens.Length} fields");
+                    var ((pathA, nameA), (pathB, nameB)) = tokens.Length == 2
+                        ? (RelativeImage(lines, imagesRoot, tokens[0]), RelativeImage(lines, imagesRoot, tokens[1]))
+                        : (NumberedImage(lines, imagesRoot, tokens[0], tokens[1], line), NumberedImage(lines, imagesRoot, tokens[same ? 0 : 2], tokens[same ? 2 : 3], line));
+                    if (same && nameA != nameB) throw lines.Error($"matched pair names two identities ('{nameA}', '{nameB}')");
                     if (!same && nameA == nameB) throw lines.Error($"mismatched pair names one person twice ('{nameA}')");
-                    var pair = new FacePair(ImagePath(imagesRoot, nameA, indexA), nameA, ImagePath(imagesRoot, nameB, indexB), nameB, same, fold, line);
+                    var pair = new FacePair(pathA, nameA, pathB, nameB, same, fold, line);
                     if (checkImagesExist)
                         foreach (var path in new[] { pair.PathA, pair.PathB })
                             if (!File.Exists(path)) throw lines.Error($"image not found: {path}");
@@ -95,6 +102,19 @@ public sealed class LfwPairs
                 }
         lines.ExpectEnd($"{folds} fold(s) of {perFold} matched and {perFold} mismatched pairs");
         return new LfwPairs(pairsFile, pairs, folds, perFold);
+    }
+
+    /// <summary>Image <c>index</c> of person <c>name</c> on an LFW line: <c>NAME/NAME_%04d.jpg</c>.</summary>
+    private static (string Path, string Identity) NumberedImage(ProtocolLines lines, string imagesRoot, string name, string index, int line) =>
+        (ImagePath(imagesRoot, name, lines.Integer(index, "image index", line, minimum: 1)), name);
+
+    /// <summary>An image path relative to the images folder, <c>IDENTITY/.../FILE</c>; its identity is the first folder.</summary>
+    private static (string Path, string Identity) RelativeImage(ProtocolLines lines, string imagesRoot, string relative)
+    {
+        var parts = relative.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
+        if (Path.IsPathRooted(relative) || parts.Length < 2 || parts.Contains(".."))
+            throw lines.Error($"image path '{relative}' is not IDENTITY/FILE relative to the images folder");
+        return (Path.Combine([imagesRoot, .. parts]), parts[0]);
     }
 
     /// <summary>Every pair line that names an image that does not exist, in file order (empty when all are present).</summary>

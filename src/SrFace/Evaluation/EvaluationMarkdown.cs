@@ -61,15 +61,15 @@ public static class EvaluationMarkdown
 
     private static void RenderProtocol(StringBuilder md, EvaluationReport report, ProtocolResult protocol)
     {
-        var view2 = protocol.Protocol == "View 2";
+        var kFold = protocol.IsKFold;
         var pipelines = protocol.TestScores.Pipelines;
-        md.AppendLine($"## LFW {protocol.Protocol}").AppendLine().AppendLine(protocol.Statement).AppendLine();
-        md.AppendLine(view2 ? $"Accuracy ({protocol.Results[0].Verification.Folds.Count}-fold mean ± std):" : "Accuracy (DevTrain threshold on DevTest):").AppendLine();
+        md.AppendLine($"## {protocol.Title}").AppendLine().AppendLine(protocol.Statement).AppendLine();
+        md.AppendLine($"Accuracy ({protocol.AccuracyBasis}):").AppendLine();
         md.AppendLine("| probe (px) | scale | " + string.Join(" | ", pipelines.Select(p => p.Label())) + " |");
         md.AppendLine("| --- | --- | " + string.Join(" | ", pipelines.Select(_ => "---")) + " |");
         foreach (var size in report.ProbeSizes)
             md.AppendLine(Invariant($"| {size} | x{(double)report.InputSize / size:0.##} | ") +
-                string.Join(" | ", pipelines.Select(p => Accuracy(protocol.Get(p, size), view2))) + " |");
+                string.Join(" | ", pipelines.Select(p => Accuracy(protocol.Get(p, size), kFold))) + " |");
         md.AppendLine();
 
         var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
@@ -84,7 +84,7 @@ public static class EvaluationMarkdown
             }
         md.AppendLine().AppendLine("(n/r: the impostor count cannot resolve that FAR.)").AppendLine();
 
-        if (view2)
+        if (kFold)
         {
             var x4 = report.X4ProbeSize;
             md.AppendLine($"Per-fold accuracy at the {x4} px probe (evaluated pairs only):").AppendLine();

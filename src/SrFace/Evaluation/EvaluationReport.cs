@@ -20,7 +20,7 @@ public sealed record EvaluatedModel(string Role, string Path, string Description
 public sealed record CalibrationChoice(double Threshold, int ProbeSize, string Statement);
 
 /// <summary>
-/// Everything an evaluation run measured: the low-resolution sweep under LFW View 1 and/or View 2, SR quality per
+/// Everything an evaluation run measured: the low-resolution sweep under LFW View 1 and/or View 2 (or a pairs file), SR quality per
 /// scale, the calibration threshold and how the run was made. <see cref="Write"/> produces <c>report.md</c>,
 /// <c>report.json</c>, <c>accuracy_vs_resolution.png</c> and <c>roc_x4.png</c>; the sample grid
 /// (<c>samples_x4.png</c>) needs the images and is written by <see cref="LfwEvaluation"/>.
@@ -64,9 +64,12 @@ public sealed record EvaluationReport(
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>The result of a pairs file given instead of the LFW views (<see cref="LfwEvaluationOptions.PairsFile"/>), or null.</summary>
+    public ProtocolResult? PairFile { get; init; }
+
     /// <summary>The protocols run, View 1 first.</summary>
     [JsonIgnore]
-    public IReadOnlyList<ProtocolResult> Protocols => new[] { View1, View2 }.OfType<ProtocolResult>().ToArray();
+    public IReadOnlyList<ProtocolResult> Protocols => new[] { View1, View2, PairFile }.OfType<ProtocolResult>().ToArray();
 
     /// <summary>The probe size shown in the x4 figures: the one closest to S/4 (smaller wins ties).</summary>
     [JsonIgnore]

@@ -11,8 +11,14 @@ public sealed record LfwEvaluationOptions
     /// <summary>Folder holding <c>pairsDevTrain.txt</c>, <c>pairsDevTest.txt</c> and <c>pairs.txt</c>.</summary>
     public required string PairsFolder { get; init; }
 
-    /// <summary>The <c>lfw-deepfunneled</c> folder (one folder per person).</summary>
+    /// <summary>The <c>lfw-deepfunneled</c> folder, or any folder with one subfolder of images per identity.</summary>
     public required string ImagesFolder { get; init; }
+
+    /// <summary>
+    /// A pairs file in the LFW format over <see cref="ImagesFolder"/> to evaluate instead of the LFW views
+    /// (<see cref="LfwProtocols.PairFile"/>; <see cref="View1"/> and <see cref="View2"/> are then ignored), or null.
+    /// </summary>
+    public string? PairsFile { get; init; }
 
     /// <summary>Run LFW View 1.</summary>
     public bool View1 { get; init; } = true;
@@ -45,7 +51,8 @@ public sealed record LfwEvaluationOptions
 
 /// <summary>
 /// The whole evaluation behind <c>srface evaluate</c>: reads the LFW pair files, runs <see cref="LfwProtocols.View1"/>
-/// and/or <see cref="LfwProtocols.View2"/> on a <see cref="LowResolutionBenchmark"/>, measures
+/// and/or <see cref="LfwProtocols.View2"/> (or <see cref="LfwProtocols.PairFile"/> on a pairs file of one's own) on a
+/// <see cref="LowResolutionBenchmark"/>, measures
 /// <see cref="SuperResolutionQuality"/>, chooses the calibration threshold and writes the report and figures.
 /// </summary>
 public static class LfwEvaluation
@@ -65,12 +72,13 @@ public static class LfwEvaluation
     /// <exception cref="FileNotFoundException">When a needed pairs file or image is missing.</exception>
     /// <exception cref="LfwFileFormatException">When a pairs file is malformed.</exception>
     /// <exception cref="ProtocolViolationException">When a DevTest identity was trained on.</exception>
-    /// <exception cref="ArgumentException">When neither view is selected or the models do not fit together.</exception>
+    /// <exception cref="ArgumentException">When neither view nor a pairs file is selected or the models do not fit together.</exception>
     public static EvaluationReport Run(FaceRecognitionCascade joint, string jointPath, FaceRecognitionCascade? baseline, string? baselinePath,
         LfwEvaluationOptions options, string outputFolder, IProgress<(string Phase, int Done)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.View1 && !options.View2) throw new ArgumentException("Select at least one protocol (View 1 or View 2).", nameof(options));
+        var ownPairs = options.PairsFile is not null;
+        if (!ownPairs && !options.View1 && !options.View2) throw new ArgumentException("Select at least one protocol (View 1 or View 2) or a pairs file.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SampleFaces, 1);
         var clock = Stopwatch.StartNew();
         var benchmark = new LowResolutionBenchmark(joint, baseline, options.Benchmark);
@@ -78,18 +86,20 @@ public static class LfwEvaluation
         var devTestPath = Path.Combine(options.PairsFolder, DevTestFile);
         LfwPairs Read(string file) => LfwPairs.Read(RequireFile(Path.Combine(options.PairsFolder, file)), options.ImagesFolder);
 
-        var devTest = options.View1 || File.Exists(devTestPath) ? Read(DevTestFile) : null;
+        var pairFile = ownPairs ? LfwProtocols.PairFile(benchmark, LfwPairs.Read(RequireFile(options.PairsFile!), options.ImagesFolder), trained, joint.Threshold, progress) : null;
+        var devTest = !ownPairs && (options.View1 || File.Exists(devTestPath)) ? Read(DevTestFile) : null;
         if (devTest is not null && options.View1MaxPairs is { } max) devTest = devTest.Subset(max);
-        var devTrain = options.View1 ? Read(DevTrainFile) : null;
+        var devTrain = !ownPairs && options.View1 ? Read(DevTrainFile) : null;
         if (devTrain is not null && options.View1MaxPairs is { } maxTrain) devTrain = devTrain.Subset(maxTrain);
-        var view1 = options.View1 ? LfwProtocols.View1(benchmark, devTrain!, devTest!, trained, progress) : null;
-        var view2 = options.View2 ? LfwProtocols.View2(benchmark, Read(View2File), trained, progress) : null;
+        var view1 = !ownPairs && options.View1 ? LfwProtocols.View1(benchmark, devTrain!, devTest!, trained, progress) : null;
+        var view2 = !ownPairs && options.View2 ? LfwProtocols.View2(benchmark, Read(View2File), trained, progress) : null;
+        var evaluated = (pairFile ?? view2)?.TestScores.Pairs;
 
-        // Held-out faces: DevTest images (never trained on when the guard passed), else the evaluated View 2 pairs.
-        var heldOut = (devTest?.Pairs ?? view2!.TestScores.Pairs)
+        // Held-out faces: DevTest images (never trained on when the guard passed), else the evaluated pairs.
+        var heldOut = (devTest?.Pairs ?? evaluated!)
             .SelectMany(p => new[] { (p.PathA, p.IdentityA), (p.PathB, p.IdentityB) })
             .Where(f => trained is null || !trained.Contains(f.Item2)).Select(f => f.Item1).Distinct().ToArray();
-        var loader = benchmark.CreateLoader(devTest?.Pairs ?? view2!.TestScores.Pairs);
+        var loader = benchmark.CreateLoader(devTest?.Pairs ?? evaluated!);
         var srFaces = heldOut.Take(options.SrQualityFaces).ToArray();
         var srQuality = srFaces.Length > 0 ? SuperResolutionQuality.Measure(benchmark, srFaces, loader) : [];
 
@@ -112,7 +122,8 @@ public static class LfwEvaluation
                 $"the View 1 DevTrain best-accuracy threshold of pipeline (c) at the probe size closest to the model's own LR input ({joint.LowResolutionSize} px = S/{joint.Manifest.Scale}), " +
                 "where the cascade is meant to work (a low-quality probe against a sharp gallery face); DevTest never influences it.");
         }
-        else notes.Add("View 1 was not run, so no calibration threshold is proposed.");
+        else notes.Add(ownPairs ? "A pairs file was evaluated, not LFW View 1, so no calibration threshold is proposed."
+            : "View 1 was not run, so no calibration threshold is proposed.");
 
         var models = new List<EvaluatedModel> { Describe("joint", jointPath, joint) };
         if (baseline is not null) models.Add(Describe("baseline", baselinePath ?? "(in memory)", baseline));
@@ -122,8 +133,8 @@ public static class LfwEvaluation
             (d.JpegQuality is { } q ? $", JPEG quality {q}" : "") + $"; seed {benchmark.Options.Seed}";
         var report = new EvaluationReport(options.CommandLine, DateTime.UtcNow.ToString("s", CultureInfo.InvariantCulture) + "Z", models,
             benchmark.InputSize, benchmark.ProbeSizes, degradation, view1, view2, srQuality,
-            $"{srFaces.Length} held-out faces (the first distinct images of {(devTest is null ? "the evaluated View 2 pairs" : DevTestFile)}, untrained identities only).",
-            calibration, notes, 0);
+            $"{srFaces.Length} held-out faces (the first distinct images of {(devTest is null ? "the evaluated pairs" : DevTestFile)}, untrained identities only).",
+            calibration, notes, 0) { PairFile = pairFile };
 
         var sampleHr = loader.LoadFiles(heldOut.Take(options.SampleFaces).ToArray());
         using (sampleHr) SuperResolutionQuality.WriteSampleGrid(benchmark, sampleHr, report.X4ProbeSize, Path.Combine(outputFolder, EvaluationReport.SamplesFigure));
@@ -136,5 +147,5 @@ public static class LfwEvaluation
         new(role, path, model.Manifest.Description, model.InputSize, model.Manifest.Scale, model.Manifest.SuperResolutionModel, model.Manifest.Fusion.ToString());
 
     private static string RequireFile(string path) =>
-        File.Exists(path) ? path : throw new FileNotFoundException($"LFW pairs file not found: {path}", path);
+        File.Exists(path) ? path : throw new FileNotFoundException($"Pairs file not found: {path}", path);
 }

@@ -41,7 +41,8 @@ public static class LfwProtocols
         var statement = $"LFW View 1: for each pipeline and probe size the best-accuracy threshold is chosen on the {devTrain.Pairs.Count} pairs of " +
             $"{Path.GetFileName(devTrain.SourceFile)} and applied to the {devTest.Pairs.Count} pairs of {Path.GetFileName(devTest.SourceFile)}; " +
             $"AUC, EER and TAR@FAR are measured on DevTest. DevTrain people may be training people (the View 1 design). {check}";
-        return new ProtocolResult("View 1", devTest.SourceFile, devTrain.SourceFile, devTest.Pairs.Count, statement, null, results, testScores);
+        return new ProtocolResult("View 1", devTest.SourceFile, devTrain.SourceFile, devTest.Pairs.Count, statement, null, results, testScores)
+            { AccuracyBasis = "DevTrain threshold on DevTest" };
     }
 
     /// <summary>
@@ -56,14 +57,58 @@ public static class LfwProtocols
     /// <returns>The View 2 result with its exclusion counts.</returns>
     /// <exception cref="ArgumentException">When fewer than two folds or only one class of pairs remain after the exclusion.</exception>
     public static ProtocolResult View2(LowResolutionBenchmark benchmark, LfwPairs pairs, IReadOnlySet<string>? trainingIdentities,
+        IProgress<(string Phase, int Done)>? progress = null) => KFold("View 2", "LFW View 2", benchmark, pairs, trainingIdentities, progress);
+
+    /// <summary>
+    /// Any pairs file in the LFW format over any folder-per-identity image set (<c>srface evaluate --pairs --images</c>):
+    /// with a <c>folds N</c> header, k-fold verification exactly as <see cref="View2"/>; with an <c>N</c> header, one set,
+    /// whose accuracy is taken at <paramref name="threshold"/> (the model's calibrated threshold, chosen on other pairs)
+    /// or, without one, at the best threshold on the pairs themselves (optimistic, and said so). With training
+    /// identities, pairs naming a trained person are left out first (<see cref="ProtocolGuard.ExcludeTrained"/>).
+    /// </summary>
+    /// <param name="benchmark">The benchmark.</param>
+    /// <param name="pairs">The pairs (<see cref="LfwPairs.Read"/>).</param>
+    /// <param name="trainingIdentities">People the models were trained on, or null to score all pairs.</param>
+    /// <param name="threshold">Cosine threshold for a single set, or null to tune it on the set.</param>
+    /// <param name="progress">Receives (phase, pairs done), or null.</param>
+    /// <returns>The result, named <c>pairs FILE</c>.</returns>
+    /// <exception cref="ArgumentException">When the pairs left hold only one kind (or, k-fold, fewer than two folds).</exception>
+    public static ProtocolResult PairFile(LowResolutionBenchmark benchmark, LfwPairs pairs, IReadOnlySet<string>? trainingIdentities, double? threshold,
         IProgress<(string Phase, int Done)>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(benchmark);
-        var exclusion = trainingIdentities is null ? null : ProtocolGuard.ExcludeTrained(trainingIdentities, pairs);
-        var kept = exclusion is null ? pairs.Pairs : exclusion.KeptIndices.Select(i => pairs.Pairs[i]).ToArray();
+        ArgumentNullException.ThrowIfNull(pairs);
+        var name = $"pairs {Path.GetFileName(pairs.SourceFile)}";
+        if (pairs.FoldCount > 1) return KFold(name, name, benchmark, pairs, trainingIdentities, progress);
+        var (kept, exclusion) = Kept(pairs, trainingIdentities);
+        if (kept.All(p => p.IsSame) || kept.All(p => !p.IsSame))
+            throw new ArgumentException($"{pairs.SourceFile}: {kept.Count} pairs remain, all of one kind; verification needs matched and mismatched pairs.");
+        var scores = benchmark.Score(kept, benchmark.CreateLoader(kept), Report(progress, name));
+        var results = new List<PipelineResult>();
+        foreach (var pipeline in benchmark.Pipelines)
+            foreach (var size in benchmark.ProbeSizes)
+            {
+                var scored = scores.Scored(pipeline, size);
+                var report = VerificationReport.Evaluate(scored, benchmark.Options.TargetFars);
+                var accuracy = threshold is { } t ? VerificationThreshold.AccuracyAt(scored, t) : report.TestTunedAccuracy;
+                results.Add(new PipelineResult(pipeline, size, accuracy, 0, threshold ?? report.TestTunedThreshold, report));
+            }
+        var basis = threshold is { } th ? FormattableString.Invariant($"the model's threshold {th:0.0000}") : "best threshold on these pairs, optimistic";
+        var statement = $"{name}: one set of {kept.Count} pairs (header 'N': no folds)" + (exclusion is null ? "" : $", {exclusion.ExcludedPairs} pairs with trained people left out") + "; accuracy " +
+            (threshold is null ? "at the best threshold on these same pairs: the model has no calibrated threshold, so the figure is optimistic (the threshold saw the answers); AUC and EER do not depend on a threshold."
+                : "at the model's calibrated threshold (chosen on other pairs), applied to every pipeline and probe size.");
+        return new ProtocolResult(name, pairs.SourceFile, null, kept.Count, statement, exclusion, results, scores) { AccuracyBasis = basis };
+    }
+
+    /// <summary>k-fold verification of a pairs file with folds (LFW View 2 and <see cref="PairFile"/>), trained identities left out.</summary>
+    private static ProtocolResult KFold(string protocol, string title, LowResolutionBenchmark benchmark, LfwPairs pairs, IReadOnlySet<string>? trainingIdentities,
+        IProgress<(string Phase, int Done)>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(benchmark);
+        var (kept, exclusion) = Kept(pairs, trainingIdentities);
         if (kept.Select(p => p.Fold).Distinct().Count() < 2 || kept.All(p => p.IsSame) || kept.All(p => !p.IsSame))
-            throw new ArgumentException($"{pairs.SourceFile}: only {kept.Count} pairs remain after removing trained identities; View 2 needs two folds and both pair kinds.");
-        var scores = benchmark.Score(kept, benchmark.CreateLoader(kept), Report(progress, "View 2"));
+            throw new ArgumentException($"{pairs.SourceFile}: only {kept.Count} pairs remain after removing trained identities; {title} needs two folds and both pair kinds.");
+        var scores = benchmark.Score(kept, benchmark.CreateLoader(kept), Report(progress, protocol));
         var results = new List<PipelineResult>();
         foreach (var pipeline in benchmark.Pipelines)
             foreach (var size in benchmark.ProbeSizes)
@@ -73,15 +118,22 @@ public static class LfwProtocols
             }
         var folds = kept.Select(p => p.Fold).Distinct().Count();
         var statement = exclusion is null
-            ? $"LFW View 2: all {pairs.Pairs.Count} pairs of {Path.GetFileName(pairs.SourceFile)}, {folds} folds in file order; each fold's threshold is chosen on the other {folds - 1}. " +
+            ? $"{title}: all {pairs.Pairs.Count} pairs of {Path.GetFileName(pairs.SourceFile)}, {folds} folds in file order; each fold's threshold is chosen on the other {folds - 1}. " +
               "No training identity list was given, so pairs were NOT checked for trained people."
-            : $"LFW View 2: models trained on LFW people overlap the View 2 folds, so only pairs whose two people were both outside the " +
+            : $"{title}: models trained on these people overlap the folds, so only pairs whose two people were both outside the " +
               $"{trainingIdentities!.Count} training identities are scored: {exclusion.KeptIndices.Count} of {exclusion.TotalPairs} pairs remain " +
               $"({exclusion.KeptMatched} matched, {exclusion.KeptMismatched} mismatched; per fold {string.Join("/", exclusion.KeptPerFold)}), " +
               $"{exclusion.ExcludedPairs} excluded. The {folds} folds keep their file order; each fold's threshold is chosen on the remaining pairs of the other folds. " +
               $"The kept pairs are unbalanced: answering always '{(exclusion.KeptMatched >= exclusion.KeptMismatched ? "same" : "different")}' already scores " +
               $"{(double)Math.Max(exclusion.KeptMatched, exclusion.KeptMismatched) / kept.Count:0.0000}, so compare pipelines with AUC and EER here.";
-        return new ProtocolResult("View 2", pairs.SourceFile, null, kept.Count, statement, exclusion, results, scores);
+        return new ProtocolResult(protocol, pairs.SourceFile, null, kept.Count, statement, exclusion, results, scores) { AccuracyBasis = $"{folds}-fold mean ± std" };
+    }
+
+    /// <summary>The pairs whose two people were both untrained (all of them without a training list), and the exclusion made.</summary>
+    private static (IReadOnlyList<FacePair> Kept, PairExclusion? Exclusion) Kept(LfwPairs pairs, IReadOnlySet<string>? trainingIdentities)
+    {
+        var exclusion = trainingIdentities is null ? null : ProtocolGuard.ExcludeTrained(trainingIdentities, pairs);
+        return (exclusion is null ? pairs.Pairs : exclusion.KeptIndices.Select(i => pairs.Pairs[i]).ToArray(), exclusion);
     }
 
     /// <summary>

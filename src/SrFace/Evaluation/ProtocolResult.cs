@@ -19,8 +19,8 @@ public sealed record PipelineResult(RecognitionPipeline Pipeline, int ProbeSize,
     public double? ThresholdSetAccuracy { get; init; }
 }
 
-/// <summary>The outcome of one LFW protocol (View 1 or View 2) for every pipeline and probe size.</summary>
-/// <param name="Protocol"><c>View 1</c> or <c>View 2</c>.</param>
+/// <summary>The outcome of one verification protocol (LFW View 1 or View 2, or a pairs file) for every pipeline and probe size.</summary>
+/// <param name="Protocol"><c>View 1</c>, <c>View 2</c>, or <c>pairs FILE</c> for <see cref="LfwProtocols.PairFile"/>.</param>
 /// <param name="TestPairsFile">The file the reported numbers are measured on.</param>
 /// <param name="ThresholdPairsFile">View 1: the file thresholds are chosen on (DevTrain); View 2: null (the folds of the test file).</param>
 /// <param name="EvaluatedPairs">Test pairs scored (after any exclusion).</param>
@@ -38,6 +38,17 @@ public sealed record ProtocolResult(
     IReadOnlyList<PipelineResult> Results,
     [property: JsonIgnore] PairScoreTable TestScores)
 {
+    /// <summary>How <see cref="PipelineResult.Accuracy"/> was measured, for table captions (e.g. <c>10-fold mean ± std</c>).</summary>
+    public string AccuracyBasis { get; init; } = "";
+
+    /// <summary>The heading: <c>LFW View 1</c>, <c>LFW View 2</c>, or the protocol name of a pairs file.</summary>
+    [JsonIgnore]
+    public string Title => Protocol.StartsWith("View ", StringComparison.Ordinal) ? $"LFW {Protocol}" : Protocol;
+
+    /// <summary>True when the accuracies are k-fold means (with per-fold results), false for a threshold applied to one set.</summary>
+    [JsonIgnore]
+    public bool IsKFold => Results.Count > 0 && Results[0].Verification.Folds.Count > 0;
+
     /// <summary>The result of one pipeline at one probe size.</summary>
     /// <param name="pipeline">The pipeline.</param>
     /// <param name="probeSize">Probe side in pixels.</param>

@@ -23,7 +23,7 @@ namespace SrFace.Recognition;
 /// is what the fused probe embedding becomes when restoration is perfect, so sharp and low-quality faces share one
 /// 2D-wide space and can be compared and enrolled together.
 /// </remarks>
-public sealed class FaceEmbedder
+public sealed partial class FaceEmbedder
 {
     private readonly FaceImageReader _reader;
     private readonly FacePreparer _preparer;
@@ -147,7 +147,7 @@ public sealed class FaceEmbedder
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
-        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+        CheckProbeSize(probeSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var result = new EmbeddedFace[paths.Count];
         for (var start = 0; start < paths.Count; start += batchSize)
@@ -159,39 +159,39 @@ public sealed class FaceEmbedder
             // while cropping. Workers hand back managed arrays, so raising the parallelism stays possible.
             try
             {
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => faces[i] = Crop(paths[start + i], probeSize, cropFraction));
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => faces[i] = Crop(paths[start + i], probeSize, cropFraction, allFaces: false)[0]);
             }
             catch (AggregateException e)
             {
                 // Surface the first failing file's own exception (e.g. FileNotFoundException), not the wrapper.
                 ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             }
-            // Sharp faces are all S x S; low-quality ones are batched by side.
-            foreach (var group in Enumerable.Range(0, count).GroupBy(i => faces[i].Side))
-            {
-                var indices = group.ToArray();
-                var side = group.Key;
-                var channels = faces[indices[0]].Pixels.Length / (side * side);
-                foreach (var i in indices)
-                    if (faces[i].Pixels.Length != channels * side * side)
-                        throw new InvalidDataException($"{paths[start + i]}: has {faces[i].Pixels.Length / (side * side)} channels, {paths[start + indices[0]]} has {channels}; use ColorMode.Rgb or Grey.");
-                var batch = tensor(indices.SelectMany(i => faces[i].Pixels).ToArray(), [indices.Length, channels, side, side]); // [n, C, side, side]
-                var embeddings = Embed(batch, sharp: group.Key >= Cascade.InputSize);          // [n, D] or [n, 2D]
-                var values = embeddings.contiguous().data<float>().ToArray();
-                var width = (int)embeddings.shape[1];
-                for (var k = 0; k < indices.Length; k++)
-                {
-                    var row = values[(k * width)..((k + 1) * width)];
-                    // A NaN embedding would compare as "different" (or rank last) without a word: it is an error.
-                    if (!row.All(float.IsFinite))
-                        throw new InvalidDataException($"{Cascade.SourcePath ?? "the model"}: gives a NaN or infinite embedding for {paths[start + indices[k]]} (damaged or diverged weights); no similarity can be computed.");
-                    var face = faces[indices[k]];
-                    result[start + indices[k]] = new EmbeddedFace(row, face.Side, face.NativeSide, face.Face, face.FacesFound);
-                }
-            }
+            EmbedCropped(faces, i => paths[start + i]).CopyTo(result, start);
             progress?.Invoke(start + count);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Embeds every face found in one image, largest box first (<c>identify --all-faces</c>); each as
+    /// <see cref="EmbedFaces"/> embeds the largest.
+    /// </summary>
+    /// <param name="path">JPEG, PNG or PGM file.</param>
+    /// <param name="probeSize">Degrade every face to this side in px first; null to keep them.</param>
+    /// <returns>One entry per face, at least one: the single centred crop when the model does not align faces or the
+    /// image is a tight face crop (see <see cref="FramingGiven"/>).</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and the image shows none (names the file).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> is below 1.</exception>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="IOException">When the file is not a readable image.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="EmbedFiles"/>.</exception>
+    public EmbeddedFace[] EmbedAllFaces(string path, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        CheckProbeSize(probeSize);
+        using var scope = NewDisposeScope();
+        var faces = Crop(path, probeSize, null, allFaces: true);
+        return EmbedCropped(faces, i => faces.Length == 1 ? path : $"{path} (face {i + 1} of {faces.Length})");
     }
 
     /// <summary>
@@ -206,65 +206,10 @@ public sealed class FaceEmbedder
     public float[] EmbedImage(Tensor image, string source, int? probeSize = null)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+        CheckProbeSize(probeSize);
         using var scope = NewDisposeScope();
-        var (pixels, side, _, _, _) = CropImage(image, source, probeSize, null);
+        var (pixels, side, _, _, _) = CropImages(image, source, probeSize, null, allFaces: false)[0];
         var face = tensor(pixels, [1, pixels.Length / (side * side), side, side]);
         return Embed(face, sharp: side >= Cascade.InputSize).contiguous().data<float>().ToArray();
     }
-
-    private CroppedFace Crop(string path, int? probeSize, double? cropFraction)
-    {
-        using var scope = NewDisposeScope();
-        return CropImage(_reader.Read(path), path, probeSize, cropFraction);
-    }
-
-    /// <summary>
-    /// The preprocessing stage (<see cref="FacePreparer"/>) at the face's own resolution: S for a sharp face, the probe
-    /// size (or the face's native side when smaller) for a low-quality one. A given crop fraction, or an image smaller
-    /// than S without one (a tight face crop already), is a centred crop instead of the model's framing.
-    /// </summary>
-    private CroppedFace CropImage(Tensor image, string path, int? probeSize, double? cropFraction)
-    {
-        using var scope = NewDisposeScope();
-        var (height, width) = ((int)image.shape[1], (int)image.shape[2]);
-        var preparer = cropFraction is { } f ? new FacePreparer(Preprocessing with { CropFraction = f, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
-            : !FramingGiven && Math.Min(height, width) < Cascade.InputSize ? new FacePreparer(Preprocessing with { CropFraction = 1.0, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
-            : _preparer;
-        var prepared = preparer.Prepare(image, path, native => Math.Max(1, Math.Min(probeSize ?? native, Cascade.InputSize)));
-        var side = (int)prepared.Chip.shape[1];
-        if (side < FaceRecognitionCascade.MinimumFaceSide)
-            throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
-        var pixels = prepared.Chip.contiguous().data<float>().ToArray();
-        var contrast = StandardDeviation(pixels);
-        if (contrast < MinimumContrast)
-            throw new InvalidDataException(FormattableString.Invariant(
-                $"{path}: the face crop has no texture (pixel standard deviation {contrast:0.0000} < {MinimumContrast}); a near-constant image shows no face and would match any other such image."));
-        return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound);
-    }
-
-    private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
-
-    private static double StandardDeviation(float[] values)
-    {
-        double sum = 0, squares = 0;
-        foreach (var v in values) { sum += v; squares += (double)v * v; }
-        var mean = sum / values.Length;
-        return Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
-    }
-
-    private Tensor Embed(Tensor faces, bool sharp)
-    {
-        if (!sharp) return Cascade.EmbedLowResolution(faces);
-        var embedding = Cascade.EmbedRecognizerOnly(faces);
-        return _concatenate ? cat([embedding, embedding], 1) / Math.Sqrt(2) : embedding;
-    }
 }
-
-/// <summary>One embedded face image.</summary>
-/// <param name="Embedding">L2-normalised embedding (length <see cref="FaceEmbedder.EmbeddingDimension"/>).</param>
-/// <param name="ProbeSide">Side in px of the face chip that was embedded (S for a sharp face, smaller for a low-quality probe that went through restoration).</param>
-/// <param name="NativeSide">The face's own resolution in px (see <see cref="PreparedFace.NativeSide"/>).</param>
-/// <param name="Face">The detected face (box, score, 68 landmarks), or null for a centred crop.</param>
-/// <param name="FacesFound">How many faces the detector found (the largest was used); 0 for a centred crop.</param>
-public sealed record EmbeddedFace(float[] Embedding, int ProbeSide, int NativeSide, Detection.DetectedFace? Face, int FacesFound);

@@ -36,19 +36,20 @@ public sealed class FaceIdentification
     /// <param name="probeSize">Degrade <paramref name="b"/>'s face crop to this side in px first; null to keep it.</param>
     /// <param name="cropFractionA">Face crop of <paramref name="a"/> as a fraction of its shorter side; null for the embedder's (see <see cref="FaceEmbedder.FramingGiven"/>).</param>
     /// <param name="cropFractionB">Face crop of <paramref name="b"/>, likewise.</param>
-    /// <returns>The similarity and decision.</returns>
+    /// <returns>The similarity and decision, with the face used in each image.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When the threshold is outside [-1, 1].</exception>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and an image shows none (never a similarity).</exception>
     /// <exception cref="IOException">When an image cannot be read (<see cref="FileNotFoundException"/> when missing).</exception>
     /// <exception cref="InvalidDataException">When the model gives a NaN or infinite embedding or similarity (never a "different" answer).</exception>
     public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null, double? cropFractionA = null, double? cropFractionB = null)
     {
         if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
-        var ea = Embedder.EmbedFile(a, cropFraction: cropFractionA);
-        var eb = Embedder.EmbedFile(b, probeSize, cropFractionB);
-        var similarity = FaceRecognitionCascade.Similarity(ea, eb);
+        var faceA = Embedder.EmbedFaces([a], cropFraction: cropFractionA)[0];
+        var faceB = Embedder.EmbedFaces([b], probeSize, cropFraction: cropFractionB)[0];
+        var similarity = FaceRecognitionCascade.Similarity(faceA.Embedding, faceB.Embedding);
         if (!double.IsFinite(similarity))
             throw new InvalidDataException($"{Embedder.Cascade.SourcePath ?? "the model"}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
-        return new VerificationOutcome(a, b, similarity, threshold);
+        return new VerificationOutcome(a, b, similarity, threshold) { FaceA = faceA, FaceB = faceB };
     }
 
     /// <summary>Opens a gallery and checks that it was built with this model.</summary>
@@ -116,18 +117,40 @@ public sealed class FaceIdentification
         return enrolled;
     }
 
-    /// <summary>Identifies probe images against a gallery.</summary>
+    /// <summary>Identifies probe images against a gallery (the largest face of each).</summary>
     /// <param name="gallery">A gallery built with this model.</param>
     /// <param name="probes">Probe image files.</param>
     /// <param name="topK">Candidates per probe, &gt;= 1.</param>
     /// <param name="openSetThreshold">Cosine below which the best match is "unknown" (<see cref="double.NegativeInfinity"/> for closed set).</param>
     /// <param name="probeSize">Degrade each probe's face crop to this side in px first; null to keep them.</param>
     /// <returns>One result per probe, in order.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and a probe shows none.</exception>
     /// <exception cref="IOException">When a probe cannot be read.</exception>
-    public IReadOnlyList<IdentificationResult> Identify(FaceGallery gallery, IReadOnlyList<string> probes, int topK, double openSetThreshold, int? probeSize = null)
+    public IReadOnlyList<IdentificationResult> Identify(FaceGallery gallery, IReadOnlyList<string> probes, int topK, double openSetThreshold, int? probeSize = null) =>
+        IdentifyFaces(gallery, probes, topK, openSetThreshold, probeSize).Select(p => p.Faces[0].Result).ToArray();
+
+    /// <summary>
+    /// Identifies the faces of probe images against a gallery: the largest face of each image, or with
+    /// <paramref name="allFaces"/> every face the detector finds (largest first), each with where it was found.
+    /// </summary>
+    /// <param name="gallery">A gallery built with this model.</param>
+    /// <param name="probes">Probe image files.</param>
+    /// <param name="topK">Candidates per face, &gt;= 1.</param>
+    /// <param name="openSetThreshold">Cosine below which the best match is "unknown" (<see cref="double.NegativeInfinity"/> for closed set).</param>
+    /// <param name="probeSize">Degrade each face to this side in px first; null to keep them.</param>
+    /// <param name="allFaces">True to identify every face of each image, false for the largest only.</param>
+    /// <returns>One entry per probe image, in order.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and a probe shows none.</exception>
+    /// <exception cref="IOException">When a probe cannot be read.</exception>
+    public IReadOnlyList<ProbeIdentification> IdentifyFaces(FaceGallery gallery, IReadOnlyList<string> probes, int topK, double openSetThreshold,
+        int? probeSize = null, bool allFaces = false)
     {
         ArgumentNullException.ThrowIfNull(gallery);
-        return Embedder.EmbedFiles(probes, probeSize).Select(e => gallery.Identify(e, topK, openSetThreshold)).ToArray();
+        ArgumentNullException.ThrowIfNull(probes);
+        var faces = allFaces ? probes.Select(p => Embedder.EmbedAllFaces(p, probeSize)).ToArray()
+            : Embedder.EmbedFaces(probes, probeSize).Select(f => new[] { f }).ToArray();
+        return probes.Select((path, i) => new ProbeIdentification(path,
+            faces[i].Select(f => new IdentifiedFace(f, gallery.Identify(f.Embedding, topK, openSetThreshold))).ToArray())).ToArray();
     }
 
     /// <summary>

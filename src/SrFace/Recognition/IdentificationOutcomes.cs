@@ -11,6 +11,26 @@ public sealed record VerificationOutcome(string A, string B, double Similarity, 
 {
     /// <summary>True when <see cref="Similarity"/> &gt;= <see cref="Threshold"/>: the two images show the same person.</summary>
     public bool Same => Similarity >= Threshold;
+
+    /// <summary>The face used in <see cref="A"/> (box, landmarks, faces found), or null when not recorded.</summary>
+    public EmbeddedFace? FaceA { get; init; }
+
+    /// <summary>The face used in <see cref="B"/>, or null when not recorded.</summary>
+    public EmbeddedFace? FaceB { get; init; }
+}
+
+/// <summary>One face of a probe image and the gallery's answer for it.</summary>
+/// <param name="Face">The face (box, landmarks, detector) and its embedding.</param>
+/// <param name="Result">Ranked candidates and the open-set decision.</param>
+public sealed record IdentifiedFace(EmbeddedFace Face, IdentificationResult Result);
+
+/// <summary>The identified faces of one probe image (<see cref="FaceIdentification.IdentifyFaces"/>).</summary>
+/// <param name="Path">The probe image.</param>
+/// <param name="Faces">The largest face, or every face found (largest first); at least one.</param>
+public sealed record ProbeIdentification(string Path, IReadOnlyList<IdentifiedFace> Faces)
+{
+    /// <summary>How many faces the detector found in the image (0 for a centred crop: no detection ran).</summary>
+    public int FacesFound => Faces[0].Face.FacesFound;
 }
 
 /// <summary>What <see cref="FaceIdentification.EnrollDataset"/> enrolled for one identity.</summary>

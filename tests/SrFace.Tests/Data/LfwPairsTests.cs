@@ -85,6 +85,12 @@ public class LfwPairsTests
     [InlineData("1\nAaron_Peirsol 1 9\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "not found")]                       // missing image
     [InlineData("10 300 7\n", 1, "header")]
     [InlineData("1\n\nAaron_Peirsol 1 2\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "blank")]
+    [InlineData("1\nAaron_Peirsol/Aaron_Peirsol_0001.jpg Abba_Eban/Abba_Eban_0001.jpg\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "two identities")] // matched paths, two people
+    [InlineData("1\nAaron_Peirsol 1 2\nAbba_Eban/Abba_Eban_0001.jpg Abba_Eban/Abba_Eban_0002.jpg\n", 3, "one person")]             // mismatched paths, one person
+    [InlineData("1\nAaron_Peirsol 1 2\n/tmp/a.jpg Abba_Eban/Abba_Eban_0001.jpg\n", 3, "IDENTITY/FILE")]                           // absolute path
+    [InlineData("1\nAaron_Peirsol 1 2\nAaron_Peirsol_0001.jpg Abba_Eban/Abba_Eban_0001.jpg\n", 3, "IDENTITY/FILE")]               // no identity folder
+    [InlineData("1\nAaron_Peirsol 1 2\n../x/a.jpg Abba_Eban/Abba_Eban_0001.jpg\n", 3, "IDENTITY/FILE")]                           // leaves the folder
+    [InlineData("1\nAaron_Peirsol 1 2 3 4\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "found 5 fields")]
     public void MalformedPairsNameFileAndLine(string content, int line, string reason)
     {
         var path = Path.Combine(TestData.NewTempDir(), "pairs.txt");
@@ -93,5 +99,23 @@ public class LfwPairsTests
         Assert.Equal(line, e.LineNumber);
         Assert.Contains($"{path}, line {line}", e.Message);
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void PairLinesMayNameImagePathsAndFoldsComeFromTheHeader()
+    {
+        // Any folder-per-identity set: LFW lines and relative-path lines mixed, 2 folds of 1 + 1 pairs.
+        var path = Path.Combine(TestData.NewTempDir(), "pairs.txt");
+        File.WriteAllText(path, "2 1\nAaron_Peirsol/Aaron_Peirsol_0003.jpg Aaron_Peirsol/Aaron_Peirsol_0004.jpg\nAaron_Peirsol 1 Abel_Pacheco 1\n" +
+                                "Abel_Pacheco 1 2\nAbel_Pacheco/Abel_Pacheco_0002.jpg\tAaron_Peirsol/Aaron_Peirsol_0002.jpg\n");
+        var pairs = LfwPairs.Read(path, TestData.LfwImages);
+        Assert.Equal((2, 1), (pairs.FoldCount, pairs.MatchedPerFold));
+        Assert.Equal([0, 0, 1, 1], pairs.Pairs.Select(p => p.Fold));
+        Assert.Equal([true, false, true, false], pairs.Pairs.Select(p => p.IsSame));
+        var first = pairs.Pairs[0];
+        Assert.Equal(("Aaron_Peirsol", "Aaron_Peirsol", 2), (first.IdentityA, first.IdentityB, first.LineNumber));
+        Assert.Equal(Path.Combine(TestData.LfwImages, "Aaron_Peirsol", "Aaron_Peirsol_0004.jpg"), first.PathB);
+        Assert.Equal(("Abel_Pacheco", "Aaron_Peirsol"), (pairs.Pairs[3].IdentityA, pairs.Pairs[3].IdentityB));
+        Assert.Equal(["Aaron_Peirsol", "Abel_Pacheco"], pairs.Identities.Order(StringComparer.Ordinal));
     }
 }

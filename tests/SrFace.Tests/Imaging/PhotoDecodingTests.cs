@@ -27,7 +27,7 @@ public sealed class PhotoDecodingTests
     {
         var jpeg = EncodeJpeg(Pattern());
         using var stored = ReadBytes(jpeg);                        // [3, H, W] as stored (no EXIF)
-        using var shown = ReadBytes(WithExifOrientation(jpeg, orientation));
+        using var shown = ReadBytes(ExifJpeg.WithOrientation(jpeg, orientation));
         // Expected display: EXIF 6 = rotate 90 clockwise etc., written out as coordinate maps (TIFF 6.0 / EXIF 2.3).
         var (ow, oh) = orientation >= 5 ? (H, W) : (W, H);
         Assert.Equal([3L, oh, ow], shown.shape);
@@ -140,16 +140,6 @@ public sealed class PhotoDecodingTests
             }
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 95);
         return data.ToArray();
-    }
-
-    /// <summary>Inserts an APP1 Exif segment (big-endian TIFF, one IFD0 entry: Orientation SHORT) after the JPEG's SOI.</summary>
-    private static byte[] WithExifOrientation(byte[] jpeg, int orientation)
-    {
-        byte[] tiff = [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte)orientation, 0, 0, 0, 0, 0, 0];
-        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
-        var length = payload.Length + 2;
-        byte[] segment = [0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload];
-        return [.. jpeg[..2], .. segment, .. jpeg[2..]];
     }
 
     /// <summary>A minimal PNG (no interlace, filter 0 on every row).</summary>

@@ -1,0 +1,14 @@
+using SrFace.Data;
+using SrFace.Detection;
+
+namespace SrFace.Recognition;
+
+/// <summary>One embedded face: its embedding and where it came from (the detector's box, landmarks and face count).</summary>
+/// <param name="Embedding">L2-normalised embedding (length <see cref="FaceEmbedder.EmbeddingDimension"/>).</param>
+/// <param name="ProbeSide">Side in px of the face chip that was embedded (S for a sharp face, smaller for a low-quality probe that went through restoration).</param>
+/// <param name="NativeSide">The face's own resolution in px (see <see cref="PreparedFace.NativeSide"/>).</param>
+/// <param name="Face">The detected face (box in original-image pixels after EXIF orientation, detector, score, 68 landmarks
+/// or none when it was too small for them), or null for a centred crop.</param>
+/// <param name="FacesFound">How many faces the detector found in the image (<see cref="FaceEmbedder.EmbedFaces"/> uses the
+/// largest; <see cref="FaceEmbedder.EmbedAllFaces"/> embeds each); 0 for a centred crop.</param>
+public sealed record EmbeddedFace(float[] Embedding, int ProbeSide, int NativeSide, DetectedFace? Face, int FacesFound);

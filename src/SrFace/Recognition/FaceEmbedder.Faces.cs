@@ -1,0 +1,99 @@
+using SrFace.Cascade;
+using SrFace.Data;
+using SrFace.Models;
+using static TorchSharp.torch;
+
+namespace SrFace.Recognition;
+
+// The face side of FaceEmbedder: choosing the framing, the checks on each chip, and batched embedding.
+public sealed partial class FaceEmbedder
+{
+    private static void CheckProbeSize(int? probeSize)
+    {
+        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+    }
+
+    private CroppedFace[] Crop(string path, int? probeSize, double? cropFraction, bool allFaces)
+    {
+        using var scope = NewDisposeScope();
+        return CropImages(_reader.Read(path), path, probeSize, cropFraction, allFaces);
+    }
+
+    /// <summary>
+    /// The preprocessing stage (<see cref="FacePreparer"/>) at the face's own resolution: S for a sharp face, the probe
+    /// size (or the face's native side when smaller) for a low-quality one. A given crop fraction, or an image smaller
+    /// than S without one (a tight face crop already), is a centred crop instead of the model's framing. The largest
+    /// face, or with <paramref name="allFaces"/> every face, largest first.
+    /// </summary>
+    private CroppedFace[] CropImages(Tensor image, string path, int? probeSize, double? cropFraction, bool allFaces)
+    {
+        using var scope = NewDisposeScope();
+        var (height, width) = ((int)image.shape[1], (int)image.shape[2]);
+        var preparer = cropFraction is { } f ? new FacePreparer(Preprocessing with { CropFraction = f, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
+            : !FramingGiven && Math.Min(height, width) < Cascade.InputSize ? new FacePreparer(Preprocessing with { CropFraction = 1.0, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
+            : _preparer;
+        int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, Cascade.InputSize));
+        var prepared = allFaces ? preparer.PrepareAll(image, path, SideFor) : [preparer.Prepare(image, path, SideFor)];
+        return prepared.Select((face, i) => Checked(face, prepared.Count == 1 ? path : $"{path} (face {i + 1} of {prepared.Count})")).ToArray();
+    }
+
+    /// <summary>Refuses a chip too small to recognise or without texture; keeps its pixels as a managed array.</summary>
+    private static CroppedFace Checked(PreparedFace prepared, string path)
+    {
+        var side = (int)prepared.Chip.shape[1];
+        if (side < FaceRecognitionCascade.MinimumFaceSide)
+            throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
+        var pixels = prepared.Chip.contiguous().data<float>().ToArray();
+        var contrast = StandardDeviation(pixels);
+        if (contrast < MinimumContrast)
+            throw new InvalidDataException(FormattableString.Invariant(
+                $"{path}: the face crop has no texture (pixel standard deviation {contrast:0.0000} < {MinimumContrast}); a near-constant image shows no face and would match any other such image."));
+        return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound);
+    }
+
+    /// <summary>Embeds cropped faces: sharp ones (all S x S) in one batch, low-quality ones batched by side; <paramref name="source"/> names face i in messages.</summary>
+    private EmbeddedFace[] EmbedCropped(IReadOnlyList<CroppedFace> faces, Func<int, string> source)
+    {
+        var result = new EmbeddedFace[faces.Count];
+        foreach (var group in Enumerable.Range(0, faces.Count).GroupBy(i => faces[i].Side))
+        {
+            var indices = group.ToArray();
+            var side = group.Key;
+            var channels = faces[indices[0]].Pixels.Length / (side * side);
+            foreach (var i in indices)
+                if (faces[i].Pixels.Length != channels * side * side)
+                    throw new InvalidDataException($"{source(i)}: has {faces[i].Pixels.Length / (side * side)} channels, {source(indices[0])} has {channels}; use ColorMode.Rgb or Grey.");
+            var batch = tensor(indices.SelectMany(i => faces[i].Pixels).ToArray(), [indices.Length, channels, side, side]); // [n, C, side, side]
+            var embeddings = Embed(batch, sharp: side >= Cascade.InputSize);                // [n, D] or [n, 2D]
+            var values = embeddings.contiguous().data<float>().ToArray();
+            var width = (int)embeddings.shape[1];
+            for (var k = 0; k < indices.Length; k++)
+            {
+                var row = values[(k * width)..((k + 1) * width)];
+                // A NaN embedding would compare as "different" (or rank last) without a word: it is an error.
+                if (!row.All(float.IsFinite))
+                    throw new InvalidDataException($"{Cascade.SourcePath ?? "the model"}: gives a NaN or infinite embedding for {source(indices[k])} (damaged or diverged weights); no similarity can be computed.");
+                var face = faces[indices[k]];
+                result[indices[k]] = new EmbeddedFace(row, face.Side, face.NativeSide, face.Face, face.FacesFound);
+            }
+        }
+        return result;
+    }
+
+    private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
+
+    private static double StandardDeviation(float[] values)
+    {
+        double sum = 0, squares = 0;
+        foreach (var v in values) { sum += v; squares += (double)v * v; }
+        var mean = sum / values.Length;
+        return Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
+    }
+
+    private Tensor Embed(Tensor faces, bool sharp)
+    {
+        if (!sharp) return Cascade.EmbedLowResolution(faces);
+        var embedding = Cascade.EmbedRecognizerOnly(faces);
+        return _concatenate ? cat([embedding, embedding], 1) / Math.Sqrt(2) : embedding;
+    }
+}

@@ -1,0 +1,68 @@
+using SrFace.Cli.Reporting;
+using SrFace.Detection;
+using SrFace.Models;
+using SrFace.Recognition;
+
+namespace SrFace.Tests.Cli;
+
+/// <summary>What verify and identify say about the face they used (no model needed: hand-made detections).</summary>
+public class FaceReportTests
+{
+    private static readonly PointF2[] Landmarks = Enumerable.Range(0, 68).Select(i => new PointF2(100 + i, 50 + 0.5 * i)).ToArray();
+
+    private static EmbeddedFace Face(bool landmarks, int facesFound) => new([1f], 150, 60, new DetectedFace(new FaceBox(10.1234, 20.25, 50, 61.25), 0.91234,
+        FaceDetectorKind.TinyLarge, landmarks ? Landmarks : null, landmarks ? FivePointLandmarks.From68(Landmarks) : null,
+        new FaceSize(null, 55)), facesFound);
+
+    [Fact]
+    public void A_face_with_landmarks_gives_its_box_detector_and_the_landmark_set_the_alignment_uses()
+    {
+        var json = FaceReport.ImageAndFace("a.jpg", Face(landmarks: true, facesFound: 1), FaceAlignmentTemplate.DlibChip);
+        Assert.Equal("a.jpg", (string?)json["file"]);
+        Assert.Equal(1, (int?)json["facesFound"]);
+        Assert.Equal("aligned", (string?)json["framing"]);
+        Assert.Null(json["note"]);
+        Assert.Equal((10.12, 20.25, 50.0, 61.25), ((double)json["box"]!["x"]!, (double)json["box"]!["y"]!, (double)json["box"]!["width"]!, (double)json["box"]!["height"]!));
+        Assert.Equal("tiny-large", (string?)json["detector"]);
+        Assert.Equal(0.9123, (double)json["score"]!);
+        Assert.Equal(68, json["landmarks"]!.AsArray().Count);
+        Assert.Equal(133.0, (double)json["landmarks"]![33]![0]!);
+        Assert.False(json.ContainsKey("fallback"));
+        // A five-point template reports the five points it aligned on.
+        var five = FaceReport.Face(Face(landmarks: true, facesFound: 1), FaceAlignmentTemplate.ArcFace5Point);
+        Assert.Equal(5, five["landmarks"]!.AsArray().Count);
+        Assert.Equal("A: box x 10, y 20, 50x61 px (tiny-large detector, 68 landmarks)", FaceReport.Describe("A", Face(true, 1), FaceAlignmentTemplate.DlibChip));
+    }
+
+    [Fact]
+    public void A_face_too_small_for_landmarks_says_it_fell_back_to_the_detector_box()
+    {
+        var face = Face(landmarks: false, facesFound: 1);
+        var json = FaceReport.Face(face, FaceAlignmentTemplate.DlibChip);
+        Assert.True(json.ContainsKey("landmarks"));
+        Assert.Null(json["landmarks"]);
+        Assert.Equal("detector box", (string?)json["fallback"]);
+        Assert.Contains("too small for landmarks: aligned on the detector box", FaceReport.Describe("B", face, FaceAlignmentTemplate.DlibChip));
+    }
+
+    [Fact]
+    public void Several_faces_are_counted_and_the_choice_is_named()
+    {
+        var face = Face(landmarks: true, facesFound: 3);
+        Assert.Equal("3 faces found, using the largest", (string?)FaceReport.Image("p.jpg", face)["note"]);
+        Assert.Equal("3 faces found, identifying each", (string?)FaceReport.Image("p.jpg", face, allFaces: true)["note"]);
+        Assert.StartsWith("A: 3 faces found, using the largest: box x 10", FaceReport.Describe("A", face, FaceAlignmentTemplate.DlibChip));
+    }
+
+    [Fact]
+    public void A_centred_crop_has_no_detection_to_report()
+    {
+        var crop = new EmbeddedFace([1f], 32, 120, null, 0);
+        var json = FaceReport.ImageAndFace("c.png", crop, FaceAlignmentTemplate.CentredCrop);
+        Assert.Equal("centred crop", (string?)json["framing"]);
+        Assert.Null(json["facesFound"]);
+        Assert.Null(json["box"]);
+        Assert.Null(json["landmarks"]);
+        Assert.Null(FaceReport.Describe("A", crop, FaceAlignmentTemplate.CentredCrop));
+    }
+}
