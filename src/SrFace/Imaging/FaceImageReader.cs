@@ -43,21 +43,35 @@ public sealed class FaceImageReader
     /// <exception cref="InvalidImageException">The file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
     public Tensor Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length == 0) throw new InvalidImageException(path, "file is empty");
+        var (pixels, channels, height, width) = ReadPixels(path);
         using var scope = NewDisposeScope();
-        var image = PgmDecoder.HasPgmMagic(bytes) ? ReadPgm(path, bytes) : ReadWithSkia(path, bytes);
+        var image = tensor(pixels, [channels, height, width]);
         return ColorConversion.Convert(image, ColorMode).MoveToOuterDisposeScope();
     }
 
-    private Tensor ReadPgm(string path, byte[] bytes)
+    /// <summary>
+    /// Decodes one image in managed code only (no libtorch call), in the file's own channels: 1 for grey files (PGM,
+    /// grey JPEG/PNG), 3 (RGB) otherwise; <see cref="ColorMode"/> is not applied (see <see cref="ColorConversion"/>).
+    /// </summary>
+    /// <param name="path">A JPEG, PNG or PGM file.</param>
+    /// <returns>Planes <c>[C, H, W]</c> row-major, float in [0, 1], and their sizes.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidImageException">The file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    public (float[] Pixels, int Channels, int Height, int Width) ReadPixels(string path)
     {
-        var (width, height, pixels) = PgmDecoder.Decode(path, bytes, MaxPixels);
-        return tensor(pixels, [1, height, width]);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length == 0) throw new InvalidImageException(path, "file is empty");
+        return PgmDecoder.HasPgmMagic(bytes) ? ReadPgm(path, bytes) : ReadWithSkia(path, bytes);
     }
 
-    private Tensor ReadWithSkia(string path, byte[] bytes)
+    private (float[], int, int, int) ReadPgm(string path, byte[] bytes)
+    {
+        var (width, height, pixels) = PgmDecoder.Decode(path, bytes, MaxPixels);
+        return (pixels, 1, height, width);
+    }
+
+    private (float[], int, int, int) ReadWithSkia(string path, byte[] bytes)
     {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);
@@ -83,7 +97,7 @@ public sealed class FaceImageReader
         {
             var y = new float[plane];
             for (var i = 0; i < plane; i++) y[i] = pixels[i] / 255f;
-            return tensor(y, [1, height, width]);
+            return (y, 1, height, width);
         }
         var rgb = new float[3 * plane];
         for (var i = 0; i < plane; i++)
@@ -92,6 +106,6 @@ public sealed class FaceImageReader
             rgb[plane + i] = pixels[4 * i + 1] / 255f;
             rgb[2 * plane + i] = pixels[4 * i + 2] / 255f;
         }
-        return tensor(rgb, [3, height, width]);
+        return (rgb, 3, height, width);
     }
 }
