@@ -26,6 +26,18 @@ internal static class RecognitionCli
         }
     }
 
+    /// <summary>Whether <paramref name="runtime"/> names a supported inference runtime (torch or onnx, any case).</summary>
+    public static bool IsRuntime(string runtime) => runtime.Equals("torch", StringComparison.OrdinalIgnoreCase) || IsOnnx(runtime);
+
+    /// <summary>Whether <paramref name="runtime"/> is onnx (ONNX Runtime on a file from <c>srface export</c>).</summary>
+    public static bool IsOnnx(string runtime) => runtime.Equals("onnx", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Loads an exported ONNX cascade, with the face crop fraction overridden when given (no libtorch call).</summary>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="InvalidDataException">When it is not an ONNX file written by <c>srface export</c>.</exception>
+    public static SrFace.Export.OnnxCascade LoadOnnx(string model, double? cropFraction) =>
+        new(model, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null);
+
     /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>
     public static double? Threshold(double? flag, FaceRecognitionCascade cascade) => flag ?? cascade.Threshold;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
 
@@ -54,20 +55,46 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
+        /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
+        [CommandOption("--runtime <RUNTIME>")]
+        [Description("torch (default: TorchSharp, --model is a .srface file) or onnx (ONNX Runtime, no libtorch: --model is a file from `srface export`).")]
+        [DefaultValue("torch")]
+        public string Runtime { get; init; } = "torch";
+
         /// <inheritdoc />
-        public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction);
+        public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
+            (!RecognitionCli.IsRuntime(Runtime), $"--runtime must be torch or onnx; got '{Runtime}'."));
+    }
+
+    private static VerificationOutcome VerifyTorch(Settings settings)
+    {
+        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        using (cascade)
+        {
+            var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
+                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
+            return service.Verify(settings.A, settings.B, threshold, settings.ProbeSize);
+        }
+    }
+
+    /// <summary>The same decision through ONNX Runtime: no libtorch call on this path.</summary>
+    private static VerificationOutcome VerifyOnnx(Settings settings)
+    {
+        using var onnx = RecognitionCli.LoadOnnx(settings.Model!, settings.CropFraction);
+        var threshold = settings.Threshold ?? onnx.Metadata.Threshold
+            ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
+        var a = onnx.EmbedFile(settings.A);
+        var b = onnx.EmbedFile(settings.B, settings.ProbeSize);
+        var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a, b);
+        return new VerificationOutcome(settings.A, settings.B, similarity, threshold);
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         try
         {
-            var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
-            using (cascade)
+            var outcome = RecognitionCli.IsOnnx(settings.Runtime) ? VerifyOnnx(settings) : VerifyTorch(settings);
             {
-                var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
-                    ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
-                var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize);
                 if (settings.Json)
                 {
                     // Plain stdout (no console wrapping) so scripts can parse it.

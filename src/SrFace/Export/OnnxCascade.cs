@@ -20,9 +20,11 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>Loads an exported cascade.</summary>
     /// <param name="path">A <c>.onnx</c> file written by <c>srface export</c>.</param>
     /// <param name="threads">ONNX Runtime intra-op threads; null for the core count.</param>
+    /// <param name="preprocessing">Face crop fraction/pixels to use instead of the export's (size and colour mode are
+    /// the export's); null for the export's own.</param>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
-    public OnnxCascade(string path, int? threads = null)
+    public OnnxCascade(string path, int? threads = null, Data.FacePreprocessing? preprocessing = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
         Onnx.ModelProto model;
@@ -36,6 +38,11 @@ public sealed class OnnxCascade : IDisposable
             throw new InvalidDataException($"{path}: not an ONNX model ({e.Message}).", e);
         }
         Metadata = OnnxCascadeMetadata.FromDictionary(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), path);
+        if (preprocessing is not null)
+        {
+            preprocessing.Validate();
+            Metadata = Metadata with { Preprocessing = Metadata.Preprocessing with { CropFraction = preprocessing.CropFraction, CropPixels = preprocessing.CropPixels } };
+        }
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
         // graph pruned to that path's input and output.
