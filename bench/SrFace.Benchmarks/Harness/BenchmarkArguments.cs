@@ -12,7 +12,7 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
 
     /// <summary>Usage text.</summary>
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|all] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
+        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|all|joint] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
 
     /// <summary>Parses the arguments.</summary>
     /// <param name="args">Command-line arguments after <c>--</c>.</param>
@@ -33,6 +33,7 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
             }
         }
         suite ??= "all";
+        if (suite == "joint") return new BenchmarkArguments(["joint"], quick, json, data); // the training suite's joint rows only (compare.sh)
         if (suite != "all" && !KnownSuites.Contains(suite))
             throw new ArgumentException($"Unknown suite '{suite}'; known: {string.Join(", ", KnownSuites)}, all.");
         return new BenchmarkArguments(suite == "all" ? KnownSuites : [suite], quick, json, data);
