@@ -39,6 +39,7 @@ foreach (var suite in arguments.Suites)
     {
         TrainingSuite.Name => TrainingSuite.Run(runner, faces, Progress),
         TrainingSuite.JointName => TrainingSuite.RunJoint(runner, faces, Progress),
+        LoadingSuite.Name => LoadingSuite.Run(runner, faces, Progress),
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
         _ => throw new UnreachableException($"suite {suite}"),

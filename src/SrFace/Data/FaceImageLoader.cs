@@ -6,8 +6,9 @@ namespace SrFace.Data;
 
 /// <summary>
 /// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1]:
-/// read (<see cref="FaceImageReader"/>), centred crop and bicubic antialiased resize (<see cref="FaceCropper"/>).
-/// Images of one batch are decoded in parallel. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
+/// read, centred crop and bicubic antialiased resize, all in managed code (<see cref="ManagedFacePreprocessing"/>: the
+/// same result as <see cref="FaceImageReader"/> + <see cref="FaceCropper"/> to 1e-6, with no libtorch call), so batches
+/// can be read on worker threads (<see cref="ReadBatch"/>) while the training thread computes. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
 /// managed memory (C x S x S x 4 bytes per image: 150 KB at 3x112x112, so about 2 GB for all of LFW), because
 /// training revisits every image each epoch and JPEG decoding dominates the loading time.
 /// </summary>
@@ -21,7 +22,7 @@ public sealed class FaceImageLoader
     /// <param name="dataset">The samples that indices refer to.</param>
     /// <param name="preprocessing">Crop, size and colour layout.</param>
     /// <param name="cacheCrops">Keep preprocessed crops in memory, keyed by file path.</param>
-    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1. Default 1: libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>) while cropping, so crops are made one at a time unless the caller opts in.</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (safe above 1: no libtorch call while loading).</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreprocessing preprocessing, bool cacheCrops = false,
@@ -75,6 +76,28 @@ public sealed class FaceImageLoader
     /// <exception cref="InvalidDataException">An image is smaller than the crop.</exception>
     public Tensor LoadFiles(IReadOnlyList<string> paths)
     {
+        var (pixels, shape) = ReadFiles(paths);
+        return tensor(pixels, shape);
+    }
+
+    /// <summary>
+    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so it can run on a worker thread
+    /// while libtorch computes on another (background prefetch in <see cref="Training.TrainingRun"/>).
+    /// </summary>
+    /// <param name="indices">Sample indices into <see cref="Dataset"/>.</param>
+    /// <returns>Pixels <c>[N, C, S, S]</c> row-major, float in [0, 1], and that shape.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the dataset.</exception>
+    /// <exception cref="InvalidImageException">A file is not a readable image (the first failing file is named).</exception>
+    public (float[] Pixels, long[] Shape) ReadBatch(IReadOnlyList<int> indices)
+    {
+        foreach (var index in indices)
+            if ((uint)index >= (uint)Dataset.Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), index, $"Sample index outside 0..{Dataset.Count - 1}.");
+        return ReadFiles(indices.Select(i => Dataset.Samples[i].Path).ToList());
+    }
+
+    private (float[] Pixels, long[] Shape) ReadFiles(IReadOnlyList<string> paths)
+    {
         var crops = new float[paths.Count][];
         try
         {
@@ -95,15 +118,14 @@ public sealed class FaceImageLoader
                 throw new InvalidDataException($"{paths[i]}: has {crops[i].Length / (Preprocessing.Size * Preprocessing.Size)} channels, the batch has {channels}; use ColorMode.Rgb or Grey.");
             crops[i].CopyTo(batch, (long)i * perImage);
         }
-        return tensor(batch, [paths.Count, channels, Preprocessing.Size, Preprocessing.Size]);
+        return (batch, [paths.Count, channels, Preprocessing.Size, Preprocessing.Size]);
     }
 
     private float[] Crop(string path)
     {
         if (_cache != null && _cache.TryGetValue(path, out var cached)) return cached;
-        using var scope = NewDisposeScope();
-        var image = _reader.Read(path);
-        var crop = FaceCropper.CropAndResize(image, Preprocessing, path).contiguous().data<float>().ToArray();
+        var image = ManagedFacePreprocessing.Read(path, Preprocessing.Color, _reader.MaxPixels);
+        var crop = ManagedFacePreprocessing.CropAndResize(image, Preprocessing, Preprocessing.Size, path).Pixels;
         _cache?.TryAdd(path, crop);
         return crop;
     }

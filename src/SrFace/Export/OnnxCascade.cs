@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using SrFace.Imaging;
 using SrFace.Cascade;
 
 namespace SrFace.Export;

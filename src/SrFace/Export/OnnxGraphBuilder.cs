@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using SrFace.Imaging;
 using static TorchSharp.torch;
 
 namespace SrFace.Export;

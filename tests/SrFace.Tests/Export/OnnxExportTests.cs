@@ -1,6 +1,7 @@
 using SrFace.Cascade;
 using SrFace.Data;
 using SrFace.Export;
+using SrFace.Imaging;
 using SrFace.Recognition;
 using SrFace.Tests.Recognition;
 using Xunit.Abstractions;

@@ -1,7 +1,6 @@
 using SrFace.Data;
-using SrFace.Imaging;
 
-namespace SrFace.Export;
+namespace SrFace.Imaging;
 
 /// <summary>A float image in planes: <c>[C, H, W]</c> row-major in <see cref="Pixels"/>, values in [0, 1].</summary>
 /// <param name="Pixels">C x H x W values.</param>
@@ -21,13 +20,14 @@ public static class ManagedFacePreprocessing
 {
     /// <summary>Reads an image file and converts it to <paramref name="color"/>.</summary>
     /// <param name="path">A JPEG, PNG or PGM file.</param>
-    /// <param name="color">Colour mode (RGB replicates grey; grey is BT.601 luma).</param>
+    /// <param name="color">Colour mode (RGB replicates grey; grey is BT.601 luma; Source keeps the file's channels).</param>
+    /// <param name="maxPixels">Pixel cap of the reader.</param>
     /// <returns>The image in planes.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidImageException">The file is not a readable JPEG/PNG/PGM.</exception>
-    public static PlanarImage Read(string path, ColorMode color)
+    public static PlanarImage Read(string path, ColorMode color, long maxPixels = FaceImageReader.DefaultMaxPixels)
     {
-        var (pixels, c, h, w) = new FaceImageReader(color).ReadPixels(path);
+        var (pixels, c, h, w) = new FaceImageReader(color, maxPixels).ReadPixels(path);
         var plane = h * w;
         if (color == ColorMode.Rgb && c == 1)
             return new PlanarImage([.. pixels, .. pixels, .. pixels], 3, h, w);
