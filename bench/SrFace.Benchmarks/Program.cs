@@ -1,10 +1,28 @@
-// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|all] [--quick] [--json FILE]`.
+// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE]`,
+// or `-- gallery [--sizes 1000,100000,1000000]` / `-- http --model M [--clients 1,4,16]` (the service benchmarks).
 // See docs/benchmarks.md for what each suite measures and the figures of the last full run.
 using System.Diagnostics;
 using Spectre.Console;
 using SrFace.Benchmarks.Harness;
 using SrFace.Benchmarks.Suites;
 using SrFace.Runtime;
+
+// Service benchmarks (issue 11): gallery search (SQLite exact vs pgvector HNSW) and HTTP load; they need no torch warm-up.
+if (args.Length > 0 && args[0] is "gallery" or "http")
+{
+    if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 150;
+    try
+    {
+        return args[0] == "gallery"
+            ? SrFace.Benchmarks.Service.GallerySearchBench.Run(args[1..])
+            : await SrFace.Benchmarks.Service.HttpLoadBench.RunAsync(args[1..]);
+    }
+    catch (ArgumentException e)
+    {
+        AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+        return 2;
+    }
+}
 
 BenchmarkArguments arguments;
 try
@@ -42,6 +60,7 @@ foreach (var suite in arguments.Suites)
         LoadingSuite.Name => LoadingSuite.Run(runner, faces, Progress),
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
+        PretrainedSuite.Name => PretrainedSuite.Run(runner, faces, Progress),
         _ => throw new UnreachableException($"suite {suite}"),
     };
     ReportTables.WriteSuite(result);

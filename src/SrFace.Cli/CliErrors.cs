@@ -14,7 +14,9 @@ internal static class CliErrors
     public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Runs the CLI; returns its exit code, 2 for a usage error, 1 for any other failure.</summary>
-    public static int Run(Func<int> run)
+    /// <param name="run">Runs the command app.</param>
+    /// <param name="args">The command line, to name the flag of a value that does not convert.</param>
+    public static int Run(Func<int> run, IReadOnlyList<string>? args = null)
     {
         Error.Profile.Width = Math.Max(Error.Profile.Width, 400);
         try
@@ -23,29 +25,66 @@ internal static class CliErrors
         }
         catch (CommandAppException e)
         {
-            Report(e.Message, e);
+            Report(ConversionMessage(e.Message, args ?? []) ?? e.Message, e);
             return 2;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException
-                                      or FormatException or UnauthorizedAccessException or NotSupportedException)
-        {
-            Report(e.Message, e);
-            return 1;
-        }
-        catch (System.Runtime.InteropServices.ExternalException e)
-        {
-            // libtorch refused the work (typically an allocation for absurd sizes): its first line says why.
-            Report($"libtorch: {e.Message.Split('\n')[0]} (out of memory or sizes too large?)", e);
-            return 1;
         }
         catch (Exception e)
         {
-            Report($"{e.GetType().Name}: {e.Message.Split('\n')[0]}", e);
+            Report(OneLine(e), e);
             return 1;
         }
     }
 
-    private static void Report(string message, Exception e)
+    /// <summary>
+    /// Spectre reports a value that does not convert as "Failed to convert 'abc' to Nullable`1." without the flag:
+    /// finds the flag in the command line (<c>--flag value</c> or <c>--flag=value</c>) and the kind of value it takes.
+    /// </summary>
+    /// <returns>E.g. "--iterations: 'abc' is not a whole number.", or null when the message is of another kind.</returns>
+    internal static string? ConversionMessage(string message, IReadOnlyList<string> args)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(.*)' to ");
+        if (!match.Success) return null;
+        var value = match.Groups[1].Value;
+        string? flag = null;
+        for (var i = 0; i < args.Count && flag is null; i++)
+        {
+            if (i > 0 && args[i] == value && args[i - 1].StartsWith('-')) flag = args[i - 1];
+            else if (args[i].StartsWith('-') && args[i].EndsWith("=" + value, StringComparison.Ordinal)) flag = args[i][..^(value.Length + 1)];
+        }
+        if (flag is null) return null;
+        var kind = OptionType(flag) switch
+        {
+            { } t when t == typeof(int) || t == typeof(long) => "a whole number",
+            { } t when t == typeof(double) || t == typeof(float) => "a number",
+            _ => "a valid value",
+        };
+        return $"{flag}: '{value}' is not {kind}.";
+    }
+
+    /// <summary>The value type of the option spelled <paramref name="flag"/> in any command's settings, or null.</summary>
+    private static Type? OptionType(string flag)
+    {
+        var name = flag.TrimStart('-');
+        var types = typeof(CliErrors).Assembly.GetTypes().Where(t => typeof(CommandSettings).IsAssignableFrom(t));
+        foreach (var property in types.SelectMany(t => t.GetProperties()))
+            if (property.GetCustomAttributes(typeof(CommandOptionAttribute), true) is [CommandOptionAttribute option, ..]
+                && (option.LongNames.Contains(name) || option.ShortNames.Contains(name)))
+                return Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return null;
+    }
+
+    /// <summary>The one-line message of a failure: the message of the expected kinds, the first line and type otherwise.</summary>
+    public static string OneLine(Exception e) => e switch
+    {
+        IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException
+            or UnauthorizedAccessException or NotSupportedException => e.Message,
+        // libtorch refused the work (typically an allocation for absurd sizes): its first line says why.
+        System.Runtime.InteropServices.ExternalException => $"libtorch: {e.Message.Split('\n')[0]} (out of memory or sizes too large?)",
+        _ => $"{e.GetType().Name}: {e.Message.Split('\n')[0]}",
+    };
+
+    /// <summary>Writes one red error line on standard error (and the stack trace with <c>SRFACE_DEBUG=1</c>).</summary>
+    public static void Report(string message, Exception e)
     {
         Error.MarkupLineInterpolated($"[red]error:[/] {message}");
         if (Environment.GetEnvironmentVariable("SRFACE_DEBUG") == "1") Error.WriteException(e);

@@ -1,5 +1,6 @@
 using SrFace.Cli;
 using SrFace.Cli.Commands;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 // One class per command (Commands/*.cs); each maps its settings to a library options record and calls the library.
@@ -8,6 +9,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("srface");
     config.PropagateExceptions();
+    config.Settings.Console = AnsiConsole.Console; // help and `cli xmldoc` follow AnsiConsole.Console (tests capture it), not Spectre's cached copy
     config.UseStrictParsing(); // a misspelled option is a usage error, not silently ignored
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Print the runtime and check that convolution gradients are computed correctly.");
     config.AddCommand<DemoCommand>("demo").WithDescription("The main job: train the cascade and an HR-only baseline on LFW DevTrain within a time budget, evaluate on DevTest at several probe resolutions, write the report.");
@@ -16,10 +18,12 @@ app.Configure(config =>
     config.AddCommand<ExportCommand>("export").WithDescription("Export a cascade for one probe size as one ONNX graph (opset 18, dynamic batch).");
     config.AddCommand<EnrollCommand>("enroll").WithDescription("Enrol a folder-per-identity image set into a face gallery.");
     config.AddBranch("gallery", g => { g.SetDescription("List or delete the identities of a face gallery."); g.AddCommand<GalleryListCommand>("list").WithDescription("List the enrolled identities."); g.AddCommand<GalleryDeleteCommand>("delete").WithDescription("Remove one identity."); });
+    config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");
     config.AddCommand<IdentifyCommand>("identify").WithDescription("Identify probe images against a gallery (top-k, open set), or evaluate a probe folder (rank-1, CMC).");
+    config.AddCommand<ServeCommand>("serve").WithDescription("Serve the HTTP API (verify, identify, enrol, restore; OpenAPI at /openapi/v1.json) and the web page, on 127.0.0.1 by default.");
     config.AddCommand<VerifyCommand>("verify").WithDescription("Verify whether two face images show the same person (exit 0 same, 1 different, 2 error).");
     config.AddCommand<TrainCommand>("train").WithDescription("Train an SR model and a face recogniser jointly on LFW and save the cascade.");
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });
-return CliErrors.Run(() => app.Run(args));
+return CliErrors.Run(() => app.Run(args), args);

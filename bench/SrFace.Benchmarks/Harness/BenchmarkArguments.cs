@@ -8,11 +8,11 @@ namespace SrFace.Benchmarks.Harness;
 public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick, string? JsonPath, string? LfwImages)
 {
     /// <summary>All suites, in the order <c>all</c> runs them.</summary>
-    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading"];
+    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained"];
 
     /// <summary>Usage text.</summary>
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|all|joint] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
+        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
 
     /// <summary>Parses the arguments.</summary>
     /// <param name="args">Command-line arguments after <c>--</c>.</param>

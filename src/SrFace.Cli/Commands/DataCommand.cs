@@ -58,7 +58,7 @@ internal sealed class DataCommand : Command<DataCommand.Settings>
                 // Read without the existence check so every missing image is counted, not just the first.
                 var pairs = LfwPairs.Read(Path.Combine(lfw, file), lfwImages, checkImagesExist: false);
                 var missing = pairs.MissingImages();
-                if (missing.Count > 0) errors.Add($"{file}: {missing.Count} image(s) missing, e.g. {missing[0]}");
+                errors.AddRange(MissingImageErrors(file, pairs));
                 var status = missing.Count == 0 ? "[green]ok[/]" : "[red]failed[/]";
                 pairsTable.AddRow(file, $"{pairs.Pairs.Count:N0}", $"{pairs.FoldCount}", $"{pairs.MatchedPerFold:N0}",
                     $"{pairs.Identities.Count:N0}", $"{missing.Count}", status);
@@ -74,6 +74,14 @@ internal sealed class DataCommand : Command<DataCommand.Settings>
         foreach (var error in errors) CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {error}");
         if (errors.Count == 0) AnsiConsole.MarkupLine("[green]All dataset checks passed.[/]");
         return errors.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>Lines of a pairs file whose images are missing, one error each (the first <paramref name="max"/>, then a count).</summary>
+    internal static IEnumerable<string> MissingImageErrors(string file, LfwPairs pairs, int max = 10)
+    {
+        var missing = pairs.MissingImageLines();
+        foreach (var (line, path) in missing.Take(max)) yield return $"{file} line {line}: image missing: {path}";
+        if (missing.Count > max) yield return $"{file}: {missing.Count - max} more missing image(s) on later lines ({missing.Count} in all).";
     }
 
     private static bool IsDataError(Exception e) =>

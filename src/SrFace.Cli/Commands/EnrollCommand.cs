@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 using SrFace.Data;
 
 namespace SrFace.Cli.Commands;
@@ -13,22 +14,18 @@ namespace SrFace.Cli.Commands;
 internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 {
     /// <summary>Options of <c>srface enroll</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Folder with one subfolder of images per identity.</summary>
         [CommandArgument(0, "<DIR>")]
         [Description("Folder with one subfolder of face images per identity (the subfolder name is the identity).")]
         public string Directory { get; init; } = "";
 
-        /// <summary>Gallery file.</summary>
-        [CommandOption("-g|--gallery <FILE>")]
-        [Description("Gallery file (SQLite); created for this model when it does not exist.")]
+        /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+        [CommandOption("-g|--gallery <GALLERY>")]
+        [Description("Gallery: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector); created for this model when it does not exist.")]
         public string? Gallery { get; init; }
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Images per identity to enrol.</summary>
         [CommandOption("--first|--images-per-identity <N>")]
@@ -42,19 +39,19 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's). Use 1.0 for ORL (92x112, face fills the frame).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole). Use 1.0 for ORL (92x112, face fills the frame).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, null, null, CropFraction,
-            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
             (First is < 1, $"--first must be at least 1; got {First}."));
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var dataset = FaceDataset.FromIdentityFolders(settings.Directory);
-        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
         using (cascade)
         using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
         {

@@ -16,12 +16,12 @@ namespace SrFace.Cli.Commands;
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
     /// <summary>Options of <c>srface evaluate</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
-        /// <summary>The jointly trained cascade.</summary>
-        [CommandOption("--model <FILE>")]
-        [Description("The jointly trained cascade (.srface).")]
-        public string Model { get; init; } = "";
+        /// <summary>Centred-crop fraction overriding the model's.</summary>
+        [CommandOption("--crop-fraction <F>")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's).")]
+        public double? CropFraction { get; init; }
 
         /// <summary>The HR-only recogniser, for pipeline (a).</summary>
         [CommandOption("--baseline <FILE>")]
@@ -45,7 +45,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         /// <summary>People the models were trained on.</summary>
         [CommandOption("--train-people <FILE>")]
-        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt, 'none' to skip the checks).")]
+        [Description("People the models were trained on (LFW people list or one name per line; default lfw/peopleDevTrain.txt for a trained cascade, 'none' for a pretrained recogniser; 'none' skips the checks).")]
         public string? TrainPeople { get; init; }
 
         /// <summary>Report folder.</summary>
@@ -70,7 +70,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (string.IsNullOrWhiteSpace(Model)) return ValidationResult.Error("--model is required.");
+            if (CropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
+            if (Calibrate && ModelSource.IsPretrained(Model)) return ValidationResult.Error($"--calibrate writes into a model file; '{ModelSource.Name(Model)}' is a pretrained recogniser (its threshold is part of the catalogue).");
             if (Protocol is not ("view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
             if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");
             if (SrFaces < 0) return ValidationResult.Error("--sr-faces must be >= 0.");
@@ -90,12 +91,18 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
-        if (!File.Exists(settings.Model)) throw new FileNotFoundException($"Model file not found: {settings.Model}", settings.Model);
-        using var joint = FaceRecognitionCascade.Load(settings.Model);
-        using var baseline = settings.Baseline is null ? null : FaceRecognitionCascade.Load(settings.Baseline);
-        var trainPeople = settings.TrainPeople ?? Path.Combine(lfw, "peopleDevTrain.txt");
+        var modelName = ModelSource.Name(settings.Model);
+        using var joint = ModelSource.Load(settings.Model, settings.Models);
+        using var baseline = settings.Baseline is null ? null : ModelSource.Load(settings.Baseline, settings.Models);
+        if (settings.CropFraction is { } crop)
+            foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
+                model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null });
+        // A pretrained recogniser was not trained on LFW people: nothing to exclude unless the user says otherwise.
+        var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);
-        var output = settings.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(settings.Model))!, "evaluation");
+        var output = settings.Out ?? (ModelSource.IsPretrained(settings.Model)
+            ? Path.Combine("runs", $"pretrained-{modelName}", "evaluation")
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelName))!, "evaluation"));
         var options = new LfwEvaluationOptions
         {
             PairsFolder = lfw,
@@ -111,20 +118,21 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             SrQualityFaces = settings.SrFaces,
             CommandLine = "srface " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a)),
         };
-        AnsiConsole.MarkupLineInterpolated($"Evaluating [bold]{settings.Model}[/]{(baseline is null ? " (no baseline: pipeline (a) skipped)" : $" against baseline {settings.Baseline}")}, S = {joint.InputSize}");
-        var report = LfwEvaluation.Run(joint, settings.Model, baseline, settings.Baseline, options, output,
+        AnsiConsole.MarkupLineInterpolated($"Evaluating [bold]{modelName}[/]{(baseline is null ? " (no baseline: pipeline (a) skipped)" : $" against baseline {settings.Baseline}")}, S = {joint.InputSize}");
+        var report = LfwEvaluation.Run(joint, modelName, baseline, settings.Baseline, options, output,
             new Progress(text => AnsiConsole.MarkupLineInterpolated($"[grey]{text}[/]")));
 
         foreach (var protocol in report.Protocols) PrintProtocol(report, protocol);
         AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(output, EvaluationReport.MarkdownFile)} ({report.ElapsedSeconds:0.0} s)");
         if (report.Calibration is { } calibration)
         {
-            AnsiConsole.MarkupLineInterpolated($"Calibration threshold: {calibration.Threshold:0.0000} (View 1 DevTrain, pipeline (c) at {calibration.ProbeSize} px)");
+            var devTrain = report.View1?.Get(RecognitionPipeline.Cascade, calibration.ProbeSize).ThresholdSetAccuracy;
+            AnsiConsole.MarkupLineInterpolated($"Calibration threshold: {calibration.Threshold:0.0000} (View 1 DevTrain, pipeline (c) at {calibration.ProbeSize} px; DevTrain accuracy at it {devTrain:0.0000})");
             if (settings.Calibrate)
             {
                 joint.Calibrate(calibration.Threshold);
-                joint.Save(settings.Model);
-                AnsiConsole.MarkupLineInterpolated($"[green]Wrote the threshold into {settings.Model}.[/]");
+                joint.Save(modelName);
+                AnsiConsole.MarkupLineInterpolated($"[green]Wrote the threshold into {modelName}.[/]");
             }
         }
         return 0;
@@ -133,7 +141,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {
         var view2 = protocol.Protocol == "View 2";
-        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? " (accuracy mean ± std over 10 folds)" : " (DevTrain threshold on DevTest)"));
+        var table = new Table().Title($"LFW {protocol.Protocol}: {protocol.EvaluatedPairs} pairs" + (view2 ? $" (accuracy mean ± std over {protocol.Results[0].Verification.Folds.Count} folds)" : " (DevTrain threshold on DevTest)"));
         var fars = protocol.Results[0].Verification.TarAtFar.Keys.Order().ToArray();
         table.AddColumns("probe", "pipeline", "accuracy", "AUC", "EER");
         foreach (var far in fars) table.AddColumn(string.Create(CultureInfo.InvariantCulture, $"TAR@FAR={far:0.###E+0}"));

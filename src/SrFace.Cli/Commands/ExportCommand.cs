@@ -61,9 +61,10 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             Console.WriteLine(line);
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // Every failure, libtorch's included, exits 2 as the summary says (CliErrors would return 1).
+            CliErrors.Report(CliErrors.OneLine(e), e);
             return VerifyCommand.ErrorExitCode;
         }
     }

@@ -8,14 +8,14 @@ namespace SrFace.Cli.Commands;
 /// <summary>Options shared by <c>srface gallery list|delete</c>.</summary>
 internal class GallerySettings : CommandSettings
 {
-    /// <summary>Gallery file.</summary>
-    [CommandOption("-g|--gallery <FILE>")]
-    [Description("Gallery file made by `srface enroll`.")]
+    /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+    [CommandOption("-g|--gallery <GALLERY>")]
+    [Description("Gallery made by `srface enroll`: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector).")]
     public string? Gallery { get; init; }
 
     /// <inheritdoc />
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Gallery) ? ValidationResult.Error("--gallery <FILE> is required.") : ValidationResult.Success();
+        string.IsNullOrWhiteSpace(Gallery) ? ValidationResult.Error("--gallery <GALLERY> is required.") : ValidationResult.Success();
 }
 
 /// <summary><c>srface gallery list --gallery G.db</c>: the gallery's model, embedding width and enrolled identities.</summary>

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 using SrFace.Data;
 using SrFace.Recognition;
 
@@ -16,22 +17,18 @@ namespace SrFace.Cli.Commands;
 internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 {
     /// <summary>Options of <c>srface identify</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Probe image files.</summary>
         [CommandArgument(0, "[PROBE]")]
         [Description("Probe face images (JPEG, PNG or PGM).")]
         public string[] Probes { get; init; } = [];
 
-        /// <summary>Gallery file.</summary>
-        [CommandOption("-g|--gallery <FILE>")]
-        [Description("Gallery file made by `srface enroll` with the same model.")]
+        /// <summary>Gallery connection string (<see cref="SrFace.Recognition.GalleryAddress"/>).</summary>
+        [CommandOption("-g|--gallery <GALLERY>")]
+        [Description("Gallery made by `srface enroll` with the same model: a file path or sqlite:PATH (SQLite), or postgres://USER:PASSWORD@HOST:PORT/DATABASE?gallery=NAME (PostgreSQL + pgvector).")]
         public string? Gallery { get; init; }
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Candidates shown per probe (and the CMC length in batch mode, at least 5 there).</summary>
         [CommandOption("-k|--top <K>")]
@@ -62,12 +59,12 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
-            (string.IsNullOrWhiteSpace(Gallery), "--gallery <FILE> is required."),
+            (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
             (Top < 1, $"--top must be at least 1; got {Top}."),
             (SkipFirst < 0, $"--skip-first must be at least 0; got {SkipFirst}."),
             (Probes.Length == 0 && ProbeDirectory is null, "Give probe images or --probes <DIR>."),
@@ -76,7 +73,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
         using (cascade)
         using (var gallery = service.OpenGallery(settings.Gallery!))
         {

@@ -1,6 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cascade;
+using SrFace.Cli.Configuration;
 using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
@@ -8,12 +9,13 @@ namespace SrFace.Cli.Commands;
 /// <summary>What <c>verify</c>, <c>enroll</c> and <c>identify</c> share: loading the model, the crop override, thresholds and option checks.</summary>
 internal static class RecognitionCli
 {
-    /// <summary>Loads a cascade file and wraps it in the identification service, with the face crop fraction overridden when given.</summary>
+    /// <summary>Loads the model (<see cref="ModelSource"/>) and wraps it in the identification service, with the face crop fraction overridden when given.</summary>
     /// <exception cref="FileNotFoundException">When the model file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not a readable cascade.</exception>
-    public static (FaceRecognitionCascade Cascade, FaceIdentification Service) Load(string model, double? cropFraction)
+    /// <exception cref="SrFace.Models.Pretrained.ModelStoreException">When pretrained weights are missing or damaged.</exception>
+    public static (FaceRecognitionCascade Cascade, FaceIdentification Service) Load(ModelSettings settings, double? cropFraction)
     {
-        var cascade = FaceRecognitionCascade.Load(model);
+        var cascade = ModelSource.Load(settings.Model, settings.Models);
         try
         {
             var preprocessing = cropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null } : null;
@@ -35,8 +37,19 @@ internal static class RecognitionCli
     /// <summary>Loads an exported ONNX cascade, with the face crop fraction overridden when given (no libtorch call).</summary>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not an ONNX file written by <c>srface export</c>.</exception>
-    public static SrFace.Export.OnnxCascade LoadOnnx(string model, double? cropFraction) =>
-        new(model, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null);
+    /// <exception cref="NotSupportedException">When <paramref name="model"/> names a catalogue recogniser rather than a file.</exception>
+    public static SrFace.Export.OnnxCascade LoadOnnx(string? model, double? cropFraction)
+    {
+        var name = ModelSource.Name(model);
+        if (!File.Exists(name) && SrFace.Models.ModelCatalog.Recognizers.TryGetValue(name, out var entry))
+        {
+            var aligns = entry.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop
+                ? $" It frames faces by detection + landmarks + alignment ({entry.Alignment}), which the ONNX runtime path cannot do."
+                : "";
+            throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}'.{aligns} Use --runtime torch.");
+        }
+        return new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null);
+    }
 
     /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>
     public static double? Threshold(double? flag, FaceRecognitionCascade cascade) => flag ?? cascade.Threshold;
@@ -48,7 +61,6 @@ internal static class RecognitionCli
     /// <summary>Checks the options every recognition command has, then the command's own (Bad, Message) checks in order.</summary>
     public static ValidationResult Check(string? model, double? threshold, int? probeSize, double? cropFraction, params (bool Bad, string Message)[] more)
     {
-        if (string.IsNullOrWhiteSpace(model)) return ValidationResult.Error("--model <FILE> is required (a .srface cascade file).");
         if (threshold is { } t && !(t >= -1 && t <= 1)) return ValidationResult.Error($"--threshold must be a cosine in [-1, 1]; got {t}.");
         if (probeSize is < 1) return ValidationResult.Error($"--probe-size must be at least 1 pixel; got {probeSize}.");
         if (cropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");

@@ -60,6 +60,14 @@ internal sealed class TrainCommand : Command<TrainSettings>
         // Logs and pipes: keep each progress line on one line (Spectre wraps at 80 columns when it cannot ask the terminal).
         if (!TrainingConsole.IsLive(console)) console.Profile.Width = Math.Max(console.Profile.Width, 200);
         var (options, data, runFolder) = settings.Resume ? PrepareResume(settings) : PrepareNewRun(settings);
+        // Build the models before any image is read: options that pass the range checks but build no model (a preset's
+        // scale, a width the architecture refuses) fail here, in seconds, not after the data set has loaded.
+        using var trainer = BuildTrainer(options, settings);
+        if (!settings.Resume)
+        {
+            Directory.CreateDirectory(runFolder);
+            data.Save(runFolder);
+        }
         var preprocessing = new FacePreprocessing(options.InputSize, data.CropFraction, Color: options.Channels == 1 ? ColorMode.Grey : ColorMode.Rgb);
 
         console.MarkupLineInterpolated($"[bold]{(settings.Resume ? "Resuming" : "Training")}[/] {Describe(options)}");
@@ -73,8 +81,17 @@ internal sealed class TrainCommand : Command<TrainSettings>
             $"training {train.Identities.Count:N0} people with >= {options.ImagesPerIdentity} images / {train.Count:N0} images " +
             $"({setup.DroppedIdentities:N0} people / {setup.DroppedImages:N0} images with fewer dropped)"));
 
-        var run = new TrainingRun(options, setup.Train, runFolder);
-        using var trainer = new JointTrainer(options);
+        if (train.Identities.Count < options.IdentitiesPerBatch)
+            throw new ArgumentException($"-p {options.IdentitiesPerBatch}: only {train.Identities.Count} training identities have K = {options.ImagesPerIdentity} or more images; lower -p or -k, or train on more people.");
+        using var validation = options.Stop.TargetValidationAccuracy is null ? null
+            : setup.Validation.Count == 0
+                ? throw new ArgumentException("--target-accuracy needs validation people, and the split left none: raise --validation-fraction.")
+                : new ValidationAccuracy(setup.Validation, preprocessing);
+        var run = new TrainingRun(options, setup.Train, runFolder)
+        {
+            Validation = validation is null ? null : validation.Measure,
+            ValidateEvery = settings.ValidateEvery ?? 100,
+        };
         var result = TrainingConsole.Run(run, trainer, console, settings.LogEvery ?? 10, settings.Resume, "training", cancellation);
 
         if (result.Reason == StopReason.NonFiniteLoss)
@@ -99,8 +116,24 @@ internal sealed class TrainCommand : Command<TrainSettings>
 
         PrintReport(console, windows, psnr);
         console.MarkupLineInterpolated($"Stopped: {result.Message} ({result.Reason}) after {result.IterationsCompleted} iterations.");
+        if (result.LastValidationAccuracy is { } accuracy)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation accuracy (best threshold on {validation!.Count} held-out faces' own pairs): {accuracy:0.0000}"));
         console.MarkupLineInterpolated($"Run folder: [bold]{runFolder}[/] (cascade: {CascadeFileName})");
         return 0;
+    }
+
+    private static JointTrainer BuildTrainer(JointTrainingOptions options, TrainSettings settings)
+    {
+        try
+        {
+            return new JointTrainer(options);
+        }
+        catch (ArgumentException e)
+        {
+            var reason = System.Text.RegularExpressions.Regex.Replace(e.Message.Split('\n')[0], @"\s*\(Parameter '[^']*'\)", "");
+            var source = settings.Resume ? $"the run's {TrainingRun.OptionsFileName}" : settings.Config is null ? "the flags" : $"{settings.Config} and the flags";
+            throw new ArgumentException($"The model options do not build a model: {reason} (from {source}: --sr, --recognizer, --width, --embedding, --scale, --input-size).", e);
+        }
     }
 
     private static (JointTrainingOptions, RunData, string) PrepareNewRun(TrainSettings settings)
@@ -120,8 +153,6 @@ internal sealed class TrainCommand : Command<TrainSettings>
         var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{sr}-{options.Recognizer}"));
         if (File.Exists(Path.Combine(runFolder, TrainingCheckpoint.FileName)))
             throw new IOException($"{runFolder} already holds a training run; continue it with --resume or choose another --out.");
-        Directory.CreateDirectory(runFolder);
-        data.Save(runFolder);
         return (options, data, runFolder);
     }
 
@@ -137,6 +168,8 @@ internal sealed class TrainCommand : Command<TrainSettings>
         var data = RunData.Load(runFolder);
         if (settings.Data is not null) data = data with { DataRoot = DatasetsFolder.Resolve(settings.Data) };
         var manifest = TrainingCheckpoint.ReadManifest(checkpoint);
+        if (settings.Iterations is { } budget && budget <= manifest.NextIteration)
+            throw new ArgumentException($"--iterations {budget}: the run in {runFolder} has already completed {manifest.NextIteration} iterations; give a larger budget to continue it.");
         var options = settings.Iterations is { } n
             ? IterationBudget.Extend(runFolder, n)
             : TrainingOptionsJson.Deserialize(manifest.OptionsJson, checkpoint);

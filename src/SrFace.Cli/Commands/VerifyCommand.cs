@@ -3,13 +3,18 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Cli.Configuration;
 using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction F]</c>: are two face images
-/// the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
+/// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction[-a|-b] F]</c>: are two face
+/// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
+/// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
+/// face crop), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
+/// <c>srface export</c> in ONNX Runtime (no libtorch), for models that frame faces by a centred crop; an image that
+/// the model would align is an error, never cropped differently.
 /// Exit code 0 = same person, 1 = different people, 2 = error.
 /// </summary>
 internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
@@ -18,7 +23,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     public const int ErrorExitCode = 2;
 
     /// <summary>Options of <c>srface verify</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Reference image.</summary>
         [CommandArgument(0, "<A>")]
@@ -27,13 +32,9 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Probe image.</summary>
         [CommandArgument(1, "<B>")]
-        [Description("Probe face image; a face crop smaller than the model input is a low-quality probe, restored by the SR model.")]
+        [Description("Probe face image; an image smaller than the model input is taken whole as a face crop (unless --crop-fraction[[-b]] is given) and is a low-quality probe, restored by the SR model.")]
         public string B { get; init; } = "";
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
 
         /// <summary>Print JSON instead of text.</summary>
         [CommandOption("--json")]
@@ -50,41 +51,55 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Degrade B's face crop to PX x PX (bicubic, antialiased) first, to try a low-quality probe made from a sharp file.")]
         public int? ProbeSize { get; init; }
 
-        /// <summary>Face crop fraction overriding the model's.</summary>
+        /// <summary>Face crop fraction of both images, overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's; 1.0 for ORL).")]
+        [Description("Face crop of both images as a fraction of the shorter image side, in (0, 1]] (default: the model's, e.g. 0.48 for LFW-like photos; " +
+                     "an image smaller than the model input is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
+
+        /// <summary>Face crop fraction of A alone.</summary>
+        [CommandOption("--crop-fraction-a <F>")]
+        [Description("Face crop of A alone, in (0, 1]] (overrides --crop-fraction for A), e.g. 0.48 for an LFW photo beside a tight probe.")]
+        public double? CropFractionA { get; init; }
+
+        /// <summary>Face crop fraction of B alone.</summary>
+        [CommandOption("--crop-fraction-b <F>")]
+        [Description("Face crop of B alone, in (0, 1]] (overrides --crop-fraction for B), e.g. 1.0 for a tight face crop.")]
+        public double? CropFractionB { get; init; }
 
         /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
         [CommandOption("--runtime <RUNTIME>")]
-        [Description("torch (default: TorchSharp, --model is a .srface file) or onnx (ONNX Runtime, no libtorch: --model is a file from `srface export`).")]
+        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime, no libtorch: --model is a file from `srface export`; " +
+                     "models that align faces are refused).")]
         [DefaultValue("torch")]
         public string Runtime { get; init; } = "torch";
 
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
+            (CropFractionA is { } a && !(a > 0 && a <= 1), $"--crop-fraction-a must be in (0, 1]; got {CropFractionA}."),
+            (CropFractionB is { } b && !(b > 0 && b <= 1), $"--crop-fraction-b must be in (0, 1]; got {CropFractionB}."),
             (!RecognitionCli.IsRuntime(Runtime), $"--runtime must be torch or onnx; got '{Runtime}'."));
     }
 
     private static VerificationOutcome VerifyTorch(Settings settings)
     {
-        var (cascade, service) = RecognitionCli.Load(settings.Model!, settings.CropFraction);
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
         using (cascade)
         {
             var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
-                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
-            return service.Verify(settings.A, settings.B, threshold, settings.ProbeSize);
+                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
+            return service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB);
         }
     }
 
     /// <summary>The same decision through ONNX Runtime: no libtorch call on this path.</summary>
     private static VerificationOutcome VerifyOnnx(Settings settings)
     {
-        using var onnx = RecognitionCli.LoadOnnx(settings.Model!, settings.CropFraction);
+        using var onnx = RecognitionCli.LoadOnnx(settings.Model, settings.CropFraction);
         var threshold = settings.Threshold ?? onnx.Metadata.Threshold
             ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
-        var a = onnx.EmbedFile(settings.A);
-        var b = onnx.EmbedFile(settings.B, settings.ProbeSize);
+        var a = onnx.EmbedFile(settings.A, cropFraction: settings.CropFractionA);
+        var b = onnx.EmbedFile(settings.B, settings.ProbeSize, settings.CropFractionB);
         var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a, b);
         return new VerificationOutcome(settings.A, settings.B, similarity, threshold);
     }
@@ -94,25 +109,23 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         try
         {
             var outcome = RecognitionCli.IsOnnx(settings.Runtime) ? VerifyOnnx(settings) : VerifyTorch(settings);
+            if (settings.Json)
             {
-                if (settings.Json)
-                {
-                    // Plain stdout (no console wrapping) so scripts can parse it.
-                    Console.WriteLine(JsonSerializer.Serialize(new { similarity = outcome.Similarity, threshold = outcome.Threshold, same = outcome.Same, a = outcome.A, b = outcome.B }));
-                }
-                else
-                {
-                    var verdict = outcome.Same ? "[green]same person[/]" : "[yellow]different people[/]";
-                    AnsiConsole.MarkupLine($"{verdict}: similarity {outcome.Similarity.ToString("F4", CultureInfo.InvariantCulture)} " +
-                        $"{(outcome.Same ? ">=" : "<")} threshold {outcome.Threshold.ToString("F4", CultureInfo.InvariantCulture)}");
-                }
-                return outcome.Same ? 0 : 1;
+                // Plain stdout (no console wrapping) so scripts can parse it.
+                Console.WriteLine(JsonSerializer.Serialize(new { similarity = outcome.Similarity, threshold = outcome.Threshold, same = outcome.Same, a = outcome.A, b = outcome.B }));
             }
+            else
+            {
+                var verdict = outcome.Same ? "[green]same person[/]" : "[yellow]different people[/]";
+                AnsiConsole.MarkupLine($"{verdict}: similarity {outcome.Similarity.ToString("F4", CultureInfo.InvariantCulture)} " +
+                    $"{(outcome.Same ? ">=" : "<")} threshold {outcome.Threshold.ToString("F4", CultureInfo.InvariantCulture)}");
+            }
+            return outcome.Same ? 0 : 1;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // CliErrors would return 1, which here means "different people".
-            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            // Every failure, libtorch's included: CliErrors would return 1, which here means "different people".
+            CliErrors.Report(CliErrors.OneLine(e), e);
             return ErrorExitCode;
         }
     }

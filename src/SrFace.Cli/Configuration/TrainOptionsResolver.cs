@@ -31,6 +31,7 @@ internal static class TrainOptionsResolver
         if (s.K is { } k) o = o with { ImagesPerIdentity = k };
         if (s.Iterations is { } n) o = o with { Stop = o.Stop with { MaxIterations = n } };
         if (s.Patience is { } patience) o = o with { Stop = o.Stop with { PlateauPatience = patience } };
+        if (s.TargetAccuracy is { } accuracy) o = o with { Stop = o.Stop with { TargetValidationAccuracy = accuracy } };
         if (s.Lambda is { } lambda) o = o with { IdentityWeight = lambda };
         if (s.Margin is { } margin) o = o with { Margin = margin };
         if (s.Seed is { } seed) o = o with { Seed = seed };
@@ -77,7 +78,7 @@ internal static class TrainOptionsResolver
         Check(s.Config is not null, "--config"); Check(s.People is not null, "--people");
         Check(s.SuperResolution is not null, "--sr"); Check(s.Recognizer is not null, "--recognizer");
         Check(s.Width is not null, "--width"); Check(s.Embedding is not null, "--embedding");
-        Check(s.Scale is not null, "--scale"); Check(s.InputSize is not null, "--input-size");
+        Check(s.Scale is not null, "--scale"); Check(s.TargetAccuracy is not null, "--target-accuracy"); Check(s.InputSize is not null, "--input-size");
         Check(s.CropFraction is not null, "--crop-fraction"); Check(s.P is not null, "-p"); Check(s.K is not null, "-k");
         Check(s.Lambda is not null, "--lambda"); Check(s.LearningRateSr is not null, "--lr-sr");
         Check(s.LearningRateRecognizer is not null, "--lr-rec"); Check(s.Optimizer is not null, "--optimizer");

@@ -49,7 +49,7 @@ internal sealed class TrainSettings : CommandSettings
     public int? Embedding { get; init; }
 
     [CommandOption("--scale <S>")]
-    [Description("Downsampling / SR factor.")]
+    [Description("Downsampling / SR factor: 2, 3, 4 or 8.")]
     public int? Scale { get; init; }
 
     [CommandOption("--input-size <PIXELS>")]
@@ -85,11 +85,11 @@ internal sealed class TrainSettings : CommandSettings
     public double? LearningRateRecognizer { get; init; }
 
     [CommandOption("--optimizer <KIND>")]
-    [Description("Optimiser of both models: sgd or adam.")]
+    [Description("Optimiser of both models: sgd or adam (AdamW: decoupled weight decay; the same as Adam at weight decay 0).")]
     public string? Optimizer { get; init; }
 
     [CommandOption("--margin <M>")]
-    [Description("Contrastive margin on unit-vector distances, in (0, 2].")]
+    [Description("Contrastive margin on unit-vector distances, in (0, 2]].")]
     public double? Margin { get; init; }
 
     [CommandOption("--seed <N>")]
@@ -117,12 +117,20 @@ internal sealed class TrainSettings : CommandSettings
     public string? Jpeg { get; init; }
 
     [CommandOption("--checkpoint-every <N>")]
-    [Description("Iterations between checkpoints.")]
+    [Description("Iterations between checkpoints (default 100); a checkpoint is also written every 2 minutes and on Ctrl+C or SIGTERM.")]
     public int? CheckpointEvery { get; init; }
 
     [CommandOption("--patience <N>")]
     [Description("Stop after N plateau windows without improvement of l_con (0 = off).")]
     public int? Patience { get; init; }
+
+    [CommandOption("--target-accuracy <A>")]
+    [Description("Stop once the verification accuracy on the held-out validation people reaches A, in (0, 1]] (best threshold on their own pairs; needs --validation-fraction > 0). Default: off.")]
+    public double? TargetAccuracy { get; init; }
+
+    [CommandOption("--validate-every <N>")]
+    [Description("With --target-accuracy: iterations between validation measurements. Default 100.")]
+    public int? ValidateEvery { get; init; }
 
     [CommandOption("--baseline")]
     [Description("Train the HR-only recogniser baseline (no SR model).")]
@@ -155,6 +163,8 @@ internal sealed class TrainSettings : CommandSettings
             return $"--optimizer must be sgd or adam; got '{opt}'.";
         return Width < 1 ? $"--width must be at least 1; got {Width}."
             : Embedding < 2 ? $"--embedding must be at least 2; got {Embedding}."
+            : Scale is { } sc && !Baseline && !SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales.Contains(sc)
+                ? $"--scale must be one of {string.Join(", ", SrFace.Models.SuperResolution.SuperResolutionModel.SupportedScales)} (the SR models' factors); got {sc}."
             : Scale < 1 ? $"--scale must be at least 1; got {Scale}."
             : InputSize < 8 ? $"--input-size must be at least 8 pixels; got {InputSize}."
             : CropFraction is { } f && !(f > 0 && f <= 1) ? $"--crop-fraction must be in (0, 1]; got {f}."
@@ -169,6 +179,9 @@ internal sealed class TrainSettings : CommandSettings
             : Patience < 0 ? $"--patience must be >= 0; got {Patience}."
             : ValidationFraction is { } v && !(v >= 0 && v < 1) ? $"--validation-fraction must be in [0, 1); got {v}."
             : LogEvery < 1 ? $"--log-every must be at least 1; got {LogEvery}."
+            : TargetAccuracy is { } t && !(t > 0 && t <= 1) ? $"--target-accuracy must be in (0, 1]; got {t}."
+            : TargetAccuracy is not null && ValidationFraction == 0 ? "--target-accuracy needs validation people: --validation-fraction must be > 0."
+            : ValidateEvery < 1 ? $"--validate-every must be at least 1; got {ValidateEvery}."
             : null;
     }
 }

@@ -39,6 +39,8 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Conventional file extension of cascade files.</summary>
     public const string Extension = ".srface";
 
+    private FacePreparer? _preparer;
+
     private FaceRecognitionCascade(CascadeManifest manifest, SuperResolutionModel? sr, FaceRecognizer recognizer)
     {
         Manifest = manifest;
@@ -47,6 +49,9 @@ public sealed class FaceRecognitionCascade : IDisposable
         SuperResolution?.eval();
         Recognizer.eval();
     }
+
+    /// <summary>The file this cascade was loaded from (for error messages), or null when it was built in memory.</summary>
+    public string? SourcePath { get; private set; }
 
     /// <summary>The manifest (names, configurations, preprocessing, threshold).</summary>
     public CascadeManifest Manifest { get; private set; }
@@ -63,11 +68,27 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <summary>Side in pixels of the SR model's input, S / scale.</summary>
     public int LowResolutionSize => InputSize / Manifest.Scale;
 
-    /// <summary>Embedding width (D, or 2D with <see cref="FeatureFusion.Concatenate"/> on low-resolution probes).</summary>
+    /// <summary>
+    /// The recogniser's embedding width D. <see cref="EmbedLowResolution"/> returns 2D-wide embeddings under
+    /// <see cref="FeatureFusion.Concatenate"/>; <see cref="Recognition.FaceEmbedder.EmbeddingDimension"/> is the width a
+    /// gallery stores.
+    /// </summary>
     public int EmbeddingSize => Recognizer.EmbeddingSize;
 
-    /// <summary>Face crop and input size of this model.</summary>
+    /// <summary>Face framing (centred crop or alignment template) and input size of this model.</summary>
     public FacePreprocessing Preprocessing => Manifest.Preprocessing;
+
+    /// <summary>The face detector (with 68 landmarks) used when <see cref="Preprocessing"/> aligns faces; null otherwise. Disposed with the cascade.</summary>
+    public Detection.FaceDetector? Detector { get; private set; }
+
+    /// <summary>
+    /// The preprocessing stage of this model (<see cref="FacePreparer"/>): the first step of every path that embeds
+    /// image files (CLI, evaluation, server).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When the model aligns faces and no detector was loaded (see <see cref="Load"/>).</exception>
+    public FacePreparer Preparer => _preparer ??= Preprocessing.Alignment == FaceAlignmentTemplate.CentredCrop || Detector is not null
+        ? new FacePreparer(Preprocessing, Detector)
+        : throw new InvalidOperationException($"This model aligns faces ({Preprocessing.Alignment}): load it with the model store, which holds the face detector.");
 
     /// <summary>Calibrated cosine threshold (same person when similarity &gt;= threshold), or null.</summary>
     public double? Threshold => Manifest.Threshold;
@@ -102,12 +123,41 @@ public sealed class FaceRecognitionCascade : IDisposable
         return cascade;
     }
 
+    /// <summary>
+    /// The pretrained recogniser <paramref name="recognizer"/> as a cascade without SR (low-resolution probes are
+    /// bicubic-upsampled): the catalogue entry's input size, face alignment (detector from the model store) and
+    /// DevTrain-calibrated threshold, or with <paramref name="centredCrop"/> the entry's centred crop for pre-aligned
+    /// images; weights from the model store. This is SrFace's default model before any fine-tuning.
+    /// </summary>
+    /// <param name="recognizer">A catalogue recogniser with <see cref="RecognizerEntry.Pretrained"/> weights, e.g. "dlib-resnet".</param>
+    /// <param name="store">The model store.</param>
+    /// <param name="centredCrop">Frame faces by the entry's centred crop instead of detection + alignment.</param>
+    /// <returns>The cascade, in eval mode, float32.</returns>
+    /// <exception cref="ArgumentException">When the name is unknown or has no pretrained weights.</exception>
+    /// <exception cref="Models.Pretrained.ModelStoreException">When a weights file is missing or damaged.</exception>
+    public static FaceRecognitionCascade FromPretrained(string recognizer, Models.Pretrained.ModelStore store, bool centredCrop = false)
+    {
+        var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
+            : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
+        var model = ModelCatalog.CreatePretrainedRecognizer(entry.Name, store);
+        var alignment = centredCrop ? FaceAlignmentTemplate.CentredCrop : entry.Alignment;
+        var manifest = new CascadeManifest(Kind, FormatVersion, null, null, entry.Name, new RecognizerConfig(entry.InputSize),
+            new FacePreprocessing(entry.InputSize, entry.CentredCropFraction, Alignment: alignment), 1, FeatureFusion.ProbeOnly,
+            alignment == FaceAlignmentTemplate.CentredCrop ? entry.CalibratedCropThreshold : entry.CalibratedThreshold,
+            $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model");
+        var cascade = new FaceRecognitionCascade(manifest, null, model);
+        cascade.LoadDetector(store);
+        return cascade;
+    }
+
     /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
     /// <param name="path">A <c>.srface</c> file.</param>
+    /// <param name="store">The model store, for the face detector of a model that aligns faces; null for none (such a
+    /// model then fails at <see cref="Preparer"/>).</param>
     /// <returns>The cascade, in eval mode, float32.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When the file is not a cascade, is corrupt, has a newer format, or its weights do not fit its manifest; the message names the file.</exception>
-    public static FaceRecognitionCascade Load(string path)
+    public static FaceRecognitionCascade Load(string path, Models.Pretrained.ModelStore? store = null)
     {
         var (zip, manifest) = ModelArchive.Open<CascadeManifest>(path, Kind, m => m.Kind, m => m.FormatVersion, FormatVersion);
         using (zip)
@@ -125,6 +175,8 @@ public sealed class FaceRecognitionCascade : IDisposable
             if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
             RequireFiniteWeights(path, cascade.Recognizer);
             if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
+            if (store is not null) cascade.LoadDetector(store);
+            cascade.SourcePath = path;
             return cascade;
         }
     }
@@ -137,6 +189,17 @@ public sealed class FaceRecognitionCascade : IDisposable
         var entries = new Dictionary<string, Action<BinaryWriter>> { ["recognizer.bin"] = ModelArchive.StateOf(Recognizer) };
         if (SuperResolution is not null) entries["sr.bin"] = ModelArchive.StateOf(SuperResolution);
         ModelArchive.Write(path, Manifest, entries);
+    }
+
+    /// <summary>Changes how faces are prepared for this model (e.g. another centred-crop fraction); saved with the model.</summary>
+    /// <param name="preprocessing">The new preprocessing; its size is set to the recogniser input S.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When it is out of range.</exception>
+    public void UsePreprocessing(FacePreprocessing preprocessing)
+    {
+        var p = (preprocessing ?? throw new ArgumentNullException(nameof(preprocessing))) with { Size = InputSize };
+        p.Validate();
+        Manifest = Manifest with { Preprocessing = p };
+        _preparer = null;
     }
 
     /// <summary>Sets the calibrated verification threshold (saved with the model).</summary>
@@ -158,7 +221,7 @@ public sealed class FaceRecognitionCascade : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        // A probe at least S px wide is already sharp: restoring it would first throw detail away (as EmbedImageFile does).
+        // A probe at least S px wide is already sharp: restoring it would first throw detail away.
         if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
             return ToInputSize(lowResolution).MoveToOuterDisposeScope();
         var lr = Resize(lowResolution, LowResolutionSize);
@@ -200,28 +263,6 @@ public sealed class FaceRecognitionCascade : IDisposable
         return Recognizer.forward(ToInputSize(faces)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Embeds a face image file: the face crop of <see cref="Preprocessing"/> is taken at the file's own resolution;
-    /// a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a low-quality
-    /// probe (<see cref="EmbedLowResolution"/>).
-    /// </summary>
-    /// <param name="path">JPEG, PNG or PGM file.</param>
-    /// <returns>The embedding, length D (2D for concatenation on a low-quality probe).</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="IOException">When the file is not a readable image (<see cref="Imaging.InvalidImageException"/>).</exception>
-    public float[] EmbedImageFile(string path)
-    {
-        using var scope = NewDisposeScope();
-        var image = new Imaging.FaceImageReader(Preprocessing.Color).Read(path);
-        var side = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
-        if (side < MinimumFaceSide)
-            throw new InvalidDataException($"{path}: the face crop is {side}x{side} pixels; at least {MinimumFaceSide}x{MinimumFaceSide} are needed to recognise a face.");
-        var sharp = side >= InputSize;
-        var face = FaceCropper.CropAndResize(image, Preprocessing with { Size = sharp ? InputSize : side }, path).unsqueeze(0);
-        var embedding = sharp ? EmbedRecognizerOnly(face) : EmbedLowResolution(face);
-        return embedding[0].data<float>().ToArray();
-    }
-
     /// <summary>Cosine similarity of two L2-normalised embeddings, in [-1, 1].</summary>
     /// <param name="a">Embedding.</param>
     /// <param name="b">Embedding of the same length.</param>
@@ -237,8 +278,17 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Detector?.Dispose();
         SuperResolution?.Dispose();
         Recognizer.Dispose();
+    }
+
+    /// <summary>Loads the face detector from the store when this model aligns faces.</summary>
+    private void LoadDetector(Models.Pretrained.ModelStore store)
+    {
+        if (Preprocessing.Alignment == FaceAlignmentTemplate.CentredCrop || Detector is not null) return;
+        Detector = Detection.FaceDetector.Load(store);
+        _preparer = null;
     }
 
     private static FaceRecognitionCascade Build(CascadeManifest manifest)
@@ -268,5 +318,5 @@ public sealed class FaceRecognitionCascade : IDisposable
     private Tensor ToInputSize(Tensor faces) => Resize(faces, InputSize);
 
     private static Tensor Resize(Tensor faces, int side) =>
-        faces.shape[2] == side && faces.shape[3] == side ? faces.alias() : FaceDegradation.Upsample(faces, side, side);
+        faces.shape[2] == side && faces.shape[3] == side ? faces.alias() : FaceDegradation.Resize(faces, side, side);
 }

@@ -5,16 +5,18 @@ using static TorchSharp.torch;
 namespace SrFace.Data;
 
 /// <summary>
-/// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1]:
-/// read, centred crop and bicubic antialiased resize, all in managed code (<see cref="ManagedFacePreprocessing"/>: the
-/// same result as <see cref="FaceImageReader"/> + <see cref="FaceCropper"/> to 1e-6, with no libtorch call), so batches
-/// can be read on worker threads (<see cref="ReadBatch"/>) while the training thread computes. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
+/// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1] with the
+/// one preprocessing stage, <see cref="FacePreparer"/>. A centred crop (read, crop, bicubic antialiased resize) runs
+/// in managed code (<see cref="FacePreparer.PrepareManaged"/>: the same result as its TorchSharp path to 1e-6, with no
+/// libtorch call), so batches can be read on worker threads (<see cref="ReadBatch"/>) while the training thread
+/// computes; detection + alignment runs in libtorch (<see cref="ReadsInManagedCode"/> is then false). With <c>cacheCrops</c>, each file's preprocessed crop is kept in
 /// managed memory (C x S x S x 4 bytes per image: 150 KB at 3x112x112, so about 2 GB for all of LFW), because
 /// training revisits every image each epoch and JPEG decoding dominates the loading time.
 /// </summary>
 public sealed class FaceImageLoader
 {
     private readonly FaceImageReader _reader;
+    private readonly FacePreparer _preparer;
     private readonly ConcurrentDictionary<string, float[]>? _cache;
     private readonly int _parallelism;
 
@@ -22,15 +24,30 @@ public sealed class FaceImageLoader
     /// <param name="dataset">The samples that indices refer to.</param>
     /// <param name="preprocessing">Crop, size and colour layout.</param>
     /// <param name="cacheCrops">Keep preprocessed crops in memory, keyed by file path.</param>
-    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (safe above 1: no libtorch call while loading).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (safe above 1: a centred crop makes no libtorch call while loading).</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
+    /// <exception cref="ArgumentException">When the preprocessing aligns faces (that needs a detector: use the <see cref="FacePreparer"/> overload).</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreprocessing preprocessing, bool cacheCrops = false,
+        int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
+        : this(dataset, new FacePreparer(preprocessing), cacheCrops, maxDegreeOfParallelism, maxPixels) { }
+
+    /// <summary>Creates a loader that prepares faces with <paramref name="preparer"/> (centred crop or detection + alignment).</summary>
+    /// <param name="dataset">The samples that indices refer to.</param>
+    /// <param name="preparer">The preprocessing stage (its size is the output side).</param>
+    /// <param name="cacheCrops">Keep prepared faces in memory, keyed by file path (detection then runs once per file).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (detection itself runs one image at a time;
+    /// with alignment, libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>), so keep 1).</param>
+    /// <param name="maxPixels">Pixel cap passed to the reader.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Invalid parallelism.</exception>
+    public FaceImageLoader(FaceDataset dataset, FacePreparer preparer, bool cacheCrops = false,
         int maxDegreeOfParallelism = 1, long maxPixels = FaceImageReader.DefaultMaxPixels)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        preprocessing.Validate();
+        ArgumentNullException.ThrowIfNull(preparer);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var preprocessing = preparer.Preprocessing;
+        _preparer = preparer;
         Dataset = dataset;
         Preprocessing = preprocessing;
         _reader = new FaceImageReader(preprocessing.Color, maxPixels);
@@ -43,6 +60,13 @@ public sealed class FaceImageLoader
 
     /// <summary>Crop, size and colour layout.</summary>
     public FacePreprocessing Preprocessing { get; }
+
+    /// <summary>
+    /// True when loading makes no libtorch call (a centred crop: <see cref="FacePreparer.PrepareManaged"/>), so
+    /// <see cref="ReadBatch"/> may run on a worker thread while libtorch computes on another; false when faces are
+    /// detected and aligned (libtorch).
+    /// </summary>
+    public bool ReadsInManagedCode => !_preparer.Aligns;
 
     /// <summary>Number of crops held in the cache (0 without caching).</summary>
     public int CachedCount => _cache?.Count ?? 0;
@@ -81,8 +105,9 @@ public sealed class FaceImageLoader
     }
 
     /// <summary>
-    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so it can run on a worker thread
-    /// while libtorch computes on another (background prefetch in <see cref="Training.TrainingRun"/>).
+    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so, when
+    /// <see cref="ReadsInManagedCode"/>, it can run on a worker thread while libtorch computes on another (background
+    /// prefetch in <see cref="Training.TrainingRun"/>).
     /// </summary>
     /// <param name="indices">Sample indices into <see cref="Dataset"/>.</param>
     /// <returns>Pixels <c>[N, C, S, S]</c> row-major, float in [0, 1], and that shape.</returns>
@@ -124,8 +149,18 @@ public sealed class FaceImageLoader
     private float[] Crop(string path)
     {
         if (_cache != null && _cache.TryGetValue(path, out var cached)) return cached;
-        var image = ManagedFacePreprocessing.Read(path, Preprocessing.Color, _reader.MaxPixels);
-        var crop = ManagedFacePreprocessing.CropAndResize(image, Preprocessing, Preprocessing.Size, path).Pixels;
+        float[] crop;
+        if (ReadsInManagedCode)
+        {
+            var image = ManagedFacePreprocessing.Read(path, Preprocessing.Color, _reader.MaxPixels);
+            crop = _preparer.PrepareManaged(image, path).Chip.Pixels;
+        }
+        else
+        {
+            using var scope = NewDisposeScope();
+            var image = _reader.Read(path);
+            crop = _preparer.Prepare(image, path).Chip.contiguous().data<float>().ToArray();
+        }
         _cache?.TryAdd(path, crop);
         return crop;
     }

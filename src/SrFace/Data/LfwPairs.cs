@@ -78,6 +78,15 @@ public sealed class LfwPairs
         return new LfwPairs(pairsFile, pairs, folds, perFold);
     }
 
+    /// <summary>Every pair line that names an image that does not exist, in file order (empty when all are present).</summary>
+    /// <returns>(1-based line number in <see cref="SourceFile"/>, the missing image path) for each missing image of each line.</returns>
+    public IReadOnlyList<(int Line, string Path)> MissingImageLines()
+    {
+        var exists = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool Exists(string path) => exists.TryGetValue(path, out var e) ? e : exists[path] = File.Exists(path);
+        return Pairs.SelectMany(p => new[] { p.PathA, p.PathB }.Distinct(StringComparer.Ordinal).Where(path => !Exists(path)).Select(path => (p.LineNumber, path))).ToList();
+    }
+
     /// <summary>Image paths named by the pairs that do not exist (empty when all are present).</summary>
     public IReadOnlyList<string> MissingImages() =>
         Pairs.SelectMany(p => new[] { p.PathA, p.PathB }).Distinct(StringComparer.Ordinal).Where(p => !File.Exists(p)).ToList();

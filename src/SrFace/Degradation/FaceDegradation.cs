@@ -116,8 +116,26 @@ public sealed class FaceDegradation
     }
 
     /// <summary>
-    /// Bicubic resize to a fixed size (<c>align_corners: false</c>, antialiased when shrinking), clamped to [0, 1]: brings
-    /// LR faces to a recogniser's fixed input size (METHOD.md step 5) and is the "bicubic upscaling" baseline.
+    /// Bicubic upsampling to a fixed size (<c>align_corners: false</c>), clamped to [0, 1]: brings LR faces to a
+    /// recogniser's fixed input size (METHOD.md step 5) and is the "bicubic upscaling" baseline. It only enlarges (or
+    /// keeps) each side; <see cref="Resize"/> also shrinks.
+    /// </summary>
+    /// <param name="x">Batch <c>[N, C, h, w]</c>, float32 in [0, 1]; not modified or disposed.</param>
+    /// <param name="height">Output height in pixels, at least h.</param>
+    /// <param name="width">Output width in pixels, at least w.</param>
+    /// <returns>Batch <c>[N, C, height, width]</c>, float32 in [0, 1].</returns>
+    /// <exception cref="ArgumentException">When <paramref name="x"/> is not a 4-D float32 tensor, or a side would shrink (use <see cref="Resize"/>).</exception>
+    public static Tensor Upsample(Tensor x, int height, int width)
+    {
+        CheckBatch(x, nameof(x));
+        if (height < x.shape[2] || width < x.shape[3])
+            throw new ArgumentException($"Upsample enlarges only: {x.shape[2]}x{x.shape[3]} -> {height}x{width} shrinks; use Resize.", nameof(height));
+        return Resize(x, height, width);
+    }
+
+    /// <summary>
+    /// Bicubic resize to a fixed size in either direction (<c>align_corners: false</c>, antialiased when shrinking),
+    /// clamped to [0, 1]: e.g. a sharp face larger than the recogniser's input brought down to it.
     /// </summary>
     /// <param name="x">Batch <c>[N, C, h, w]</c>, float32 in [0, 1]; not modified or disposed.</param>
     /// <param name="height">Output height in pixels, at least 1.</param>
@@ -125,10 +143,10 @@ public sealed class FaceDegradation
     /// <returns>Batch <c>[N, C, height, width]</c>, float32 in [0, 1].</returns>
     /// <exception cref="ArgumentException">When <paramref name="x"/> is not a 4-D float32 tensor.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When a size is under 1.</exception>
-    public static Tensor Upsample(Tensor x, int height, int width)
+    public static Tensor Resize(Tensor x, int height, int width)
     {
         CheckBatch(x, nameof(x));
-        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"Upsampling needs a size of at least 1x1; got {height}x{width}.");
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"Resizing needs a size of at least 1x1; got {height}x{width}.");
         using var scope = NewDisposeScope();
         var antialias = height < x.shape[2] || width < x.shape[3];
         var y = F.interpolate(x, [height, width], mode: InterpolationMode.Bicubic, align_corners: false, antialias: antialias);

@@ -64,7 +64,7 @@ public static class EvaluationMarkdown
         var view2 = protocol.Protocol == "View 2";
         var pipelines = protocol.TestScores.Pipelines;
         md.AppendLine($"## LFW {protocol.Protocol}").AppendLine().AppendLine(protocol.Statement).AppendLine();
-        md.AppendLine(view2 ? "Accuracy (10-fold mean ± std):" : "Accuracy (DevTrain threshold on DevTest):").AppendLine();
+        md.AppendLine(view2 ? $"Accuracy ({protocol.Results[0].Verification.Folds.Count}-fold mean ± std):" : "Accuracy (DevTrain threshold on DevTest):").AppendLine();
         md.AppendLine("| probe (px) | scale | " + string.Join(" | ", pipelines.Select(p => p.Label())) + " |");
         md.AppendLine("| --- | --- | " + string.Join(" | ", pipelines.Select(_ => "---")) + " |");
         foreach (var size in report.ProbeSizes)

@@ -86,6 +86,14 @@ public static class LfwEvaluation
         var notes = new List<string>();
         if (baseline is null) notes.Add("No baseline model was given: pipeline (a) (HR-only recogniser + bicubic) was skipped.");
         if (joint.SuperResolution is null) notes.Add("The joint model has no SR model: pipeline (c) equals bicubic upsampling.");
+        if (joint.Preparer.Aligns)
+        {
+            var fallbacks = benchmark.DetectionFallbacks;
+            notes.Add($"Faces were detected and aligned ({joint.Preprocessing.Alignment}) on every image before degradation; " +
+                (fallbacks.Count == 0 ? "a face was found in every image."
+                    : $"no face was found in {fallbacks.Count} image(s), whose centred crop was scored instead: " +
+                      string.Join(", ", fallbacks.Take(50).Select(f => Path.GetFileName(f))) + (fallbacks.Count > 50 ? ", ..." : "") + "."));
+        }
         CalibrationChoice? calibration = null;
         if (view1 is not null)
         {

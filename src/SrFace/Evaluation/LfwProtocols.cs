@@ -30,9 +30,10 @@ public static class LfwProtocols
             foreach (var size in benchmark.ProbeSizes)
             {
                 var test = testScores.Scored(pipeline, size);
-                var chosen = VerificationThreshold.TrainTest(trainScores.Scored(pipeline, size), test);
+                var train = VerificationThreshold.BestThreshold(trainScores.Scored(pipeline, size));
                 var report = VerificationReport.Evaluate(test, benchmark.Options.TargetFars);
-                results.Add(new PipelineResult(pipeline, size, chosen.Accuracy, 0, chosen.Threshold, report));
+                results.Add(new PipelineResult(pipeline, size, VerificationThreshold.AccuracyAt(test, train.Threshold), 0, train.Threshold, report)
+                    { ThresholdSetAccuracy = train.Accuracy });
             }
         var check = trainingIdentities is null
             ? "No training identity list was given, so the DevTest identities were NOT checked against training."
@@ -68,15 +69,16 @@ public static class LfwProtocols
             foreach (var size in benchmark.ProbeSizes)
             {
                 var report = VerificationReport.Evaluate(scores.Scored(pipeline, size), benchmark.Options.TargetFars);
-                results.Add(new PipelineResult(pipeline, size, report.AccuracyMean, report.AccuracyStd, report.Threshold, report));
+                results.Add(new PipelineResult(pipeline, size, report.AccuracyMean!.Value, report.AccuracyStd, report.TestTunedThreshold, report));
             }
+        var folds = kept.Select(p => p.Fold).Distinct().Count();
         var statement = exclusion is null
-            ? $"LFW View 2: all {pairs.Pairs.Count} pairs of {Path.GetFileName(pairs.SourceFile)}, 10 folds in file order; each fold's threshold is chosen on the other 9. " +
+            ? $"LFW View 2: all {pairs.Pairs.Count} pairs of {Path.GetFileName(pairs.SourceFile)}, {folds} folds in file order; each fold's threshold is chosen on the other {folds - 1}. " +
               "No training identity list was given, so pairs were NOT checked for trained people."
             : $"LFW View 2: models trained on LFW people overlap the View 2 folds, so only pairs whose two people were both outside the " +
               $"{trainingIdentities!.Count} training identities are scored: {exclusion.KeptIndices.Count} of {exclusion.TotalPairs} pairs remain " +
               $"({exclusion.KeptMatched} matched, {exclusion.KeptMismatched} mismatched; per fold {string.Join("/", exclusion.KeptPerFold)}), " +
-              $"{exclusion.ExcludedPairs} excluded. The folds keep their file order; each fold's threshold is chosen on the remaining pairs of the other folds. " +
+              $"{exclusion.ExcludedPairs} excluded. The {folds} folds keep their file order; each fold's threshold is chosen on the remaining pairs of the other folds. " +
               $"The kept pairs are unbalanced: answering always '{(exclusion.KeptMatched >= exclusion.KeptMismatched ? "same" : "different")}' already scores " +
               $"{(double)Math.Max(exclusion.KeptMatched, exclusion.KeptMismatched) / kept.Count:0.0000}, so compare pipelines with AUC and EER here.";
         return new ProtocolResult("View 2", pairs.SourceFile, null, kept.Count, statement, exclusion, results, scores);

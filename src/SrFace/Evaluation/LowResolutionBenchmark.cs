@@ -62,14 +62,25 @@ public sealed class LowResolutionBenchmark
     /// <summary>Recogniser input side S in pixels.</summary>
     public int InputSize => Joint.InputSize;
 
-    /// <summary>A loader of the images of <paramref name="pairs"/> with the joint model's preprocessing (crops at S, no cache).</summary>
+    /// <summary>
+    /// A loader of the images of <paramref name="pairs"/> with the joint model's preprocessing at S. When the model
+    /// aligns faces, each file is detected once (cached) and a file without a detected face falls back to the centred
+    /// crop, listed in <see cref="DetectionFallbacks"/>: the protocol scores every pair.
+    /// </summary>
     /// <param name="pairs">The pairs whose images will be loaded.</param>
     /// <returns>The loader.</returns>
     public FaceImageLoader CreateLoader(IEnumerable<FacePair> pairs)
     {
         var items = pairs.SelectMany(p => new[] { (p.PathA, p.IdentityA), (p.PathB, p.IdentityB) }).Distinct();
-        return new FaceImageLoader(new FaceDataset("lfw pairs", items), Joint.Preprocessing);
+        var preparer = new FacePreparer(Joint.Preprocessing, Joint.Detector, centredCropWhenNoFace: true);
+        _preparers.Add(preparer);
+        return new FaceImageLoader(new FaceDataset("lfw pairs", items), preparer, cacheCrops: preparer.Aligns);
     }
+
+    /// <summary>Image files of the loaders made so far in which no face was detected (the centred crop was scored instead).</summary>
+    public IReadOnlyList<string> DetectionFallbacks => _preparers.SelectMany(p => p.FallbackFiles).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    private readonly List<FacePreparer> _preparers = [];
 
     /// <summary>Degrades HR faces to one probe size, deterministically per (seed, batch, probe size).</summary>
     /// <param name="hr">HR faces <c>[N, C, S, S]</c> float32 in [0, 1]; not disposed.</param>
@@ -90,6 +101,7 @@ public sealed class LowResolutionBenchmark
     /// <returns>The cosine score table.</returns>
     /// <exception cref="ArgumentException">When the loader's crop size differs from S or there are no pairs.</exception>
     /// <exception cref="FileNotFoundException">When a pair image is missing.</exception>
+    /// <exception cref="InvalidDataException">When a model gives a NaN or infinite similarity (names the model file and the pair).</exception>
     public PairScoreTable Score(IReadOnlyList<FacePair> pairs, FaceImageLoader images, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
@@ -139,12 +151,22 @@ public sealed class LowResolutionBenchmark
                         _ => (jointHr, Joint.EmbedLowResolution(probes)),
                     };
                     var cosines = IdentitySimilarity.PerPair(MatchWidth(hr, probe.shape[1]), probe);
+                    RequireFinite(cosines, chunk, pipeline, size);
                     cosines.CopyTo(scores[(pipeline, size)], start);
                 }
             }
             progress?.Report(start + chunk.Length);
         }
         return new PairScoreTable(pairs, scores.ToDictionary(kv => (kv.Key.pl, kv.Key.p), kv => kv.Value));
+    }
+
+    /// <summary>A NaN score would enter the accuracy as a wrong answer; it is an error naming the model file and the pair.</summary>
+    private void RequireFinite(double[] cosines, FacePair[] chunk, RecognitionPipeline pipeline, int size)
+    {
+        var bad = Array.FindIndex(cosines, c => !double.IsFinite(c));
+        if (bad < 0) return;
+        var model = pipeline == RecognitionPipeline.BaselineBicubic ? Baseline! : Joint;
+        throw new InvalidDataException($"{model.SourcePath ?? "the model"}: pipeline {pipeline} at {size} px gives a similarity of {cosines[bad]} for {chunk[bad].PathA} and {chunk[bad].PathB} (damaged or diverged weights); no accuracy can be computed.");
     }
 
     /// <summary>HR embeddings <c>[N, D]</c> widened to <c>[N, 2D]</c> as <c>[e, e] / sqrt 2</c> when the probe is concatenated.</summary>

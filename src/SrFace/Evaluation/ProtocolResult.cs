@@ -6,13 +6,18 @@ namespace SrFace.Evaluation;
 /// <param name="Pipeline">The pipeline.</param>
 /// <param name="ProbeSize">Probe side in pixels.</param>
 /// <param name="Accuracy">Verification accuracy in [0, 1]: View 1, the DevTrain threshold applied to DevTest; View 2,
-/// the mean of the 10 leave-one-fold-out accuracies.</param>
+/// the mean of the leave-one-fold-out accuracies (10 folds in <c>pairs.txt</c>).</param>
 /// <param name="AccuracyStd">View 2: population standard deviation of the fold accuracies; View 1: 0.</param>
 /// <param name="Threshold">Cosine threshold: View 1, chosen on DevTrain (the one applied to DevTest); View 2, the best
 /// threshold over all evaluated pairs.</param>
 /// <param name="Verification">AUC, EER and TAR@FAR on the test pairs (View 1: DevTest; View 2: all evaluated pairs,
 /// with per-fold thresholds and accuracies in <see cref="VerificationReport.Folds"/>).</param>
-public sealed record PipelineResult(RecognitionPipeline Pipeline, int ProbeSize, double Accuracy, double AccuracyStd, double Threshold, VerificationReport Verification);
+public sealed record PipelineResult(RecognitionPipeline Pipeline, int ProbeSize, double Accuracy, double AccuracyStd, double Threshold, VerificationReport Verification)
+{
+    /// <summary>View 1: accuracy on the DevTrain pairs at <see cref="Threshold"/> (the set it was chosen on, so optimistic:
+    /// for choosing settings without touching DevTest); null for View 2.</summary>
+    public double? ThresholdSetAccuracy { get; init; }
+}
 
 /// <summary>The outcome of one LFW protocol (View 1 or View 2) for every pipeline and probe size.</summary>
 /// <param name="Protocol"><c>View 1</c> or <c>View 2</c>.</param>

@@ -12,13 +12,8 @@ public sealed record NamedRocCurve(string Name, IReadOnlyList<RocPoint> Points);
 /// <param name="Points">(probe side in pixels, accuracy in [0, 1]) pairs, in any order.</param>
 public sealed record ResolutionSeries(string Pipeline, IReadOnlyList<(int ProbeSide, double Accuracy)> Points);
 
-/// <summary>One logged training value over iterations, for <see cref="ReportFigures.LossCurves"/>.</summary>
-/// <param name="Name">Legend text (e.g. <c>l_rec</c>, <c>l_con</c>).</param>
-/// <param name="Points">(iteration, value) pairs, in any order.</param>
-public sealed record LossSeries(string Name, IReadOnlyList<(long Iteration, double Value)> Points);
-
 /// <summary>
-/// The report's figures as PNG files (ScottPlot 5): ROC curves, accuracy versus probe resolution, training losses.
+/// The report's figures as PNG files (ScottPlot 5): ROC curves and accuracy versus probe resolution.
 /// Each method creates the output folder if needed and overwrites the file.
 /// </summary>
 public static class ReportFigures
@@ -70,28 +65,6 @@ public static class ReportFigures
             line.LegendText = s.Pipeline;
         }
         Finish(plot, "Accuracy vs probe resolution", "Probe side (px)", yLabel, path, width, height);
-    }
-
-    /// <summary>Plots training losses (or any logged value) against iteration, one line per series.</summary>
-    /// <param name="path">PNG file to write.</param>
-    /// <param name="series">At least one series with at least one point.</param>
-    /// <param name="width">Image width in pixels, &gt;= 1.</param>
-    /// <param name="height">Image height in pixels, &gt;= 1.</param>
-    /// <exception cref="ArgumentException">When no series or an empty series is given.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">When the size is below 1 pixel.</exception>
-    public static void LossCurves(string path, IReadOnlyList<LossSeries> series, int width = 800, int height = 600)
-    {
-        CheckSeries(series, nameof(series));
-        using var plot = new Plot();
-        foreach (var s in series)
-        {
-            if (s.Points.Count == 0) throw new ArgumentException($"Loss series '{s.Name}' has no points.", nameof(series));
-            var points = s.Points.OrderBy(p => p.Iteration).ToArray();
-            var line = plot.Add.Scatter(points.Select(p => (double)p.Iteration).ToArray(), points.Select(p => p.Value).ToArray());
-            line.LegendText = s.Name;
-            line.MarkerSize = 0;
-        }
-        Finish(plot, "Training losses", "Iteration", "Loss", path, width, height);
     }
 
     private static void CheckSeries<T>(IReadOnlyList<T> series, string paramName)

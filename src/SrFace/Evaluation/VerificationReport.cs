@@ -7,11 +7,15 @@ namespace SrFace.Evaluation;
 /// <param name="PairCount">Number of scored pairs.</param>
 /// <param name="GenuineCount">Number of matched (same person) pairs.</param>
 /// <param name="ImpostorCount">Number of mismatched pairs.</param>
-/// <param name="AccuracyMean">Mean k-fold accuracy in [0, 1] (<see cref="KFoldResult.Mean"/>); the single-set best
-/// accuracy when the pairs have only one fold.</param>
+/// <param name="AccuracyMean">Mean k-fold accuracy in [0, 1] (<see cref="KFoldResult.Mean"/>): each fold's threshold
+/// chosen on the other folds. Null when the pairs have only one fold (there is then no held-out estimate; see
+/// <see cref="TestTunedAccuracy"/>).</param>
 /// <param name="AccuracyStd">Population standard deviation of the fold accuracies (0 with a single fold).</param>
 /// <param name="Folds">Per-fold thresholds and accuracies (empty with a single fold).</param>
-/// <param name="Threshold">Best-accuracy threshold chosen on all pairs: the one to deploy ("same" iff score &gt;= it).</param>
+/// <param name="TestTunedThreshold">Best-accuracy threshold chosen on these same pairs ("same" iff score &gt;= it). Tuned
+/// on the pairs it is measured on: the threshold to deploy after a k-fold estimate, never a test result.</param>
+/// <param name="TestTunedAccuracy">Accuracy at <see cref="TestTunedThreshold"/> on these same pairs: an optimistic
+/// figure (the threshold saw the answers); quote <see cref="AccuracyMean"/> or a threshold chosen on other pairs.</param>
 /// <param name="Auc">Area under the ROC curve, in [0, 1].</param>
 /// <param name="Eer">Equal error rate, in [0, 1].</param>
 /// <param name="EerThreshold">Score threshold at the EER (interpolated).</param>
@@ -20,10 +24,11 @@ public sealed record VerificationReport(
     int PairCount,
     int GenuineCount,
     int ImpostorCount,
-    double AccuracyMean,
+    double? AccuracyMean,
     double AccuracyStd,
     IReadOnlyList<FoldResult> Folds,
-    double Threshold,
+    double TestTunedThreshold,
+    double TestTunedAccuracy,
     double Auc,
     double Eer,
     double EerThreshold,
@@ -48,7 +53,7 @@ public sealed record VerificationReport(
         var tar = (targetFars ?? DefaultFars).Distinct().ToDictionary(f => f, f => RocAnalysis.TarAtFar(curve, impostors, f));
         return new VerificationReport(
             pairs.Count, pairs.Count - impostors, impostors,
-            kfold?.Mean ?? overall.Accuracy, kfold?.Std ?? 0, kfold?.Folds ?? [],
-            overall.Threshold, RocAnalysis.Auc(curve), eer.Rate, eer.Threshold, tar);
+            kfold?.Mean, kfold?.Std ?? 0, kfold?.Folds ?? [],
+            overall.Threshold, overall.Accuracy, RocAnalysis.Auc(curve), eer.Rate, eer.Threshold, tar);
     }
 }

@@ -2,15 +2,21 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SrFace.Imaging;
 using SrFace.Cascade;
+using SrFace.Data;
+using SrFace.Models;
 
 namespace SrFace.Export;
 
 /// <summary>
 /// Runs a cascade exported by <see cref="CascadeOnnxExporter"/> in ONNX Runtime (CPU), with no libtorch call:
-/// images are decoded, cropped and resized in managed code (<see cref="ManagedFacePreprocessing"/>) and embedded by
+/// images are decoded, framed and resized in managed code (<see cref="FacePreparer.PrepareManaged"/>, with the
+/// framing the export records and the per-image rule of <see cref="FacePreprocessing.FramingFor"/>) and embedded by
 /// the graph. Embeds files the way <see cref="Recognition.FaceEmbedder"/> does: a face crop at least S px wide is a
 /// sharp face (the <c>face</c> input), a smaller one (or one degraded with <c>probeSize</c>) a low-quality probe (the
-/// <c>probe</c> input), which must then be the export's probe size.
+/// <c>probe</c> input), which must then be the export's probe size; a face without texture or a non-finite embedding
+/// is an error. A model that aligns faces (<see cref="FacePreprocessing.Alignment"/> not a centred crop) needs face
+/// detection and landmarks, which run in libtorch only: such images are refused (<see cref="NotSupportedException"/>),
+/// never cropped differently.
 /// </summary>
 /// <remarks>One instance is not meant for concurrent calls from several threads (ONNX Runtime sessions are, the
 /// reusable buffers here are not).</remarks>
@@ -21,11 +27,11 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>Loads an exported cascade.</summary>
     /// <param name="path">A <c>.onnx</c> file written by <c>srface export</c>.</param>
     /// <param name="threads">ONNX Runtime intra-op threads; null for the core count.</param>
-    /// <param name="preprocessing">Face crop fraction/pixels to use instead of the export's (size and colour mode are
-    /// the export's); null for the export's own.</param>
+    /// <param name="preprocessing">Face crop fraction/pixels to use instead of the export's (size, colour mode and
+    /// alignment are the export's, as <see cref="Recognition.FaceEmbedder"/> keeps the cascade's); null for the export's own.</param>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
-    public OnnxCascade(string path, int? threads = null, Data.FacePreprocessing? preprocessing = null)
+    public OnnxCascade(string path, int? threads = null, FacePreprocessing? preprocessing = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
         Onnx.ModelProto model;
@@ -43,6 +49,7 @@ public sealed class OnnxCascade : IDisposable
         {
             preprocessing.Validate();
             Metadata = Metadata with { Preprocessing = Metadata.Preprocessing with { CropFraction = preprocessing.CropFraction, CropPixels = preprocessing.CropPixels } };
+            FramingGiven = true;
         }
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
@@ -65,6 +72,12 @@ public sealed class OnnxCascade : IDisposable
 
     /// <summary>What the export says about itself (sizes, crop, threshold).</summary>
     public OnnxCascadeMetadata Metadata { get; }
+
+    /// <summary>True when a face crop was given to the constructor (see <see cref="Recognition.FaceEmbedder.FramingGiven"/>).</summary>
+    public bool FramingGiven { get; }
+
+    /// <summary>True when the export's faces are aligned (detection + landmarks), which this runtime cannot do.</summary>
+    public bool NeedsAlignment => Metadata.Preprocessing.Alignment != FaceAlignmentTemplate.CentredCrop;
 
     /// <summary>Embeds face crops through one of the graph's two paths.</summary>
     /// <param name="faces">n faces <c>[n, C, side, side]</c> row-major, float in [0, 1].</param>
@@ -92,25 +105,38 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>Embeds one image file (see the class summary for which path it takes).</summary>
     /// <param name="path">JPEG, PNG or PGM file.</param>
     /// <param name="probeSize">Degrade the face crop to this side in px (antialiased bicubic) first; null to keep it.</param>
+    /// <param name="cropFraction">This image's face crop as a fraction of its shorter side, in (0, 1]; null for the
+    /// export's framing (and the whole image when it is smaller than S and no crop was given), as <see cref="Recognition.FaceEmbedder.EmbedFile"/>.</param>
     /// <returns>The L2-normalised embedding.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
-    /// <exception cref="InvalidDataException">When the crop is too small, or a low-quality probe's side is not the export's probe size.</exception>
-    public float[] EmbedFile(string path, int? probeSize = null)
+    /// <exception cref="NotSupportedException">When the image would have to be aligned (<see cref="NeedsAlignment"/>).</exception>
+    /// <exception cref="InvalidDataException">When the crop is too small or has no texture, a low-quality probe's side
+    /// is not the export's probe size, or the graph gives a NaN or infinite embedding.</exception>
+    public float[] EmbedFile(string path, int? probeSize = null, double? cropFraction = null)
     {
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+        if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
         var m = Metadata;
         var image = ManagedFacePreprocessing.Read(path, m.Preprocessing.Color);
-        var side = m.Preprocessing.CropSide(image.Height, image.Width);
-        var target = Math.Min(probeSize ?? side, m.InputSize);
+        var framing = m.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
+        if (framing.Alignment != FaceAlignmentTemplate.CentredCrop)
+            throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks), which ONNX Runtime cannot do here; " +
+                $"{path} would be cropped differently from the model's training. Use --runtime torch, or pass a crop fraction for images that are face crops already.");
+        var (face, _) = new FacePreparer(framing).PrepareManaged(image, path, native => Math.Max(1, Math.Min(probeSize ?? native, m.InputSize)));
+        var target = face.Height;
         if (target < FaceRecognitionCascade.MinimumFaceSide)
-            throw new InvalidDataException($"{path}: the face crop is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
+            throw new InvalidDataException($"{path}: the face is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
+        // The checks of FaceEmbedder in its order (size, texture), then what only an export limits.
+        Recognition.FaceEmbedder.RequireTexture(face.Pixels, path);
         if (target < m.InputSize && target != m.ProbeSize)
             throw new InvalidDataException($"{path}: the face crop is a {target}x{target} probe, but {Path} was exported for {m.ProbeSize} px probes; pass --probe-size {m.ProbeSize} or export again with --probe-size {target}.");
-        var face = ManagedFacePreprocessing.CropAndResize(image, m.Preprocessing, target, path);
         if (face.Channels != m.Channels)
             throw new InvalidDataException($"{path}: has {face.Channels} channels, the model takes {m.Channels}.");
-        return Embed(face.Pixels, 1, target)[0];
+        var embedding = Embed(face.Pixels, 1, target)[0];
+        if (!embedding.All(float.IsFinite))
+            throw new InvalidDataException($"{Path}: gives a NaN or infinite embedding for {path} (damaged or diverged weights); no similarity can be computed.");
+        return embedding;
     }
 
     /// <inheritdoc />

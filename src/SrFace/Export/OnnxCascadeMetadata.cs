@@ -2,12 +2,14 @@ using System.Globalization;
 using SrFace.Cascade;
 using SrFace.Data;
 using SrFace.Imaging;
+using SrFace.Models;
 
 namespace SrFace.Export;
 
 /// <summary>
 /// What an exported cascade's ONNX file says about itself besides the graph (stored as the model's
-/// <c>metadata_props</c>, keys <c>srface.*</c>): sizes, face crop, colour mode, fusion and the calibrated threshold.
+/// <c>metadata_props</c>, keys <c>srface.*</c>): sizes, face framing (crop fraction or pixels and the alignment
+/// template, the cascade's own <see cref="FacePreprocessing"/>), colour mode, fusion and the calibrated threshold.
 /// </summary>
 /// <param name="ProbeSize">Side p of the <c>probe</c> input in pixels.</param>
 /// <param name="InputSize">Recogniser input side S (the <c>face</c> input) in pixels.</param>
@@ -16,7 +18,7 @@ namespace SrFace.Export;
 /// <param name="Scale">SR upscaling factor s.</param>
 /// <param name="Fusion">The fusion of the low-resolution path.</param>
 /// <param name="Threshold">Calibrated cosine threshold, or null.</param>
-/// <param name="Preprocessing">Face crop and colour mode of the cascade (its size is S).</param>
+/// <param name="Preprocessing">Face framing (crop, alignment) and colour mode of the cascade (its size is S).</param>
 /// <param name="ModelId">The cascade's <see cref="Recognition.FaceEmbedder.ModelIdOf"/>: same weights, same id.</param>
 /// <param name="Opset">The ONNX opset of the graph.</param>
 public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Channels, int EmbeddingWidth, int Scale,
@@ -40,6 +42,7 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             [Prefix + "fusion"] = Fusion.ToString(),
             [Prefix + "crop_fraction"] = Preprocessing.CropFraction.ToString("R", i),
             [Prefix + "color"] = Preprocessing.Color.ToString(),
+            [Prefix + "alignment"] = Preprocessing.Alignment.ToString(),
             [Prefix + "model_id"] = ModelId,
             [Prefix + "opset"] = Opset.ToString(i),
         };
@@ -71,8 +74,10 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             : throw new InvalidDataException($"{source}: metadata srface.crop_fraction = '{Get("crop_fraction")}' is not in (0, 1].");
         int? pixels = values.ContainsKey(Prefix + "crop_pixels") ? Int("crop_pixels") : null;
         var inputSize = Int("input_size");
+        // Exports written before faces could be aligned have no srface.alignment: they are centred crops.
+        var alignment = values.ContainsKey(Prefix + "alignment") ? Enum<FaceAlignmentTemplate>("alignment") : FaceAlignmentTemplate.CentredCrop;
         return new OnnxCascadeMetadata(Int("probe_size"), inputSize, Int("channels"), Int("embedding_width"), Int("scale"),
-            Enum<FeatureFusion>("fusion"), threshold, new FacePreprocessing(inputSize, fraction, pixels, Enum<ColorMode>("color")),
+            Enum<FeatureFusion>("fusion"), threshold, new FacePreprocessing(inputSize, fraction, pixels, Enum<ColorMode>("color"), alignment),
             Get("model_id"), Int("opset"));
     }
 }

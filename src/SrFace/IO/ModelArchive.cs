@@ -43,6 +43,7 @@ public static class ModelArchive
     /// <param name="path">An existing archive.</param>
     /// <param name="manifest">The new manifest.</param>
     /// <exception cref="IOException">When the file cannot be read or written.</exception>
+    /// <exception cref="InvalidDataException">When an entry is damaged (CRC-32 mismatch); the file is left unchanged.</exception>
     public static void ReplaceManifest<TManifest>(string path, TManifest manifest)
     {
         using var source = ZipFile.OpenRead(path);
@@ -53,14 +54,17 @@ public static class ModelArchive
                 JsonSerializer.Serialize(m, manifest, Json);
             foreach (var entry in source.Entries.Where(e => e.FullName != ManifestEntry))
             {
-                using var from = entry.Open();
+                // A damaged entry is not copied into a fresh archive (which would give it a new, matching CRC).
                 using var to = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
-                from.CopyTo(to);
+                RequireCrc(entry, path, CopyWithCrc(entry, path, to));
             }
         });
     }
 
-    /// <summary>Opens an archive for reading and checks its manifest's kind and format version.</summary>
+    /// <summary>
+    /// Opens an archive for reading, checks the integrity of every entry (the CRC-32 the ZIP records, recomputed over
+    /// the entry's content) and its manifest's kind and format version.
+    /// </summary>
     /// <typeparam name="TManifest">The manifest record type.</typeparam>
     /// <param name="path">The archive file.</param>
     /// <param name="kind">The expected artefact kind (e.g. <c>srface-cascade</c>).</param>
@@ -69,7 +73,9 @@ public static class ModelArchive
     /// <param name="maxVersion">The newest format version this build reads.</param>
     /// <returns>The open archive and its manifest; dispose the archive.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="InvalidDataException">When the file is not a ZIP archive, has no or a malformed manifest, is of another kind, or has a newer format version; the message names the file.</exception>
+    /// <exception cref="InvalidDataException">When the file is not a ZIP archive, an entry is damaged (CRC-32 mismatch,
+    /// unreadable compression), the manifest is missing or malformed, of another kind, or of a newer format version; the
+    /// message names the file (and the entry).</exception>
     public static (ZipArchive Archive, TManifest Manifest) Open<TManifest>(
         string path, string kind, Func<TManifest, string?> kindOf, Func<TManifest, int> versionOf, int maxVersion)
     {
@@ -79,52 +85,102 @@ public static class ModelArchive
         {
             zip = ZipFile.OpenRead(path);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
         {
-            throw new InvalidDataException($"{path} is not an SrFace {kind} file (not a ZIP container: {e.Message}).", e);
+            throw new InvalidDataException($"{path} is not an SrFace {kind} file (not a readable ZIP container: {e.Message}).", e);
         }
         try
         {
+            foreach (var each in zip.Entries) CheckIntegrity(each, path);
             var entry = zip.GetEntry(ManifestEntry)
                 ?? throw new InvalidDataException($"{path} is not an SrFace {kind} file (no {ManifestEntry}).");
             TManifest? manifest;
-            using (var s = entry.Open())
-                manifest = JsonSerializer.Deserialize<TManifest>(s, Json);
+            try
+            {
+                manifest = JsonSerializer.Deserialize<TManifest>(ReadVerified(entry, path), Json);
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+            {
+                throw new InvalidDataException($"{path}: entry '{ManifestEntry}' is malformed ({e.Message}).", e);
+            }
             if (manifest is null || kindOf(manifest) != kind)
                 throw new InvalidDataException($"{path} is not an SrFace {kind} file (manifest kind '{(manifest is null ? null : kindOf(manifest))}').");
             if (versionOf(manifest) > maxVersion || versionOf(manifest) < 1)
                 throw new InvalidDataException($"{path} has {kind} format version {versionOf(manifest)}; this SrFace reads versions 1..{maxVersion}.");
             return (zip, manifest);
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
+        catch
         {
             zip.Dispose();
-            throw e as InvalidDataException ?? new InvalidDataException($"{path}: malformed {ManifestEntry} ({e.Message}).", e);
+            throw;
         }
     }
 
-    /// <summary>Reads one named binary entry with a callback (e.g. <c>r =&gt; module.load(r)</c>).</summary>
+    /// <summary>Reads one named binary entry (integrity-checked) with a callback (e.g. <c>r =&gt; module.load(r)</c>).</summary>
     /// <param name="zip">An archive from <see cref="Open{TManifest}"/>.</param>
     /// <param name="path">The archive's file name, for error messages.</param>
     /// <param name="name">Entry name.</param>
     /// <param name="read">Reads the entry.</param>
-    /// <exception cref="InvalidDataException">When the entry is missing or its content does not fit the module (wrong architecture or options).</exception>
+    /// <exception cref="InvalidDataException">When the entry is missing, damaged (CRC-32 mismatch), or its content does
+    /// not fit the module (wrong architecture or options, a damaged tensor header); the message names file and entry.</exception>
     public static void ReadEntry(ZipArchive zip, string path, string name, Action<BinaryReader> read)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: entry '{name}' is missing.");
         // TorchSharp's loader needs a seekable stream; entries are small enough (tens of MB) to buffer.
-        using var buffer = new MemoryStream();
-        using (var s = entry.Open()) s.CopyTo(buffer);
-        buffer.Position = 0;
+        using var buffer = new MemoryStream(ReadVerified(entry, path), writable: false);
         using var reader = new BinaryReader(buffer);
         try
         {
             read(reader);
         }
-        catch (Exception e) when (e is ArgumentException or EndOfStreamException or IOException or InvalidOperationException)
+        catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{path}: entry '{name}' does not match the model it is loaded into ({e.Message}).", e);
         }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or IOException or InvalidOperationException
+                                      or NotSupportedException or OverflowException or System.Runtime.InteropServices.ExternalException)
+        {
+            throw new InvalidDataException($"{path}: entry '{name}' cannot be loaded (a damaged file, or another model: {e.Message.Split('\n')[0]}).", e);
+        }
+    }
+
+    /// <summary>Reads an entry to the end and checks it against the CRC-32 recorded in the archive.</summary>
+    /// <exception cref="InvalidDataException">When the entry cannot be decompressed or its CRC-32 differs; names file and entry.</exception>
+    private static byte[] ReadVerified(ZipArchiveEntry entry, string path)
+    {
+        using var buffer = new MemoryStream(entry.Length is > 0 and < int.MaxValue ? (int)entry.Length : 0);
+        var crc = CopyWithCrc(entry, path, buffer);
+        RequireCrc(entry, path, crc);
+        return buffer.ToArray();
+    }
+
+    private static void CheckIntegrity(ZipArchiveEntry entry, string path) => RequireCrc(entry, path, CopyWithCrc(entry, path, Stream.Null));
+
+    private static uint CopyWithCrc(ZipArchiveEntry entry, string path, Stream destination)
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        try
+        {
+            using var source = entry.Open();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = source.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                crc.Append(chunk.AsSpan(0, n));
+                destination.Write(chunk, 0, n);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{path}: entry '{entry.FullName}' is damaged ({e.Message}).", e);
+        }
+        return crc.GetCurrentHashAsUInt32();
+    }
+
+    private static void RequireCrc(ZipArchiveEntry entry, string path, uint actual)
+    {
+        if (actual != entry.Crc32)
+            throw new InvalidDataException($"{path}: entry '{entry.FullName}' is damaged (CRC-32 {actual:x8}, the archive records {entry.Crc32:x8}); the file was changed or corrupted after it was written.");
     }
 
     /// <summary>Convenience: an entry writer that saves a module's state dict.</summary>

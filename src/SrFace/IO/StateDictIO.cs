@@ -113,10 +113,7 @@ public static class StateDictIO
 
     private static Tensor ReadTensor(BinaryReader reader)
     {
-        var dtype = (ScalarType)reader.ReadInt32();
-        var shape = new long[reader.ReadInt32()];
-        for (var i = 0; i < shape.Length; i++) shape[i] = reader.ReadInt64();
-        var length = reader.ReadInt32();
+        var (dtype, shape, length) = ReadHeader(reader);
         var bytes = reader.ReadBytes(length);
         if (bytes.Length != length) throw new EndOfStreamException("truncated tensor data");
         var tensor = empty(shape, dtype);
@@ -124,11 +121,47 @@ public static class StateDictIO
         return tensor;
     }
 
+    /// <summary>
+    /// Reads and checks a tensor header before anything is allocated: a damaged header must be an
+    /// <see cref="InvalidDataException"/>, not a libtorch allocation of absurd size.
+    /// </summary>
+    private static (ScalarType DType, long[] Shape, int Length) ReadHeader(BinaryReader reader)
+    {
+        var code = reader.ReadInt32();
+        var rank = reader.ReadInt32();
+        if (!ElementSizes.TryGetValue((ScalarType)code, out var elementSize))
+            throw new InvalidDataException($"damaged tensor header (unknown dtype code {code})");
+        if (rank is < 0 or > 8) throw new InvalidDataException($"damaged tensor header (rank {rank})");
+        var shape = new long[rank];
+        long count = 1;
+        for (var i = 0; i < rank; i++)
+        {
+            shape[i] = reader.ReadInt64();
+            if (shape[i] < 0 || (shape[i] > 0 && count > int.MaxValue / shape[i]))
+                throw new InvalidDataException($"damaged tensor header (shape [{string.Join(", ", shape.Take(i + 1))}])");
+            count *= shape[i];
+        }
+        var length = reader.ReadInt32();
+        var remaining = reader.BaseStream.CanSeek ? reader.BaseStream.Length - reader.BaseStream.Position : long.MaxValue;
+        if (length != count * elementSize || length > remaining)
+            throw new InvalidDataException($"damaged tensor header ({length} data bytes for {(ScalarType)code} [{string.Join(", ", shape)}], {remaining} bytes left)");
+        return ((ScalarType)code, shape, length);
+    }
+
+    private static readonly Dictionary<ScalarType, int> ElementSizes = new()
+    {
+        [ScalarType.Byte] = 1, [ScalarType.Int8] = 1, [ScalarType.Bool] = 1, [ScalarType.Int16] = 2, [ScalarType.Int32] = 4,
+        [ScalarType.Int64] = 8, [ScalarType.Float16] = 2, [ScalarType.BFloat16] = 2, [ScalarType.Float32] = 4, [ScalarType.Float64] = 8,
+    };
+
     private static void ReadInto(BinaryReader reader, Tensor target, string name)
     {
+        var start = reader.BaseStream.Position;
+        var (dtype, shape, _) = ReadHeader(reader);
+        if (dtype != target.dtype || !shape.SequenceEqual(target.shape))
+            throw new InvalidDataException($"tensor '{name}' is {dtype} [{string.Join(", ", shape)}] in the file but {target.dtype} [{string.Join(", ", target.shape)}] in the model");
+        reader.BaseStream.Position = start;
         using var loaded = ReadTensor(reader);
-        if (loaded.dtype != target.dtype || !loaded.shape.SequenceEqual(target.shape))
-            throw new InvalidDataException($"tensor '{name}' is {loaded.dtype} [{string.Join(", ", loaded.shape)}] in the file but {target.dtype} [{string.Join(", ", target.shape)}] in the model");
         using var _ = no_grad();
         target.copy_(loaded);
     }

@@ -10,8 +10,9 @@ namespace SrFace.Imaging;
 public sealed record PlanarImage(float[] Pixels, int Channels, int Height, int Width);
 
 /// <summary>
-/// The face preprocessing of <see cref="FaceCropper"/> and <see cref="ColorConversion"/> in managed code, with no
-/// libtorch call, for runtimes that have no libtorch (ONNX Runtime): colour conversion, the centred square crop and
+/// The kernels of <see cref="FacePreparer.PrepareManaged"/>: the face preprocessing of <see cref="FaceCropper"/> and
+/// <see cref="ColorConversion"/> in managed code, with no libtorch call, for the training prefetch thread and for
+/// runtimes that have no libtorch (ONNX Runtime): colour conversion, the centred square crop and
 /// PyTorch's antialiased bicubic resize (<c>interpolate(mode: bicubic, align_corners: false, antialias: true)</c>,
 /// i.e. PIL's filter with a = -0.5, its support widened by the shrink factor). Matches the TorchSharp path to float
 /// rounding (about 1e-6; the test states the measured difference).
@@ -56,11 +57,8 @@ public static class ManagedFacePreprocessing
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        var side = preprocessing.CropSide(image.Height, image.Width);
-        if (side > image.Height || side > image.Width)
-            throw new InvalidDataException($"{source}: image of {image.Width}x{image.Height} pixels is smaller than the {side}x{side} face crop.");
-        var top = (int)Math.Round((image.Height - side) / 2.0, MidpointRounding.ToEven);
-        var left = (int)Math.Round((image.Width - side) / 2.0, MidpointRounding.ToEven);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        var (top, left, side) = preprocessing.CropWindow(image.Height, image.Width, source);
         var output = new float[image.Channels * size * size];
         var crop = new float[side * side];
         for (var c = 0; c < image.Channels; c++)

@@ -19,8 +19,22 @@ public static class PngWriter
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Write(Tensor image, string path)
     {
-        ArgumentNullException.ThrowIfNull(image);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        var png = Encode(image);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        File.WriteAllBytes(path, png);
+    }
+
+    /// <summary>Encodes <paramref name="image"/> as PNG bytes (e.g. for an HTTP response), as <see cref="Write"/> writes them.</summary>
+    /// <param name="image"><c>[3, H, W]</c> RGB, <c>[1, H, W]</c> or <c>[H, W]</c> grey; values in [0, 1]; not modified or disposed.</param>
+    /// <returns>The PNG file's bytes.</returns>
+    /// <exception cref="ArgumentException">The tensor is not shaped like an image.</exception>
+    /// <exception cref="IOException">Encoding failed.</exception>
+    public static byte[] Encode(Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var path = "PNG";
         using var scope = NewDisposeScope();
         var chw = image.dim() == 2 ? image.unsqueeze(0) : image;
         if (chw.dim() != 3 || (chw.size(0) != 1 && chw.size(0) != 3) || chw.size(1) < 1 || chw.size(2) < 1)
@@ -43,9 +57,6 @@ public static class PngWriter
         Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100)
             ?? throw new IOException($"{path}: PNG encoding failed.");
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        using var file = File.Create(path);
-        encoded.SaveTo(file);
+        return encoded.ToArray();
     }
 }

@@ -1,3 +1,4 @@
+using SrFace.Models.Pretrained;
 using SrFace.Models.Recognition;
 using SrFace.Models.SuperResolution;
 
@@ -5,7 +6,7 @@ namespace SrFace.Models;
 
 /// <summary>
 /// The models SrFace can build, by name: SR models ("srcnn", "fsrcnn", "srgan") and face recognisers
-/// ("face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet"). A plain table (timm-style per-model default
+/// ("face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet", and "dlib-resnet" with pretrained weights). A plain table (timm-style per-model default
 /// configuration), no reflection: adding a model is adding one entry. Names are case-insensitive.
 /// </summary>
 public static class ModelCatalog
@@ -32,6 +33,7 @@ public static class ModelCatalog
             FaceResNetEntry(18), FaceResNetEntry(34), FaceResNetEntry(50),
             new RecognizerEntry("mobilefacenet", "MobileFaceNet, Chen et al., CCBR 2018", 112, Half, Half,
                 c => new MobileFaceNet(new MobileFaceNetOptions(c.EmbeddingSize, c.InputSize ?? 112, c.Channels, c.Width ?? 64))),
+            DlibResNetEntry(),
         }.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Builds the SR model called <paramref name="name"/>.</summary>
@@ -51,6 +53,47 @@ public static class ModelCatalog
     /// <exception cref="ArgumentOutOfRangeException">When the configuration is invalid for that model.</exception>
     public static FaceRecognizer CreateRecognizer(string name, RecognizerConfig config) =>
         Find(Recognizers, name, "recogniser").Create(config);
+
+    /// <summary>Builds the recogniser called <paramref name="name"/> with its pretrained weights from <paramref name="store"/>.</summary>
+    /// <param name="name">A key of <see cref="Recognizers"/> whose entry has <see cref="RecognizerEntry.Pretrained"/> weights.</param>
+    /// <param name="store">The model store.</param>
+    /// <returns>The network in float32, channels-last, eval mode.</returns>
+    /// <exception cref="ArgumentException">When the name is unknown or has no pretrained weights.</exception>
+    /// <exception cref="ModelStoreException">When a weights file is missing or damaged (the message says how to fetch it).</exception>
+    public static FaceRecognizer CreatePretrainedRecognizer(string name, ModelStore store)
+    {
+        var entry = Find(Recognizers, name, "recogniser");
+        var weights = entry.Pretrained ?? throw new ArgumentException(
+            $"Recogniser '{name}' has no pretrained weights; pretrained: {string.Join(", ", Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name))}.", nameof(name));
+        var model = entry.Create(new RecognizerConfig());
+        try
+        {
+            weights.LoadInto(model, store);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>dlib's ResNet from face-api's TF.js port (the default pretrained recogniser).</summary>
+    private static RecognizerEntry DlibResNetEntry() =>
+        new("dlib-resnet", "dlib face recognition ResNet v1 (King; TF.js port in @vladmandic/face-api 1.7.15), 128-D, 150 px", 150,
+            DlibResNet.MeanRgb255.Select(m => m / 255f).ToArray(), [1f, 1f, 1f],
+            c => c.EmbeddingSize != DlibResNet.DescriptorSize || c.Channels != 3
+                ? throw new ArgumentOutOfRangeException(nameof(c), $"dlib-resnet is RGB with a {DlibResNet.DescriptorSize}-D descriptor; got C = {c.Channels}, D = {c.EmbeddingSize}.")
+                : new DlibResNet(new DlibResNetOptions(c.InputSize ?? 150)))
+        {
+            Pretrained = new PretrainedWeights("@vladmandic/face-api", "1.7.15", "model/face_recognition_model-weights_manifest.json", "MIT",
+                (model, manifest) => ((DlibResNet)model).LoadTfJs(manifest)),
+            EmbeddingSize = DlibResNet.DescriptorSize,
+            NativeDistance = EmbeddingDistance.Euclidean,
+            NativeThreshold = DlibResNet.EuclideanThreshold,
+            Alignment = FaceAlignmentTemplate.DlibChip,
+        };
 
     private static RecognizerEntry FaceResNetEntry(int depth) =>
         new($"face-resnet{depth}", $"FaceResNet-{depth} (insightface IResNet, IR blocks + E head), Deng et al., CVPR 2019", 112, Half, Half,

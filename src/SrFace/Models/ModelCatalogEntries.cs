@@ -1,3 +1,4 @@
+using SrFace.Models.Pretrained;
 using SrFace.Models.Recognition;
 using SrFace.Models.SuperResolution;
 
@@ -34,12 +35,37 @@ public sealed record SrModelEntry(
 /// <param name="Dropout">Dropout before the embedding layer, where the model has one.</param>
 public sealed record RecognizerConfig(int? InputSize = null, int Channels = 3, int EmbeddingSize = 128, int? Width = null, double Dropout = 0);
 
+/// <summary>How a recogniser's own authors compare its raw embeddings (SrFace itself always compares unit-norm
+/// embeddings by cosine similarity).</summary>
+public enum EmbeddingDistance
+{
+    /// <summary>Cosine similarity of the embeddings (same person above a threshold).</summary>
+    Cosine,
+
+    /// <summary>Euclidean distance of the raw, unnormalised embeddings (same person below a threshold), as dlib.</summary>
+    Euclidean,
+}
+
+/// <summary>How the faces a recogniser was trained on were framed; the preprocessing aligns new faces the same way.</summary>
+public enum FaceAlignmentTemplate
+{
+    /// <summary>A centred square crop of a pre-aligned image (LFW deep-funneled, ORL); SrFace's from-scratch recognisers.</summary>
+    CentredCrop,
+
+    /// <summary>dlib's face chip: <c>get_face_chip_details(landmarks, size, padding 0.25)</c>, a similarity transform of
+    /// the landmarks onto dlib's mean face shape.</summary>
+    DlibChip,
+
+    /// <summary>The 5-point ArcFace / insightface 112 x 112 template.</summary>
+    ArcFace5Point,
+}
+
 /// <summary>
 /// One recogniser of the catalogue, with the input conventions a caller must respect: every recogniser takes
 /// <c>[N, C, S, S]</c> in <see cref="Range"/> and normalises it inside by (x - Mean) / Std, returning unit-norm
-/// <c>[N, D]</c> embeddings. An imported model (e.g. a dlib-style 128-D ResNet at 150 x 150 with its own
-/// normalisation) is just another entry: its factory loads the network, its <see cref="FaceRecognizer"/> subclass
-/// overrides Mean / Std, and the entry states InputSize 150 and those values.
+/// <c>[N, D]</c> embeddings. An imported model (dlib's 128-D ResNet at 150 x 150 with its own normalisation) is just
+/// another entry: its factory builds the network, <see cref="Pretrained"/> says where its weights come from, and
+/// <see cref="Alignment"/>, <see cref="NativeDistance"/> and the calibration fields are data the rest of SrFace reads.
 /// </summary>
 /// <param name="Name">Catalogue key, e.g. "face-resnet18".</param>
 /// <param name="Summary">One line naming the paper.</param>
@@ -51,4 +77,34 @@ public sealed record RecognizerEntry(string Name, string Summary, int InputSize,
 {
     /// <summary>Value range of the images the recogniser is fed: [0, 1].</summary>
     public (float Min, float Max) Range { get; init; } = (0f, 1f);
+
+    /// <summary>Embedding width D: the default for SrFace's own recognisers, fixed by the weights for pretrained ones.</summary>
+    public int EmbeddingSize { get; init; } = 128;
+
+    /// <summary>Pretrained weights in the model store, or null for a recogniser trained by SrFace only.</summary>
+    public PretrainedWeights? Pretrained { get; init; }
+
+    /// <summary>How the recogniser's authors compare raw embeddings (<see cref="EmbeddingDistance.Cosine"/> for SrFace's own).</summary>
+    public EmbeddingDistance NativeDistance { get; init; } = EmbeddingDistance.Cosine;
+
+    /// <summary>The authors' same-person threshold for <see cref="NativeDistance"/> (dlib: Euclidean 0.6), or null.</summary>
+    public double? NativeThreshold { get; init; }
+
+    /// <summary>How faces are framed for this recogniser.</summary>
+    public FaceAlignmentTemplate Alignment { get; init; } = FaceAlignmentTemplate.CentredCrop;
+
+    /// <summary>
+    /// For pre-aligned images without landmarks (LFW deep-funneled, 250 x 250): the centred crop, as a fraction of the
+    /// shorter side, that best matches the recogniser's framing, chosen on LFW View 1 DevTrain pairs only.
+    /// </summary>
+    public double CentredCropFraction { get; init; } = 0.48;
+
+    /// <summary>
+    /// Cosine-similarity threshold of the pretrained weights with faces aligned by <see cref="Alignment"/>, chosen for
+    /// best accuracy on LFW View 1 DevTrain pairs (the calibration of <c>srface evaluate</c>), or null.
+    /// </summary>
+    public double? CalibratedThreshold { get; init; }
+
+    /// <summary>The same with the <see cref="CentredCropFraction"/> crop instead of alignment, or null.</summary>
+    public double? CalibratedCropThreshold { get; init; }
 }

@@ -6,38 +6,40 @@ namespace SrFace.Recognition;
 /// cosine similarity to every template and declared "unknown" when the best score is below a threshold.
 /// </summary>
 /// <remarks>
-/// Storage is an <see cref="IGalleryStore"/>; <see cref="Create"/> and <see cref="Open"/> use one SQLite file
-/// (<see cref="SqliteGalleryStore"/>). The gallery records the recogniser's model id and embedding width D, and
-/// refuses embeddings of another width. Templates are cached in memory and reloaded after each change.
-/// Not thread-safe.
+/// Storage and search are an <see cref="IGalleryStore"/>; <see cref="Create"/> and <see cref="Open"/> take a
+/// <see cref="GalleryAddress"/>: an SQLite file (<see cref="SqliteGalleryStore"/>, exact search; a plain path) or a
+/// PostgreSQL database with pgvector (<see cref="PostgresGalleryStore"/>, HNSW index). The gallery records the
+/// recogniser's model id and embedding width D, and refuses embeddings of another width.
+/// Not thread-safe (the PostgreSQL store is, the SQLite one is not): use one instance per thread or a lock.
 /// </remarks>
 public sealed class FaceGallery : IDisposable
 {
     private readonly IGalleryStore _store;
-    private IReadOnlyList<(string Identity, float[] Template)>? _templates;
 
-    /// <summary>Wraps an open store (e.g. a future PostgreSQL store); the gallery owns and disposes it.</summary>
+    /// <summary>Wraps an open store; the gallery owns and disposes it.</summary>
     /// <param name="store">The open store.</param>
     public FaceGallery(IGalleryStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
 
-    /// <summary>Creates a new SQLite gallery file for embeddings of one recogniser.</summary>
-    /// <param name="path">File to create (its folder is created too); must not exist.</param>
+    /// <summary>Creates a new gallery for embeddings of one recogniser.</summary>
+    /// <param name="address">Where (<see cref="GalleryAddress.Parse"/>): a file path or <c>sqlite:PATH</c> (the file and its
+    /// folder are created) or <c>postgres://USER:PASSWORD@HOST:PORT/DB?gallery=NAME</c>; must not exist yet.</param>
     /// <param name="modelId">Identifier of the recogniser whose embeddings will be enrolled.</param>
     /// <param name="embeddingDimension">Embedding width D of that recogniser, &gt;= 1.</param>
     /// <returns>The open, empty gallery.</returns>
-    /// <exception cref="IOException">When the file already exists.</exception>
-    /// <exception cref="ArgumentException">When <paramref name="modelId"/> is empty or the dimension is below 1.</exception>
-    public static FaceGallery Create(string path, string modelId, int embeddingDimension) =>
-        new(SqliteGalleryStore.Create(path, modelId, embeddingDimension));
+    /// <exception cref="IOException">When the gallery already exists.</exception>
+    /// <exception cref="ArgumentException">When the address is malformed, <paramref name="modelId"/> is empty or the dimension is out of range.</exception>
+    public static FaceGallery Create(string address, string modelId, int embeddingDimension) =>
+        new(GalleryAddress.Parse(address).CreateStore(modelId, embeddingDimension));
 
-    /// <summary>Opens an existing SQLite gallery file.</summary>
-    /// <param name="path">The gallery file.</param>
+    /// <summary>Opens an existing gallery.</summary>
+    /// <param name="address">Where (<see cref="GalleryAddress.Parse"/>): a file path, <c>sqlite:PATH</c> or <c>postgres://...</c>.</param>
     /// <returns>The open gallery.</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="GalleryFormatException">When the file is not an SrFace gallery, is corrupt, or has a newer format version.</exception>
-    public static FaceGallery Open(string path) => new(SqliteGalleryStore.Open(path));
+    /// <exception cref="FileNotFoundException">When the gallery does not exist.</exception>
+    /// <exception cref="GalleryFormatException">When it is not an SrFace gallery, is corrupt, or has a newer format version.</exception>
+    /// <exception cref="ArgumentException">When the address is malformed.</exception>
+    public static FaceGallery Open(string address) => new(GalleryAddress.Parse(address).OpenStore());
 
-    /// <summary>Where the gallery is stored (full file path for SQLite).</summary>
+    /// <summary>Where the gallery is stored (full file path for SQLite, the URL without password for PostgreSQL).</summary>
     public string Location => _store.Location;
 
     /// <summary>Identifier of the recogniser the gallery was built with.</summary>
@@ -67,7 +69,6 @@ public sealed class FaceGallery : IDisposable
         var added = images.Select(i => new GalleryEmbedding(
             i.Source ?? throw new ArgumentNullException(nameof(images), $"An image source of '{identity}' is null."),
             CheckEmbedding(i.Embedding, $"image '{i.Source}' of '{identity}'", nameof(images)))).ToArray();
-        _templates = null;
         _store.SaveIdentity(identity, added, replace, all => Template(all, identity));
     }
 
@@ -77,7 +78,6 @@ public sealed class FaceGallery : IDisposable
     public bool Delete(string identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        _templates = null;
         return _store.DeleteIdentity(identity);
     }
 
@@ -89,7 +89,8 @@ public sealed class FaceGallery : IDisposable
     public IReadOnlyList<GalleryEmbedding> Embeddings(string identity) => _store.LoadEmbeddings(identity);
 
     /// <summary>
-    /// Ranks the enrolled identities by cosine similarity of <paramref name="probeEmbedding"/> to their templates and
+    /// Ranks the enrolled identities by cosine similarity of <paramref name="probeEmbedding"/> to their templates (the
+    /// store's search: exact for SQLite, HNSW candidates for PostgreSQL) and
     /// makes the open-set decision: "unknown" when the gallery is empty or the best score is below
     /// <paramref name="openSetThreshold"/>.
     /// </summary>
@@ -104,12 +105,7 @@ public sealed class FaceGallery : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         if (double.IsNaN(openSetThreshold)) throw new ArgumentException("The open-set threshold is NaN.", nameof(openSetThreshold));
         var probe = EmbeddingMath.Normalize(CheckEmbedding(probeEmbedding, "the probe", nameof(probeEmbedding)));
-        _templates ??= _store.LoadTemplates();
-        var ranked = _templates
-            .Select(t => new GalleryMatch(t.Identity, EmbeddingMath.Dot(probe, t.Template)))
-            .OrderByDescending(m => m.Score).ThenBy(m => m.Identity, StringComparer.Ordinal)
-            .Take(topK).ToArray();
-        return new IdentificationResult(ranked, openSetThreshold);
+        return new IdentificationResult(_store.Search(probe, topK), openSetThreshold);
     }
 
     /// <summary>Closes the store.</summary>

@@ -34,26 +34,38 @@ public sealed class FaceIdentification
     /// <param name="b">Probe image.</param>
     /// <param name="threshold">Cosine threshold in [-1, 1] (e.g. the model's calibrated <see cref="FaceRecognitionCascade.Threshold"/>).</param>
     /// <param name="probeSize">Degrade <paramref name="b"/>'s face crop to this side in px first; null to keep it.</param>
+    /// <param name="cropFractionA">Face crop of <paramref name="a"/> as a fraction of its shorter side; null for the embedder's (see <see cref="FaceEmbedder.FramingGiven"/>).</param>
+    /// <param name="cropFractionB">Face crop of <paramref name="b"/>, likewise.</param>
     /// <returns>The similarity and decision.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When the threshold is outside [-1, 1].</exception>
     /// <exception cref="IOException">When an image cannot be read (<see cref="FileNotFoundException"/> when missing).</exception>
-    public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null)
+    /// <exception cref="InvalidDataException">When the model gives a NaN or infinite embedding or similarity (never a "different" answer).</exception>
+    public VerificationOutcome Verify(string a, string b, double threshold, int? probeSize = null, double? cropFractionA = null, double? cropFractionB = null)
     {
         if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
-        var ea = Embedder.EmbedFile(a);
-        var eb = Embedder.EmbedFile(b, probeSize);
-        return new VerificationOutcome(a, b, FaceRecognitionCascade.Similarity(ea, eb), threshold);
+        var ea = Embedder.EmbedFile(a, cropFraction: cropFractionA);
+        var eb = Embedder.EmbedFile(b, probeSize, cropFractionB);
+        var similarity = FaceRecognitionCascade.Similarity(ea, eb);
+        if (!double.IsFinite(similarity))
+            throw new InvalidDataException($"{Embedder.Cascade.SourcePath ?? "the model"}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
+        return new VerificationOutcome(a, b, similarity, threshold);
     }
 
     /// <summary>Opens a gallery and checks that it was built with this model.</summary>
-    /// <param name="path">The gallery file.</param>
+    /// <param name="path">The gallery: a file path, <c>sqlite:PATH</c> or <c>postgres://...</c> (<see cref="GalleryAddress"/>).</param>
     /// <returns>The open gallery (the caller disposes it).</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="GalleryFormatException">When the file is not a readable gallery.</exception>
+    /// <exception cref="FileNotFoundException">When the gallery does not exist.</exception>
+    /// <exception cref="GalleryFormatException">When it is not a readable gallery.</exception>
     /// <exception cref="InvalidOperationException">When the gallery was built with another model or embedding width.</exception>
-    public FaceGallery OpenGallery(string path)
+    public FaceGallery OpenGallery(string path) => CheckModel(FaceGallery.Open(path));
+
+    /// <summary>Checks that an open gallery was built with this model; disposes it and throws otherwise.</summary>
+    /// <param name="gallery">The open gallery.</param>
+    /// <returns><paramref name="gallery"/>.</returns>
+    /// <exception cref="InvalidOperationException">When the gallery was built with another model or embedding width.</exception>
+    public FaceGallery CheckModel(FaceGallery gallery)
     {
-        var gallery = FaceGallery.Open(path);
+        ArgumentNullException.ThrowIfNull(gallery);
         if (gallery.ModelId != Embedder.ModelId || gallery.EmbeddingDimension != Embedder.EmbeddingDimension)
         {
             var message = $"Gallery '{gallery.Location}' was built with model '{gallery.ModelId}' ({gallery.EmbeddingDimension}-d); this model is '{Embedder.ModelId}' ({Embedder.EmbeddingDimension}-d). Use the same model or a new gallery.";
@@ -63,13 +75,13 @@ public sealed class FaceIdentification
         return gallery;
     }
 
-    /// <summary>Opens a gallery built with this model, or creates it (with this model's id and width) when the file does not exist.</summary>
-    /// <param name="path">The gallery file.</param>
+    /// <summary>Opens a gallery built with this model, or creates it (with this model's id and width) when it does not exist.</summary>
+    /// <param name="path">The gallery: a file path, <c>sqlite:PATH</c> or <c>postgres://...</c> (<see cref="GalleryAddress"/>).</param>
     /// <returns>The open gallery (the caller disposes it).</returns>
-    /// <exception cref="GalleryFormatException">When an existing file is not a readable gallery.</exception>
+    /// <exception cref="GalleryFormatException">When an existing gallery is not readable.</exception>
     /// <exception cref="InvalidOperationException">When an existing gallery was built with another model.</exception>
     public FaceGallery OpenOrCreateGallery(string path) =>
-        File.Exists(path) ? OpenGallery(path) : FaceGallery.Create(path, Embedder.ModelId, Embedder.EmbeddingDimension);
+        GalleryAddress.Parse(path).Exists() ? OpenGallery(path) : FaceGallery.Create(path, Embedder.ModelId, Embedder.EmbeddingDimension);
 
     /// <summary>
     /// Enrols a folder-per-identity dataset: embeds the first <paramref name="firstPerIdentity"/> images of each identity

@@ -2,9 +2,10 @@ namespace SrFace.Recognition;
 
 /// <summary>
 /// Storage behind a <see cref="FaceGallery"/>: identities, their embeddings and templates, plus the gallery's
-/// <see cref="GalleryInfo"/>. <see cref="SqliteGalleryStore"/> is the default (one file); a server store (e.g.
-/// PostgreSQL with pgvector) can implement the same contract. Validation and template maths live in
-/// <see cref="FaceGallery"/>, so a store only persists.
+/// <see cref="GalleryInfo"/>, and the nearest-template search. <see cref="SqliteGalleryStore"/> is the default (one
+/// file, exact search); <see cref="PostgresGalleryStore"/> keeps galleries in PostgreSQL with an HNSW index
+/// (pgvector). <see cref="GalleryAddress"/> picks one from a connection string. Validation and template maths live in
+/// <see cref="FaceGallery"/>, so a store persists and searches.
 /// </summary>
 public interface IGalleryStore : IDisposable
 {
@@ -40,6 +41,12 @@ public interface IGalleryStore : IDisposable
     /// <param name="identity">Identity name.</param>
     IReadOnlyList<GalleryEmbedding> LoadEmbeddings(string identity);
 
-    /// <summary>Every identity's template <c>[D]</c> (unit length), ordered by name.</summary>
-    IReadOnlyList<(string Identity, float[] Template)> LoadTemplates();
+    /// <summary>
+    /// The <paramref name="topK"/> identities whose templates are nearest to <paramref name="probe"/> in cosine
+    /// similarity, highest score first (ties by name, ordinal). Exact in <see cref="SqliteGalleryStore"/>; an
+    /// approximate (HNSW) candidate search in <see cref="PostgresGalleryStore"/>, whose scores are still exact cosines.
+    /// </summary>
+    /// <param name="probe">Unit-length probe <c>[D]</c> (already validated).</param>
+    /// <param name="topK">Candidates wanted, &gt;= 1; fewer come back when fewer identities are enrolled.</param>
+    IReadOnlyList<GalleryMatch> Search(float[] probe, int topK);
 }

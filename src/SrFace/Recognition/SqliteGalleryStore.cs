@@ -12,6 +12,9 @@ namespace SrFace.Recognition;
 /// <remarks>
 /// Vectors are stored as little-endian float32 blobs of exactly <c>4 * D</c> bytes (the byte order of every
 /// platform .NET runs SrFace on). Connections are not pooled, so the file is released on <see cref="Dispose"/>.
+/// The search is exact: the templates are held in memory (<see cref="ExactTemplateSearch"/>) and reloaded after a
+/// change by this instance or, seen through <c>PRAGMA data_version</c>, by another connection or process.
+/// Transactions are committed with <c>synchronous=FULL</c>: an enrolment that returned survives a crash.
 /// Not thread-safe: use one instance per thread.
 /// </remarks>
 public sealed class SqliteGalleryStore : IGalleryStore
@@ -30,6 +33,8 @@ public sealed class SqliteGalleryStore : IGalleryStore
         """;
 
     private readonly SqliteConnection _connection;
+    private ExactTemplateSearch? _search;
+    private long _searchVersion;
 
     private SqliteGalleryStore(string path, SqliteConnection connection, GalleryInfo info) =>
         (Location, _connection, Info) = (path, connection, info);
@@ -132,6 +137,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
     /// <inheritdoc/>
     public void SaveIdentity(string identity, IReadOnlyList<GalleryEmbedding> added, bool replace, Func<IReadOnlyList<float[]>, float[]> computeTemplate)
     {
+        _search = null;
         using var tx = _connection.BeginTransaction();
         var now = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         Execute(_connection, tx, "INSERT INTO identities(name, template, image_count, updated_utc) VALUES ($n, x'', 0, $t) ON CONFLICT(name) DO NOTHING",
@@ -149,6 +155,7 @@ public sealed class SqliteGalleryStore : IGalleryStore
     /// <inheritdoc/>
     public bool DeleteIdentity(string identity)
     {
+        _search = null;
         using var tx = _connection.BeginTransaction();
         Execute(_connection, tx, "DELETE FROM embeddings WHERE identity_id IN (SELECT id FROM identities WHERE name = $n)", ("$n", identity));
         var removed = Execute(_connection, tx, "DELETE FROM identities WHERE name = $n", ("$n", identity));
@@ -174,13 +181,20 @@ public sealed class SqliteGalleryStore : IGalleryStore
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<(string Identity, float[] Template)> LoadTemplates()
+    public IReadOnlyList<GalleryMatch> Search(float[] probe, int topK)
     {
-        using var cmd = Command(_connection, null, "SELECT name, template FROM identities");
-        using var reader = cmd.ExecuteReader();
-        var list = new List<(string, float[])>();
-        while (reader.Read()) list.Add((reader.GetString(0), FromBlob((byte[])reader[1], $"template of '{reader.GetString(0)}'")));
-        return list.OrderBy(t => t.Item1, StringComparer.Ordinal).ToList();
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
+        var version = Convert.ToInt64(Scalar(null, "PRAGMA data_version"), CultureInfo.InvariantCulture);
+        if (_search is null || version != _searchVersion)
+        {
+            using var cmd = Command(_connection, null, "SELECT name, template FROM identities");
+            using var reader = cmd.ExecuteReader();
+            var list = new List<(string, float[])>();
+            while (reader.Read()) list.Add((reader.GetString(0), FromBlob((byte[])reader[1], $"template of '{reader.GetString(0)}'")));
+            (_search, _searchVersion) = (new ExactTemplateSearch(list, Info.EmbeddingDimension), version);
+        }
+        return _search.Search(probe, topK);
     }
 
     /// <summary>Closes the database file.</summary>
@@ -230,6 +244,9 @@ public sealed class SqliteGalleryStore : IGalleryStore
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, ForeignKeys = true };
         var connection = new SqliteConnection(builder.ConnectionString);
         connection.Open();
+        // Durable commits (an acknowledged enrolment survives a crash) and a wait instead of an error when another
+        // process holds the write lock.
+        Execute(connection, null, "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000");
         return connection;
     }
 }

@@ -10,7 +10,11 @@ public enum OptimizerKind
     /// <summary>Stochastic gradient descent with momentum and weight decay (the variant the patent claims).</summary>
     Sgd,
 
-    /// <summary>Adam (Kingma and Ba, ICLR 2015) with decoupled weight decay (AdamW, Loshchilov and Hutter, ICLR 2019).</summary>
+    /// <summary>
+    /// Adam (Kingma and Ba, ICLR 2015), built as TorchSharp's AdamW (decoupled weight decay, Loshchilov and Hutter, ICLR
+    /// 2019): with weight decay 0 (the SR default) the two are the same update; with weight decay &gt; 0 this is AdamW,
+    /// not Adam's L2 penalty. The name stays "Adam" because it is written in options.json and presets.
+    /// </summary>
     Adam,
 }
 
@@ -122,7 +126,8 @@ public sealed record JointTrainingOptions
     /// <summary>When training stops (METHOD.md step 9).</summary>
     public StopConditions Stop { get; init; } = new(MaxIterations: 1000);
 
-    /// <summary>Write a checkpoint every this many iterations (and at the end), &gt;= 1.</summary>
+    /// <summary>Write a checkpoint every this many iterations (and at the end), &gt;= 1; <see cref="TrainingRun.CheckpointInterval"/>
+    /// also writes one every 2 minutes, whichever comes first.</summary>
     public int CheckpointEvery { get; init; } = 100;
 
     /// <summary>Seed of every random choice: weights, batches, degradations, dropout.</summary>
@@ -144,6 +149,7 @@ public sealed record JointTrainingOptions
         Require(IdentityWeight >= 0 && double.IsFinite(IdentityWeight), "IdentityWeight (lambda) must be finite and >= 0");
         Require(AdversarialWeight >= 0 && IdentityContentWeight >= 0, "SRGAN loss weights must be >= 0");
         Require(Stop.MaxIterations >= 1, "Stop.MaxIterations must be >= 1");
+        Require(Stop.TargetValidationAccuracy is null or (> 0 and <= 1), "Stop.TargetValidationAccuracy must be in (0, 1]");
         Require(CheckpointEvery >= 1, "CheckpointEvery must be >= 1");
         Require(InputSize % Degradation.Scale == 0, $"InputSize {InputSize} must be divisible by the scale x{Degradation.Scale}");
         foreach (var o in new[] { SuperResolutionOptimizer, RecognizerOptimizer })

@@ -7,7 +7,7 @@ namespace SrFace.Training;
 /// <summary>Builds the optimiser an <see cref="OptimizerOptions"/> describes and applies its learning-rate schedule.</summary>
 internal static class OptimizerFactory
 {
-    /// <summary>Creates SGD (momentum, weight decay) or AdamW over the given parameters.</summary>
+    /// <summary>Creates SGD (momentum, weight decay) or, for <see cref="OptimizerKind.Adam"/>, AdamW (decoupled weight decay; equal to Adam at weight decay 0).</summary>
     public static OptimizerHelper Create(OptimizerOptions options, IEnumerable<Parameter> parameters) => options.Kind switch
     {
         OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, options.Momentum, 0, options.WeightDecay),

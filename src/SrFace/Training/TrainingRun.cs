@@ -51,6 +51,17 @@ public sealed class TrainingRun
     /// <summary>Optional validation: called every <see cref="ValidateEvery"/> iterations and at the end; returns a verification accuracy in [0, 1].</summary>
     public Func<JointTrainer, double>? Validation { get; init; }
 
+    /// <summary>
+    /// Longest time between checkpoints (default 2 minutes): a checkpoint is also written when this much time has passed
+    /// since the last one, so a killed run loses at most this much work even when
+    /// <see cref="JointTrainingOptions.CheckpointEvery"/> iterations take longer. Not a training option: it does not
+    /// change the result, so it is not saved in <c>options.json</c>.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = DefaultCheckpointInterval;
+
+    /// <summary>The default <see cref="CheckpointInterval"/>: 2 minutes.</summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMinutes(2);
+
     /// <summary>Iterations between validations (0 = only at the end, when <see cref="Validation"/> is set).</summary>
     public int ValidateEvery { get; init; }
 
@@ -80,7 +91,9 @@ public sealed class TrainingRun
         var result = (Reason: StopReason.MaxIterations, Message: "iteration budget reached");
         long iteration = start;
         var clock = Stopwatch.StartNew();
-        // The next batch is read (decoded, cropped, resized: managed code only) on a worker thread while this one trains.
+        var sinceCheckpoint = Stopwatch.StartNew();
+        // The next batch is read (decoded, cropped, resized: managed code only) on a worker thread while this one
+        // trains; a loader that aligns faces calls libtorch, so it reads on this thread instead.
         Task<(float[] Pixels, long[] Shape)>? prefetch = null;
         for (; iteration < _options.Stop.MaxIterations; iteration++)
         {
@@ -88,7 +101,8 @@ public sealed class TrainingRun
             var batch = _sampler.BatchAt(iteration);
             clock.Restart();
             var pixels = prefetch?.GetAwaiter().GetResult() ?? _images.ReadBatch(batch);
-            if (iteration + 1 < _options.Stop.MaxIterations)
+            prefetch = null;
+            if (_images.ReadsInManagedCode && iteration + 1 < _options.Stop.MaxIterations)
             {
                 var next = _sampler.BatchAt(iteration + 1);
                 prefetch = Task.Run(() => _images.ReadBatch(next));
@@ -122,7 +136,11 @@ public sealed class TrainingRun
                     break;
                 }
             }
-            if (done % _options.CheckpointEvery == 0) SaveCheckpoint(trainer, done, plateau, observer);
+            if (done % _options.CheckpointEvery == 0 || sinceCheckpoint.Elapsed >= CheckpointInterval)
+            {
+                SaveCheckpoint(trainer, done, plateau, observer);
+                sinceCheckpoint.Restart();
+            }
         }
         SaveCheckpoint(trainer, iteration, plateau, observer);
         if (Validation is not null && result.Reason != StopReason.ValidationAccuracyReached) accuracy = Validation(trainer);

@@ -28,7 +28,7 @@ public class FaceRecognitionCascadeTests
 
         using var s = NewDisposeScope();
         var hr = loader.LoadBatch([0, 4, 8]);
-        var lr = SrFace.Degradation.FaceDegradation.Upsample(hr, 8, 8);
+        var lr = SrFace.Degradation.FaceDegradation.Resize(hr, 8, 8);
         var before = cascade.EmbedLowResolution(lr);
         var after = loaded.EmbedLowResolution(lr);
         Assert.Equal(new long[] { 3, 32 }, after.shape);
@@ -39,7 +39,7 @@ public class FaceRecognitionCascadeTests
         Assert.Equal(new long[] { 3, 3, 32, 32 }, restored.shape);
         Assert.True(restored.min().item<float>() >= 0 && restored.max().item<float>() <= 1);
         // A file embedding uses the same crop: an LFW file (250 px) is sharp and goes through the recogniser alone.
-        var fromFile = loaded.EmbedImageFile(loader.Dataset.Samples[0].Path);
+        var fromFile = new SrFace.Recognition.FaceEmbedder(loaded).EmbedFile(loader.Dataset.Samples[0].Path);
         Assert.Equal(32, fromFile.Length);
     }
 

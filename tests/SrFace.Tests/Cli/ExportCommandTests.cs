@@ -55,6 +55,38 @@ public class ExportCommandTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// <c>verify --runtime onnx</c> on a model that aligns faces (an export whose framing says DlibChip, the default
+    /// pretrained recogniser, or its name) is an error (exit 2), never a centred crop passed off as the model's answer;
+    /// with a crop fraction for each image both runtimes take the same centred crops and decide alike.
+    /// </summary>
+    [Fact]
+    public void Onnx_runtime_refuses_models_that_align_faces()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "tiny.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", TinyCascade.ModelPath, "--probe-size", "8", "--out", onnx));
+        var aligned = SrFace.Tests.Export.OnnxExportTests.WithMetadata(onnx, Path.Combine(dir, "aligned.onnx"), "srface.alignment", "DlibChip");
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", aligned, "--runtime", "onnx", "--threshold", "-1"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--runtime", "onnx", "--threshold", "-1"));   // default: dlib-resnet
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", "dlib-resnet", "--runtime", "onnx", "--threshold", "-1"));
+        var e = Assert.Throws<NotSupportedException>(() => SrFace.Cli.Commands.RecognitionCli.LoadOnnx(null, null));
+        Assert.Contains("dlib-resnet", e.Message);
+        Assert.Contains("DlibChip", e.Message);
+
+        using var cascade = TinyCascade.Load();
+        var similarity = new FaceIdentification(cascade).Verify(people[0], people[1], 0, 8, 0.6, 0.6).Similarity;
+        foreach (var threshold in new[] { similarity - 1e-3, similarity + 1e-3 })
+        {
+            var t = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            var expected = threshold < similarity ? 0 : 1;
+            Assert.Equal(expected, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", aligned, "--runtime", "onnx", "--probe-size", "8",
+                "--crop-fraction-a", "0.6", "--crop-fraction-b", "0.6", "--threshold", t));
+        }
+    }
+
+    /// <summary>
     /// Runs the CLI from a copy of its folder without any libtorch library: <c>verify --runtime onnx</c> works,
     /// <c>version</c> (which asks libtorch) fails, so the copy really has no libtorch.
     /// </summary>

@@ -44,4 +44,22 @@ public class IdentifyCommandTests
         Assert.Equal(1, RecognitionCliHarness.Run("identify", "--probes", folders, "--skip-first", "4", "-g", gallery, "-m", model)); // no probes left
         Assert.Equal(1, RecognitionCliHarness.Run("identify", probe, "-g", Path.Combine(folders, "missing.db"), "-m", model));
     }
+
+    [Fact]
+    public void A_model_giving_NaN_embeddings_makes_identify_and_enroll_errors_not_rankings()
+    {
+        var model = TinyCascade.OverflowingModelPath;
+        var folders = TinyCascade.IdentityFolders(2);
+        var gallery = Path.Combine(TestData.NewTempDir(), "g.db");
+        using (var cascade = SrFace.Cascade.FaceRecognitionCascade.Load(model))
+        {
+            var embedder = new SrFace.Recognition.FaceEmbedder(cascade);
+            SrFace.Recognition.FaceGallery.Create(gallery, embedder.ModelId, embedder.EmbeddingDimension).Dispose();
+        }
+        Assert.Equal(1, RecognitionCliHarness.Run("enroll", folders, "-g", gallery, "-m", model));
+        using (var g = SrFace.Recognition.FaceGallery.Open(gallery)) Assert.Equal(0, g.Count); // nothing enrolled
+        var probe = Directory.GetFiles(Directory.GetDirectories(folders)[0]).Order().Last();
+        Assert.Equal(1, RecognitionCliHarness.Run("identify", probe, "-g", gallery, "-m", model, "--threshold", "-1"));
+        Assert.Equal(1, RecognitionCliHarness.Run("identify", "--probes", folders, "-g", gallery, "-m", model, "--threshold", "-1"));
+    }
 }

@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Spectre.Console.Cli;
 using SrFace.Cascade;
 using SrFace.Cli.Commands;
 using SrFace.Cli.Configuration;
@@ -53,6 +54,10 @@ public class TrainCommandTests
 
         // The finished run continues only with a larger budget, and then from iteration 3.
         Assert.Throws<ArgumentException>(() => RunCommand(resume));
+        var smaller = Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Out = run, Resume = true, Iterations = 2 }));
+        Assert.StartsWith("--iterations 2: ", smaller.Message);
+        Assert.DoesNotContain("Parameter", smaller.Message);
+        Assert.DoesNotContain('\n', smaller.Message);
         Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Out = run, Resume = true, P = 4 }));
         Assert.Equal(0, RunCommand(new TrainSettings { Out = run, Resume = true, Iterations = 5 }).Code);
         Assert.Equal([0.0, 1, 2, 3, 4], MetricsLog.Read(Path.Combine(run, TrainingRun.MetricsFileName)).Select(r => r["iteration"]));
@@ -67,6 +72,65 @@ public class TrainCommandTests
         Assert.Contains("peopleDevTrain.txt", e.Message);
         var missing = Path.Combine(TestData.NewTempDir(), "nothing-here");
         Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => RunCommand(new TrainSettings { Data = missing })).Message);
+    }
+
+    [Fact]
+    public void Options_are_checked_before_any_data_is_read_and_errors_name_the_flag()
+    {
+        // A missing data folder would fail when read: the option error comes first.
+        var missing = Path.Combine(TestData.NewTempDir(), "no-data");
+        var scale = Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = missing, Scale = 64 }));
+        Assert.StartsWith("--scale must be one of 2, 3, 4, 8", scale.Message);
+
+        // The same scale from a preset passes the flag checks but builds no model: refused before the images load,
+        // and no run folder is left behind.
+        var (data, people) = TinyDataFolder();
+        var preset = Path.Combine(TestData.NewTempDir(), "x64.yaml");
+        File.WriteAllText(preset, "Degradation:\n  Scale: 64\n");
+        var run = Path.Combine(TestData.NewTempDir(), "run");
+        var built = Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = data, People = people, Config = preset, Out = run, InputSize = 64 }));
+        Assert.Contains("64", built.Message);
+        Assert.Contains(preset, built.Message);
+        Assert.DoesNotContain("(Parameter", built.Message);
+        Assert.False(Directory.Exists(run));
+
+        // The accuracy stop needs validation people; said before reading data.
+        Assert.StartsWith("--target-accuracy needs validation people", Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = missing, TargetAccuracy = 0.9, ValidationFraction = 0 })).Message);
+
+        // A data-dependent limit names its flag too.
+        var p = Assert.Throws<ArgumentException>(() => RunCommand(new TrainSettings { Data = data, People = people, Out = run, P = 10, K = 2, InputSize = 32, Width = 8, Embedding = 16 }));
+        Assert.StartsWith("-p 10: only 6 training identities", p.Message);
+    }
+
+    [Fact]
+    public void The_target_accuracy_flag_stops_a_run_on_validation_accuracy()
+    {
+        var (data, people) = TinyDataFolder();
+        var settings = new TrainSettings
+        {
+            Data = data, People = people, Out = Path.Combine(TestData.NewTempDir(), "run"), Iterations = 4, P = 2, K = 2, InputSize = 32,
+            Width = 8, Embedding = 16, Float32 = true, ValidationFraction = 0.34, TargetAccuracy = 0.01, ValidateEvery = 1, LogEvery = 1,
+        };
+        var (code, text) = RunCommand(settings);
+        Assert.Equal(0, code);
+        Assert.Contains("ValidationAccuracyReached", text);
+        Assert.Contains("validation accuracy (best threshold on", text);
+    }
+
+    [Theory]
+    [InlineData("--iterations", "abc", "--iterations: 'abc' is not a whole number.")]
+    [InlineData("--lambda", "x", "--lambda: 'x' is not a number.")]
+    [InlineData("-p", "two", "-p: 'two' is not a whole number.")]
+    public void A_value_that_does_not_convert_names_its_flag(string flag, string value, string expected)
+    {
+        // The real Spectre message for this command line, then the rewrite CliErrors prints.
+        var app = new Spectre.Console.Cli.CommandApp<TrainCommand>();
+        app.Configure(c => c.PropagateExceptions());
+        string[] args = [flag, value];
+        var e = Assert.ThrowsAny<Spectre.Console.Cli.CommandAppException>(() => app.Run(args));
+        Assert.Equal(expected, SrFace.Cli.CliErrors.ConversionMessage(e.Message, args));
+        Assert.Equal(expected, SrFace.Cli.CliErrors.ConversionMessage(e.Message, [$"{flag}={value}"]));
+        Assert.Null(SrFace.Cli.CliErrors.ConversionMessage("Unknown option 'x'.", args));
     }
 
     /// <summary>A datasets folder whose lfw/lfw-deepfunneled holds symlinks to six real LFW people, plus their people list.</summary>

@@ -1,4 +1,9 @@
+using System.IO.Compression;
+using SrFace.Cascade;
 using SrFace.Cli.Commands;
+using SrFace.Imaging;
+using SrFace.Recognition;
+using Tensor = TorchSharp.torch.Tensor;
 using SrFace.Tests.Recognition;
 
 namespace SrFace.Tests.Cli;
@@ -24,7 +29,7 @@ public class VerifyCommandTests
     public void Out_of_range_options_are_usage_errors(string option, string value)
     {
         Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg", "--model", "m.srface", option, value));
-        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg")); // no --model
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg")); // the default model, but no such images
     }
 
     [Fact]
@@ -40,5 +45,106 @@ public class VerifyCommandTests
         Assert.Equal(0, RecognitionCliHarness.Run("verify", people[0], people[2], "--model", model, "--threshold", "-1", "--probe-size", "8"));
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], "missing.jpg", "--model", model, "--threshold", "0"));
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", "missing.srface", "--threshold", "0"));
+    }
+
+    [Fact]
+    public void A_model_giving_NaN_embeddings_is_an_error_never_different_people()
+    {
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+        var model = TinyCascade.OverflowingModelPath;
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", model, "--threshold", "0.5", "--json", "--probe-size", "8"));
+
+        using var cascade = FaceRecognitionCascade.Load(model);
+        var e = Assert.Throws<InvalidDataException>(() => new FaceIdentification(cascade).Verify(people[0], people[1], 0.5));
+        Assert.Contains(model, e.Message);
+        Assert.Contains("NaN", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void A_model_file_with_a_damaged_tensor_header_is_exit_2_not_a_libtorch_error_with_exit_1()
+    {
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+        var copy = Path.Combine(TestData.NewTempDir(), "damaged" + FaceRecognitionCascade.Extension);
+        File.Copy(TinyCascade.ModelPath, copy);
+        using (var zip = ZipFile.Open(copy, ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("recognizer.bin")!;
+            byte[] data;
+            using (var s = entry.Open()) { var m = new MemoryStream(); s.CopyTo(m); data = m.ToArray(); }
+            BitConverter.GetBytes(1L << 40).CopyTo(data, 4 + 1 + data[4] + 4 + 4); // the first tensor's first dimension
+            entry.Delete();
+            using var w = zip.CreateEntry("recognizer.bin", CompressionLevel.NoCompression).Open();
+            w.Write(data);
+        }
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", copy, "--threshold", "0.5"));
+        // A one-byte change (CRC-32 mismatch) too.
+        var flipped = Path.Combine(TestData.NewTempDir(), "flipped" + FaceRecognitionCascade.Extension);
+        var bytes = File.ReadAllBytes(TinyCascade.ModelPath);
+        var (offset, length) = SrFace.Tests.IO.ZipBytes.StoredData(bytes, "recognizer.bin");
+        bytes[offset + length / 2] ^= 1;
+        File.WriteAllBytes(flipped, bytes);
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", flipped, "--threshold", "0.5"));
+    }
+
+    [Fact]
+    public void Near_constant_images_are_refused_and_real_faces_are_not()
+    {
+        var dir = TestData.NewTempDir();
+        string Png(string name, Tensor image) { var path = Path.Combine(dir, name); PngWriter.Write(image, path); return path; }
+        string grey, lighter, flatNoise;
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+        {
+            grey = Png("grey.png", TorchSharp.torch.full([3, 120, 100], 0.5f));
+            lighter = Png("lighter.png", TorchSharp.torch.full([3, 120, 100], 0.7f));
+            var generator = new TorchSharp.torch.Generator(7);
+            flatNoise = Png("flat-noise.png", (TorchSharp.torch.rand([3, 120, 100], generator: generator) * 0.02f + 0.5f)); // +-1 % around grey
+        }
+        var model = TinyCascade.ModelPath;
+        var face = TinyCascade.People.Samples[0].Path;
+        // Without the check two flat images score about 1: "same person".
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", grey, lighter, "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", grey, flatNoise, "--model", model, "--threshold", "0.5"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", face, grey, "--model", model, "--threshold", "0.5", "--probe-size", "8"));
+
+        using var cascade = TinyCascade.Load();
+        var embedder = new FaceEmbedder(cascade);
+        var e = Assert.Throws<InvalidDataException>(() => embedder.EmbedFile(flatNoise));
+        Assert.Contains(flatNoise, e.Message);
+        Assert.Contains("no texture", e.Message);
+        // The 32 real faces pass, even as 4 px probes (the lowest contrast).
+        var all = TinyCascade.People.Samples.Select(s => s.Path).ToArray();
+        Assert.Equal(all.Length, embedder.EmbedFiles(all, probeSize: 4).Length);
+    }
+
+    [Fact]
+    public void A_tight_probe_smaller_than_the_input_is_taken_whole_and_each_image_can_have_its_own_framing()
+    {
+        // B: the model's face crop of an LFW photo (0.48 of 250 px), saved as a tight 16 px face.
+        var photo = TinyCascade.People.Samples[0].Path;
+        var tight = Path.Combine(TestData.NewTempDir(), "tight16.png");
+        using (var scope = TorchSharp.torch.NewDisposeScope())
+            PngWriter.Write(SrFace.Data.FaceCropper.CropAndResize(new FaceImageReader().Read(photo), SrFace.Data.FacePreprocessing.Lfw(16), photo), tight);
+
+        using var cascade = TinyCascade.Load();
+        Assert.True(16 < cascade.InputSize);
+        var embedder = new FaceEmbedder(cascade);
+        Assert.False(embedder.FramingGiven);
+        var byDefault = embedder.EmbedFile(tight);
+        Assert.Equal(embedder.EmbedFile(tight, cropFraction: 1.0), byDefault);         // taken whole
+        Assert.NotEqual(embedder.EmbedFile(tight, cropFraction: 0.48), byDefault);     // not cropped again
+        // The photo degraded to 16 px and the tight file hold the same face: the default framing matches them.
+        var photoAt16 = embedder.EmbedFile(photo, probeSize: 16);
+        Assert.True(FaceRecognitionCascade.Similarity(photoAt16, byDefault) > FaceRecognitionCascade.Similarity(photoAt16, embedder.EmbedFile(tight, cropFraction: 0.48)));
+        // A crop given for every image applies to small images too.
+        var given = new FaceEmbedder(cascade, cascade.Preprocessing);
+        Assert.True(given.FramingGiven);
+        Assert.Equal(embedder.EmbedFile(tight, cropFraction: 0.48), given.EmbedFile(tight));
+
+        var parsed = RecognitionCliHarness.Parse<VerifyCommand.Settings>("verify", photo, tight, "-m", "m.srface", "--crop-fraction-a", "0.48", "--crop-fraction-b", "1");
+        Assert.Equal((0.48, 1.0), (parsed.CropFractionA, parsed.CropFractionB));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", photo, tight, "-m", "m.srface", "--crop-fraction-b", "0"));
+        Assert.Equal(0, RecognitionCliHarness.Run("verify", photo, tight, "-m", TinyCascade.ModelPath, "--threshold", "-1", "--crop-fraction-b", "1"));
     }
 }

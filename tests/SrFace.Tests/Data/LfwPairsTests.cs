@@ -38,6 +38,24 @@ public class LfwPairsTests
     }
 
     [Fact]
+    public void MissingImagesAreReportedWithTheirLines()
+    {
+        // Line 3 names Aaron_Peirsol image 9 (he has 4), line 5 Abba_Eban image 7: both lines are named.
+        var path = Path.Combine(TestData.NewTempDir(), "pairs.txt");
+        File.WriteAllText(path, "2\nAaron_Peirsol 1 2\nAaron_Peirsol 3 9\nAaron_Peirsol 1 Abba_Eban 1\nAaron_Peirsol 2 Abba_Eban 7\n");
+        var pairs = LfwPairs.Read(path, TestData.LfwImages, checkImagesExist: false);
+        var missing = pairs.MissingImageLines();
+        Assert.Equal([3, 5], missing.Select(m => m.Line));
+        Assert.EndsWith("Aaron_Peirsol_0009.jpg", missing[0].Path);
+        Assert.EndsWith("Abba_Eban_0007.jpg", missing[1].Path);
+
+        var errors = SrFace.Cli.Commands.DataCommand.MissingImageErrors("pairs.txt", pairs, max: 1).ToArray();
+        Assert.Equal(2, errors.Length);
+        Assert.StartsWith("pairs.txt line 3: image missing: ", errors[0]);
+        Assert.Contains("1 more", errors[1]);
+    }
+
+    [Fact]
     public void DevTrainAndDevTestPeopleAreDisjoint()
     {
         var train = LfwPairs.Read(Path.Combine(TestData.Lfw, "pairsDevTrain.txt"), TestData.LfwImages, checkImagesExist: false);

@@ -145,4 +145,42 @@ public class LowResolutionBenchmarkTests
         Assert.NotNull(bitmap);
         Assert.Equal((width, height), (bitmap.Width, bitmap.Height));
     }
+
+    [Fact]
+    public void A_model_giving_NaN_similarities_is_an_error_not_an_accuracy()
+    {
+        using var joint = FaceRecognitionCascade.Load(SrFace.Tests.Recognition.TinyCascade.OverflowingModelPath);
+        var samples = SrFace.Tests.Recognition.TinyCascade.People.Samples;
+        var pairs = new[]
+        {
+            new FacePair(samples[0].Path, samples[0].Identity, samples[1].Path, samples[1].Identity, true, 0, 2),
+            new FacePair(samples[0].Path, samples[0].Identity, samples[4].Path, samples[4].Identity, false, 0, 3),
+        };
+        var benchmark = new LowResolutionBenchmark(joint, null, new LowResolutionBenchmarkOptions { ProbeSizes = [8] });
+        var e = Assert.Throws<InvalidDataException>(() => benchmark.Score(pairs, benchmark.CreateLoader(pairs)));
+        Assert.Contains(joint.SourcePath!, e.Message);
+        Assert.Contains(samples[0].Path, e.Message);
+    }
+
+    [Fact]
+    public void The_view2_statement_gives_the_real_fold_count()
+    {
+        // pairs.txt cut to its first 4 folds of 3 + 3 pairs.
+        var lines = File.ReadAllLines(Path.Combine(TestData.Lfw, "pairs.txt"));
+        var output = new List<string> { "4\t3" };
+        for (var f = 0; f < 4; f++)
+        {
+            output.AddRange(lines.Skip(1 + f * 600).Take(3));
+            output.AddRange(lines.Skip(1 + f * 600 + 300).Take(3));
+        }
+        var file = Path.Combine(TestData.NewTempDir(), "pairs.txt");
+        File.WriteAllLines(file, output);
+        using var joint = SrFace.Tests.Recognition.TinyCascade.Load();
+        var benchmark = new LowResolutionBenchmark(joint, null, new LowResolutionBenchmarkOptions { ProbeSizes = [8] });
+        var view2 = LfwProtocols.View2(benchmark, LfwPairs.Read(file, TestData.LfwImages), null);
+        Assert.Contains("4 folds", view2.Statement);
+        Assert.Contains("the other 3", view2.Statement);
+        Assert.DoesNotContain("10 folds", view2.Statement);
+        Assert.All(view2.Results, r => Assert.Equal(4, r.Verification.Folds.Count));
+    }
 }

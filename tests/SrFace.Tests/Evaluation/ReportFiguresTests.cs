@@ -38,7 +38,7 @@ public class ReportFiguresTests
     }
 
     [Fact]
-    public void Accuracy_vs_resolution_and_loss_curves_are_written()
+    public void Accuracy_vs_resolution_is_written()
     {
         var dir = TestData.NewTempDir();
         var acc = Path.Combine(dir, "acc.png");
@@ -48,20 +48,14 @@ public class ReportFiguresTests
             new("SR cascade", [(32, 0.83), (16, 0.69), (24, 0.77)]),
         ], width: 700, height: 350);
         AssertPng(acc, 700, 350);
-
-        var loss = Path.Combine(dir, "loss.png");
-        var steps = Enumerable.Range(1, 50).Select(i => ((long)i * 10, 1.0 / i)).ToArray();
-        ReportFigures.LossCurves(loss, [new("l_rec", steps), new("l_con", steps.Select(s => (s.Item1, s.Item2 * 2)).ToArray())], 320, 240);
-        AssertPng(loss, 320, 240);
     }
 
     [Fact]
     public void Empty_input_is_rejected()
     {
         var path = Path.Combine(TestData.NewTempDir(), "x.png");
-        Assert.Throws<ArgumentException>(() => ReportFigures.LossCurves(path, []));
-        Assert.Throws<ArgumentException>(() => ReportFigures.LossCurves(path, [new LossSeries("l", [])]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReportFigures.LossCurves(path, [new LossSeries("l", [(1, 1.0)])], 0, 10));
+        Assert.Throws<ArgumentException>(() => ReportFigures.AccuracyVsResolution(path, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReportFigures.AccuracyVsResolution(path, [new ResolutionSeries("a", [(16, 0.5)])], 0, 10));
         Assert.False(File.Exists(path));
     }
 }

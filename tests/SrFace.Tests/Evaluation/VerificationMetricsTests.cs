@@ -144,7 +144,7 @@ public class VerificationMetricsTests
         var report = VerificationReport.Evaluate(pairs);
         Assert.Equal(6, report.PairCount);
         Assert.Equal(3, report.ImpostorCount);
-        Assert.Equal(2.5 / 3, report.AccuracyMean, 12);
+        Assert.Equal(2.5 / 3, report.AccuracyMean!.Value, 12);
         Assert.Equal(3, report.Folds.Count);
         Assert.Equal(8.0 / 9, report.Auc, 12); // 0.35 loses only to 0.4
         Assert.Equal([1e-3, 1e-2], report.TarAtFar.Keys.Order());
@@ -157,5 +157,21 @@ public class VerificationMetricsTests
         Assert.Throws<ArgumentException>(() => VerificationThreshold.BestThreshold([]));
         Assert.Throws<ArgumentException>(() => VerificationThreshold.BestThreshold([new ScoredPair(double.NaN, true)]));
         Assert.Throws<ArgumentException>(() => RocAnalysis.Curve(Pairs([0.5, 0.6], [])));
+    }
+
+    [Fact]
+    public void A_single_fold_report_has_no_accuracy_mean_and_labels_its_test_tuned_figures()
+    {
+        // DevTest-like: one fold. The best threshold on these pairs is 0.5 with accuracy 1: tuned on the answers.
+        var report = VerificationReport.Evaluate(Pairs([0.9, 0.6], [0.4, 0.1]));
+        Assert.Null(report.AccuracyMean);
+        Assert.Empty(report.Folds);
+        Assert.Equal(1.0, report.TestTunedAccuracy, 12);
+        Assert.Equal(0.5, report.TestTunedThreshold, 12);
+        var json = System.Text.Json.JsonSerializer.Serialize(report);
+        Assert.Contains("\"AccuracyMean\":null", json);
+        Assert.Contains("\"TestTunedAccuracy\"", json);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.False(document.RootElement.TryGetProperty("Threshold", out _)); // an unlabelled test-tuned threshold
     }
 }

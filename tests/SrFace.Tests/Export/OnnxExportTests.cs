@@ -2,6 +2,7 @@ using SrFace.Cascade;
 using SrFace.Data;
 using SrFace.Export;
 using SrFace.Imaging;
+using SrFace.Models;
 using SrFace.Recognition;
 using SrFace.Tests.Recognition;
 using Xunit.Abstractions;
@@ -107,6 +108,90 @@ public class OnnxExportTests(ITestOutputHelper output)
         var e = Assert.Throws<InvalidDataException>(() => onnx.EmbedFile(file, probeSize: 10));
         Assert.Contains("--probe-size 8", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => CascadeOnnxExporter.Build(cascade, 3));
+    }
+
+    [Fact]
+    public void Export_records_the_framing_and_a_model_that_aligns_faces_is_refused_not_cropped_differently()
+    {
+        using var cascade = TinyCascade.Load();
+        var dir = TestData.NewTempDir();
+        var path = Path.Combine(dir, "tiny-p8.onnx");
+        var metadata = CascadeOnnxExporter.Export(cascade, 8, path);
+        // Crop fraction, colour mode and alignment come back from the file as the cascade's own FacePreprocessing.
+        Assert.Equal(cascade.Preprocessing with { Size = metadata.InputSize }, metadata.Preprocessing);
+
+        var aligned = WithMetadata(path, Path.Combine(dir, "aligned.onnx"), "srface.alignment", nameof(FaceAlignmentTemplate.DlibChip));
+        using var onnx = new OnnxCascade(aligned, threads: 1);
+        Assert.True(onnx.NeedsAlignment);
+        var file = TinyCascade.People.Samples[0].Path;
+        var e = Assert.Throws<NotSupportedException>(() => onnx.EmbedFile(file));
+        Assert.Contains("DlibChip", e.Message);
+        Assert.Contains("--runtime torch", e.Message);
+
+        // A crop given for the image is a centred crop in both runtimes (FaceEmbedder does the same): allowed, equal.
+        var embedder = new FaceEmbedder(cascade);
+        var torch = embedder.EmbedFile(file, probeSize: 8, cropFraction: 0.6);
+        var viaOnnx = onnx.EmbedFile(file, probeSize: 8, cropFraction: 0.6);
+        Assert.True(torch.Zip(viaOnnx, (a, b) => Math.Abs(a - b)).Max() < EmbeddingTolerance);
+
+        // An export written before faces could be aligned has no srface.alignment: a centred crop.
+        var older = WithMetadata(path, Path.Combine(dir, "older.onnx"), "srface.alignment", null);
+        using var olderOnnx = new OnnxCascade(older, threads: 1);
+        Assert.False(olderOnnx.NeedsAlignment);
+        Assert.Equal(FaceAlignmentTemplate.CentredCrop, olderOnnx.Metadata.Preprocessing.Alignment);
+    }
+
+    /// <summary>
+    /// The per-image framing rule (<see cref="FacePreprocessing.FramingFor"/>) and the texture check are the same in
+    /// both runtimes: an image smaller than S is taken whole, a flat one is refused. The images are synthetic (noise
+    /// and a flat grey, no faces), written to a temporary folder.
+    /// </summary>
+    [Fact]
+    public void Small_and_flat_images_are_framed_and_refused_alike_in_both_runtimes()
+    {
+        using var cascade = TinyCascade.Load();
+        var dir = TestData.NewTempDir();
+        var path = Path.Combine(dir, "tiny-p8.onnx");
+        CascadeOnnxExporter.Export(cascade, 8, path);
+        using var onnx = new OnnxCascade(path, threads: 1);
+        var embedder = new FaceEmbedder(cascade);
+
+        var random = new Random(7);
+        var noise = Png(Path.Combine(dir, "noise.png"), 24, 20, (_, _) => (byte)random.Next(256));   // below S = 32: taken whole
+        var flat = Png(Path.Combine(dir, "flat.png"), 64, 64, (_, _) => 128);
+        var torch = embedder.EmbedFile(noise, probeSize: 8);
+        var viaOnnx = onnx.EmbedFile(noise, probeSize: 8);
+        var diff = torch.Zip(viaOnnx, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"24x20 image taken whole, 8 px probe: max |ONNX Runtime - TorchSharp| = {diff:E2}");
+        Assert.True(diff < EmbeddingTolerance, $"small-image embeddings differ by {diff:E2}");
+        Assert.Contains("no texture", Assert.Throws<InvalidDataException>(() => embedder.EmbedFile(flat)).Message);
+        Assert.Contains("no texture", Assert.Throws<InvalidDataException>(() => onnx.EmbedFile(flat)).Message);
+    }
+
+    private static string Png(string path, int width, int height, Func<int, int, byte> grey)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var v = grey(x, y);
+                bitmap.SetPixel(x, y, new SkiaSharp.SKColor(v, (byte)(255 - v), v));
+            }
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+
+    /// <summary>A copy of an ONNX file with one metadata entry set (or removed when <paramref name="value"/> is null).</summary>
+    internal static string WithMetadata(string source, string target, string key, string? value)
+    {
+        Onnx.ModelProto model;
+        using (var stream = File.OpenRead(source)) model = Onnx.ModelProto.Parser.ParseFrom(stream);
+        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == key);
+        if (entry is not null) model.MetadataProps.Remove(entry);
+        if (value is not null) model.MetadataProps.Add(new Onnx.StringStringEntryProto { Key = key, Value = value });
+        using (var stream = File.Create(target)) Google.Protobuf.MessageExtensions.WriteTo(model, stream);
+        return target;
     }
 
     /// <summary>n real LFW faces of the tiny set at <paramref name="side"/> px (crop + antialiased bicubic), <c>[n, 3, side, side]</c>.</summary>

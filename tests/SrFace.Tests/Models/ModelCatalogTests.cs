@@ -24,15 +24,17 @@ public class ModelCatalogTests
     [Fact]
     public void EveryRecognizerEntryBuildsWithItsConventions()
     {
-        Assert.Equal(["face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet"], ModelCatalog.Recognizers.Keys);
+        Assert.Equal(["face-resnet18", "face-resnet34", "face-resnet50", "mobilefacenet", "dlib-resnet"], ModelCatalog.Recognizers.Keys);
         foreach (var entry in ModelCatalog.Recognizers.Values)
         {
             using var scope = NewDisposeScope();
-            var model = entry.Create(new RecognizerConfig(InputSize: 32, EmbeddingSize: 8, Width: 4));
-            Assert.Equal(32, model.InputSize);
+            // Pretrained architectures are fixed (dlib: 128-D, at least 104 px); the others take any size.
+            var (size, d) = entry.Pretrained is null ? (32, 8) : (112, 128);
+            var model = entry.Create(new RecognizerConfig(InputSize: size, EmbeddingSize: d, Width: 4));
+            Assert.Equal(size, model.InputSize);
             Assert.Equal(entry.Mean, model.Mean);
             Assert.Equal(entry.Std, model.Std);
-            Assert.Equal(new long[] { 2, 8 }, model.forward(rand(2, 3, 32, 32)).shape);
+            Assert.Equal(new long[] { 2, d }, model.forward(rand(2, 3, size, size)).shape);
         }
     }
 

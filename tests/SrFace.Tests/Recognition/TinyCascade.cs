@@ -21,6 +21,14 @@ internal static class TinyCascade
     /// <summary>The eight people, 4 images each, natural order (the training images).</summary>
     public static FaceDataset People => Trained.Value.People;
 
+    private static readonly Lazy<string> Overflowing = new(SaveOverflowing);
+
+    /// <summary>
+    /// A copy of the model whose recogniser weights are all 1e30: finite, so the file loads, but every embedding
+    /// overflows to infinity and normalises to NaN (what diverged or damaged weights do).
+    /// </summary>
+    public static string OverflowingModelPath => Overflowing.Value;
+
     /// <summary>Loads a fresh instance of the model.</summary>
     public static FaceRecognitionCascade Load() => FaceRecognitionCascade.Load(ModelPath);
 
@@ -34,6 +42,16 @@ internal static class TinyCascade
             foreach (var sample in group) File.CreateSymbolicLink(Path.Combine(folder, Path.GetFileName(sample.Path)), sample.Path);
         }
         return root;
+    }
+
+    private static string SaveOverflowing()
+    {
+        using var cascade = Load();
+        using (no_grad())
+            foreach (var parameter in cascade.Recognizer.parameters()) parameter.fill_(1e30f);
+        var path = Path.Combine(TestData.NewTempDir(), "overflowing" + FaceRecognitionCascade.Extension);
+        cascade.Save(path);
+        return path;
     }
 
     private static (string, FaceDataset) Train()

@@ -95,6 +95,31 @@ public class TrainingRunTests
         Assert.True(growthMb < 40, $"resident memory grew {growthMb:F1} MB over 50 iterations");
     }
 
+    [Fact]
+    public void CheckpointsAreAlsoWrittenByTimeNotOnlyEveryNIterations()
+    {
+        // 1000 iterations between checkpoints would lose a whole 3-iteration run when killed; the time rule does not.
+        var options = TrainingFixtures.TinyOptions() with { CheckpointEvery = 1000, Stop = new StopConditions(3) };
+        var loader = TrainingFixtures.SmallLfwLoader();
+        var byTime = new CheckpointLog();
+        using (var trainer = new JointTrainer(options))
+            new TrainingRun(options, loader, TestData.NewTempDir()) { CheckpointInterval = TimeSpan.Zero }.Run(trainer, byTime);
+        Assert.Equal([1L, 2L, 3L], byTime.Iterations.Distinct());
+
+        var byDefault = new CheckpointLog();
+        using (var trainer = new JointTrainer(options))
+            new TrainingRun(options, loader, TestData.NewTempDir()).Run(trainer, byDefault);
+        Assert.Equal([3L], byDefault.Iterations); // a fast run stays within 2 minutes: only the final checkpoint
+        Assert.Equal(TimeSpan.FromMinutes(2), TrainingRun.DefaultCheckpointInterval);
+    }
+
+    private sealed class CheckpointLog : ITrainingObserver
+    {
+        public List<long> Iterations { get; } = [];
+
+        public void OnCheckpoint(string path, long nextIteration) => Iterations.Add(nextIteration);
+    }
+
     private sealed class CancelAfter(long iterations, CancellationTokenSource cts) : ITrainingObserver
     {
         public void OnIteration(long iteration, IReadOnlyDictionary<string, double> metrics)

@@ -26,6 +26,9 @@ public abstract class SuperResolutionModel : nn.Module<Tensor, Tensor>, IPrecisi
     /// <param name="name">Module name.</param>
     protected SuperResolutionModel(string name) : base(name) { }
 
+    /// <summary>The upscaling factors the built-in SR models support (2, 3, 4 and 8), for option checks.</summary>
+    public static IReadOnlyList<int> SupportedScales => SrOptionChecks.SupportedScales;
+
     /// <summary>Integer upscaling factor s: output side = s x input side. One of 2, 3, 4 or 8 for the built-in models.</summary>
     public abstract int Scale { get; }
 

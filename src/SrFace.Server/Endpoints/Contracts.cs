@@ -1,0 +1,54 @@
+namespace SrFace.Server.Endpoints;
+
+/// <summary>GET /healthz.</summary>
+/// <param name="Status">"ok".</param>
+/// <param name="Model">Gallery model id of the loaded cascade.</param>
+/// <param name="EmbeddingDimension">Embedding width.</param>
+/// <param name="Threshold">Decision threshold in use (null: the model is not calibrated and none was given).</param>
+/// <param name="QueueLength">Requests waiting for the inference worker.</param>
+/// <param name="QueueCapacity">Most requests that may wait.</param>
+/// <param name="Galleries">Where galleries live (no password).</param>
+internal sealed record HealthResponse(string Status, string Model, int EmbeddingDimension, double? Threshold, int QueueLength, int QueueCapacity, string Galleries);
+
+/// <summary>POST /v1/verify.</summary>
+/// <param name="Similarity">Cosine similarity of the two faces' embeddings.</param>
+/// <param name="Threshold">The threshold applied; null when there is none (no decision is made then).</param>
+/// <param name="Same">Same person (similarity &gt;= threshold); null without a threshold.</param>
+internal sealed record VerifyResponse(double Similarity, double? Threshold, bool? Same);
+
+/// <summary>One ranked identity.</summary>
+/// <param name="Identity">Identity name.</param>
+/// <param name="Score">Cosine similarity to the identity's template.</param>
+internal sealed record Candidate(string Identity, double Score);
+
+/// <summary>The face images of an identification (PNG data URLs).</summary>
+/// <param name="Crop">The face crop.</param>
+/// <param name="Probe">The low-resolution probe (null for a sharp face).</param>
+/// <param name="Restored">The restored face (null for a sharp face).</param>
+internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
+
+/// <summary>POST /v1/identify.</summary>
+/// <param name="Gallery">Gallery searched.</param>
+/// <param name="Candidates">Top-k identities, best first.</param>
+/// <param name="Identity">The recognised identity; null when unknown.</param>
+/// <param name="Unknown">True when the gallery is empty or the best score is below the threshold.</param>
+/// <param name="Threshold">Open-set threshold; null for closed-set identification (no threshold known).</param>
+/// <param name="Images">Crop, probe and restored face when <c>images=true</c> was asked for.</param>
+internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, FaceImages? Images);
+
+/// <summary>POST /v1/galleries/{g}/identities/{id}/images.</summary>
+/// <param name="Gallery">Gallery name.</param>
+/// <param name="Identity">Identity enrolled.</param>
+/// <param name="Added">Images added by this request.</param>
+/// <param name="TotalImages">Images behind the identity's template now.</param>
+internal sealed record EnrolResponse(string Gallery, string Identity, int Added, int TotalImages);
+
+/// <summary>One enrolled identity.</summary>
+/// <param name="Identity">Identity name.</param>
+/// <param name="Images">Enrolled images.</param>
+internal sealed record IdentitySummary(string Identity, int Images);
+
+/// <summary>GET /v1/galleries/{g}/identities.</summary>
+/// <param name="Gallery">Gallery name.</param>
+/// <param name="Identities">Identities by name (ordinal).</param>
+internal sealed record IdentityList(string Gallery, IReadOnlyList<IdentitySummary> Identities);

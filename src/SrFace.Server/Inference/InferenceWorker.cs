@@ -1,0 +1,119 @@
+using System.Threading.Channels;
+using SrFace.Cascade;
+using SrFace.Imaging;
+using SrFace.Recognition;
+using static TorchSharp.torch;
+
+namespace SrFace.Server.Inference;
+
+/// <summary>
+/// The one thread that owns the TorchSharp models (modules are not thread-safe): requests hand it work through a
+/// bounded queue and await the result. A full queue refuses at once (<see cref="QueueFullException"/>, 503), so a
+/// burst cannot pile up memory or latency without bound.
+/// </summary>
+internal sealed class InferenceWorker : IDisposable
+{
+    private readonly Channel<IWorkItem> _queue;
+    private readonly Thread _thread;
+    private readonly InferenceModels _models;
+
+    /// <summary>Loads the model (errors surface here, before the server listens) and starts the worker thread.</summary>
+    public InferenceWorker(ServerOptions options)
+    {
+        var cascade = FaceRecognitionCascade.Load(options.Model);
+        try
+        {
+            var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null } : null;
+            var embedder = new FaceEmbedder(cascade, preprocessing);
+            _models = new InferenceModels(cascade, embedder, new FaceImageReader(embedder.Preprocessing.Color, options.MaxPixels));
+        }
+        catch
+        {
+            cascade.Dispose();
+            throw;
+        }
+        Capacity = options.QueueCapacity;
+        Threshold = options.Threshold ?? cascade.Threshold;
+        _queue = Channel.CreateBounded<IWorkItem>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _thread = new Thread(Loop) { IsBackground = true, Name = "srface-inference" };
+        _thread.Start();
+    }
+
+    /// <summary>The gallery model id of the loaded cascade.</summary>
+    public string ModelId => _models.Embedder.ModelId;
+
+    /// <summary>Embedding width of the loaded cascade.</summary>
+    public int EmbeddingDimension => _models.Embedder.EmbeddingDimension;
+
+    /// <summary>The decision threshold: the server option, else the model's calibrated one, else null.</summary>
+    public double? Threshold { get; }
+
+    /// <summary>Requests waiting (not counting the one running).</summary>
+    public int QueueLength => _queue.Reader.Count;
+
+    /// <summary>Most requests that may wait.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Queues <paramref name="work"/> for the worker thread.</summary>
+    /// <exception cref="QueueFullException">When <see cref="Capacity"/> requests are already waiting.</exception>
+    public Task<T> RunAsync<T>(Func<InferenceModels, T> work, CancellationToken cancellationToken)
+    {
+        var item = new WorkItem<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item)) throw new QueueFullException(Capacity);
+        return item.Task;
+    }
+
+    /// <summary>Stops taking work, lets the worker finish what is queued, and releases the models.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join(TimeSpan.FromSeconds(30));
+        _models.Cascade.Dispose();
+    }
+
+    private void Loop()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (reader.TryRead(out var item))
+            {
+                using var scope = NewDisposeScope();
+                item.Run(_models);
+            }
+    }
+
+    private interface IWorkItem
+    {
+        void Run(InferenceModels models);
+    }
+
+    private sealed class WorkItem<T>(Func<InferenceModels, T> work, CancellationToken cancellationToken) : IWorkItem
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _done.Task;
+
+        public void Run(InferenceModels models)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _done.TrySetCanceled(cancellationToken); // the client left while it waited
+                return;
+            }
+            try
+            {
+                _done.TrySetResult(work(models));
+            }
+            catch (Exception e)
+            {
+                _done.TrySetException(e);
+            }
+        }
+    }
+}
+
+/// <summary>What the worker thread owns: the cascade, its embedder and the image decoder (capped at the server's pixel limit).</summary>
+internal sealed record InferenceModels(FaceRecognitionCascade Cascade, FaceEmbedder Embedder, FaceImageReader Reader);
+
+/// <summary>The inference queue is full: the request is refused with 503 and may be retried.</summary>
+internal sealed class QueueFullException(int capacity) : Exception($"The server is busy: {capacity} requests are already waiting for the inference worker. Retry shortly.");

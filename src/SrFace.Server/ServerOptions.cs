@@ -1,0 +1,63 @@
+namespace SrFace.Server;
+
+/// <summary>Settings of <c>srface serve</c> (and of <c>SrFace.Server</c> run on its own).</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Default listening address: loopback only.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>Default gallery store: a folder of SQLite files beside the working directory.</summary>
+    public const string DefaultGallery = "sqlite:galleries";
+
+    /// <summary>Environment variable holding the API key for enrolment and deletion.</summary>
+    public const string ApiKeyVariable = "SRFACE_API_KEY";
+
+    /// <summary>The cascade file (<c>.srface</c>).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Where galleries live: <c>sqlite:DIR</c> (a plain DIR too) or <c>postgres://USER:PASSWORD@HOST:PORT/DATABASE</c>.</summary>
+    public string Gallery { get; init; } = DefaultGallery;
+
+    /// <summary>Addresses to listen on, separated by ';' (port 0 picks a free port).</summary>
+    public string Urls { get; init; } = DefaultUrls;
+
+    /// <summary>File whose first line is the API key; used when <see cref="ApiKeyVariable"/> is not set. When neither
+    /// exists, a random key is generated into this file (or <see cref="DefaultApiKeyFile"/>), readable by the owner only.</summary>
+    public string? ApiKeyFile { get; init; }
+
+    /// <summary>Largest request body in bytes (all uploads of one request together).</summary>
+    public long MaxUploadBytes { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>Largest image accepted, in pixels (W x H), checked from the header before decoding.</summary>
+    public long MaxPixels { get; init; } = 16_000_000;
+
+    /// <summary>Most images in one enrolment request.</summary>
+    public int MaxImagesPerEnrolment { get; init; } = 20;
+
+    /// <summary>Requests that may wait for the inference worker; more are refused with 503.</summary>
+    public int QueueCapacity { get; init; } = 32;
+
+    /// <summary>Face crop as a fraction of the shorter image side overriding the model's; null for the model's.</summary>
+    public double? CropFraction { get; init; }
+
+    /// <summary>Cosine threshold overriding the model's calibrated one (verification and open-set identification).</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Where a generated API key is kept when no key is configured.</summary>
+    public static string DefaultApiKeyFile =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "srface", "server-api-key");
+
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="ArgumentException">When one is out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) throw new ArgumentException("A model (.srface cascade file) is required: --model FILE.");
+        if (string.IsNullOrWhiteSpace(Gallery)) throw new ArgumentException("--gallery is empty.");
+        if (MaxUploadBytes < 1024) throw new ArgumentException($"The upload cap must be at least 1 KiB; got {MaxUploadBytes} bytes.");
+        if (MaxPixels < 1) throw new ArgumentException($"The pixel cap must be at least 1; got {MaxPixels}.");
+        if (MaxImagesPerEnrolment < 1) throw new ArgumentException($"At least one image per enrolment; got {MaxImagesPerEnrolment}.");
+        if (QueueCapacity < 1) throw new ArgumentException($"The queue holds at least 1 request; got {QueueCapacity}.");
+        if (CropFraction is { } c && !(c > 0 && c <= 1)) throw new ArgumentException($"The crop fraction must be in (0, 1]; got {c}.");
+        if (Threshold is { } t && !(t >= -1 && t <= 1)) throw new ArgumentException($"The threshold must be a cosine in [-1, 1]; got {t}.");
+    }
+}
