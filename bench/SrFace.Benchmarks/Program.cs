@@ -1,4 +1,4 @@
-// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|pretrained|all] [--quick] [--json FILE]`,
+// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE]`,
 // or `-- gallery [--sizes 1000,100000,1000000]` / `-- http --model M [--clients 1,4,16]` (the service benchmarks).
 // See docs/benchmarks.md for what each suite measures and the figures of the last full run.
 using System.Diagnostics;
@@ -56,6 +56,8 @@ foreach (var suite in arguments.Suites)
     var result = suite switch
     {
         TrainingSuite.Name => TrainingSuite.Run(runner, faces, Progress),
+        TrainingSuite.JointName => TrainingSuite.RunJoint(runner, faces, Progress),
+        LoadingSuite.Name => LoadingSuite.Run(runner, faces, Progress),
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
         PretrainedSuite.Name => PretrainedSuite.Run(runner, faces, Progress),

@@ -8,11 +8,11 @@ namespace SrFace.Benchmarks.Harness;
 public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick, string? JsonPath, string? LfwImages)
 {
     /// <summary>All suites, in the order <c>all</c> runs them.</summary>
-    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "pretrained"];
+    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained"];
 
     /// <summary>Usage text.</summary>
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|pretrained|all] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
+        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
 
     /// <summary>Parses the arguments.</summary>
     /// <param name="args">Command-line arguments after <c>--</c>.</param>
@@ -33,6 +33,7 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
             }
         }
         suite ??= "all";
+        if (suite == "joint") return new BenchmarkArguments(["joint"], quick, json, data); // the training suite's joint rows only (compare.sh)
         if (suite != "all" && !KnownSuites.Contains(suite))
             throw new ArgumentException($"Unknown suite '{suite}'; known: {string.Join(", ", KnownSuites)}, all.");
         return new BenchmarkArguments(suite == "all" ? KnownSuites : [suite], quick, json, data);

@@ -48,6 +48,9 @@ public sealed class FaceBatches
     /// <summary>Loads the batch at a given side.</summary>
     /// <param name="size">Side S in pixels.</param>
     /// <returns>Images <c>[P*K, 3, S, S]</c> float32 in [0, 1] and labels <c>[P*K]</c> int64, in the caller's dispose scope.</returns>
+    /// <summary>The files of the batch (empty without LFW).</summary>
+    public IReadOnlyList<string> Files => _dataset is null ? [] : _indices.Select(i => _dataset.Samples[i].Path).ToArray();
+
     public (Tensor Images, Tensor Labels) Load(int size)
     {
         if (_dataset is null)

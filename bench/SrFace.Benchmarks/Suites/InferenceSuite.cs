@@ -1,6 +1,7 @@
 using SrFace.Benchmarks.Harness;
 using SrFace.Cascade;
 using SrFace.Data;
+using SrFace.Export;
 using SrFace.Runtime;
 using SrFace.Training;
 using static TorchSharp.torch;
@@ -21,6 +22,11 @@ internal static class InferenceSuite
     {
         var cases = new List<CaseResult>();
         var ratios = new List<RatioResult>();
+        var notes = new List<string>();
+        progress($"{Name}: convolution throughput (roofline)");
+        var convFp32 = Roofline.ConvolutionMacsPerSecond(float32);
+        var convBf16 = Roofline.ConvolutionMacsPerSecond(bfloat16);
+        notes.Add($"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {convFp32 / 1e9:F1} GMAC/s fp32 and {convBf16 / 1e9:F1} GMAC/s bf16 on these cores (TorchSharp/oneDNN, measured now).");
         foreach (var size in new[] { 64, 112 })
         {
             using var scope = NewDisposeScope();
@@ -45,9 +51,43 @@ internal static class InferenceSuite
                 bf16Batched[label] = cascadeBatch;
             }
             ratios.Add(RatioResult.Throughput($"bf16 / fp32 faces/s, cascade batch {batch.shape[0]}, {size} px", bf16Batched["bf16"], bf16Batched["fp32"]));
+
+            // The same cascade exported to ONNX (opset 18) and run by ONNX Runtime (fp32, intra-op threads = cores).
+            cascade.Precision = ComputePrecision.Float32;
+            var probeSide = (int)batch.shape[2];
+            var onnxPath = Path.Combine(Path.GetTempPath(), $"srface-bench-{Environment.ProcessId}-{size}.onnx");
+            var model = CascadeOnnxExporter.Build(cascade, probeSide);
+            File.WriteAllBytes(onnxPath, Google.Protobuf.MessageExtensions.ToByteArray(model));
+            try
+            {
+                using var onnx = new OnnxCascade(onnxPath);
+                var batchPixels = batch.contiguous().data<float>().ToArray();
+                var singlePixels = single.contiguous().data<float>().ToArray();
+                var n = (int)batch.shape[0];
+                progress($"{Name}: {size} px, ONNX Runtime");
+                var onnxOne = Latency(runner, "cascade, 1 face, ONNX Runtime", size, "fp32", () => onnx.Embed(singlePixels, 1, probeSide));
+                var onnxBatch = Batched(runner, "cascade, batch", size, "fp32", batch, () => onnx.Embed(batchPixels, n, probeSide)) with { Case = $"cascade, batch {n}, ONNX Runtime" };
+                cases.AddRange([onnxOne, onnxBatch]);
+                var torchOne = cases.First(c => c.Size == size && c.Precision == "fp32" && c.Case == "cascade, 1 face");
+                var torchBatch = cases.First(c => c.Size == size && c.Precision == "fp32" && c.Case == $"cascade, batch {n}");
+                ratios.Add(RatioResult.Throughput($"ONNX Runtime / TorchSharp faces/s, cascade 1 face, {size} px fp32", onnxOne, torchOne));
+                ratios.Add(RatioResult.Throughput($"ONNX Runtime / TorchSharp faces/s, cascade batch {n}, {size} px fp32", onnxBatch, torchBatch));
+
+                var macs = Roofline.MultiplyAddsPerItem(model, CascadeOnnxExporter.ProbeInput, CascadeOnnxExporter.ProbeOutput, [3, probeSide, probeSide]);
+                var ceiling = convFp32 / macs;
+                var bf16Batch = bf16Batched["bf16"];
+                notes.Add($"Roofline {size} px: {macs / 1e6:F1} M multiply-adds per face (FSRCNN on {probeSide} px + recogniser on 2 faces) -> at most {ceiling:F0} faces/s fp32, {convBf16 / macs:F0} bf16; " +
+                    $"batch {n}: TorchSharp fp32 {torchBatch.ItemsPerSecond:F1} faces/s = {100 * torchBatch.ItemsPerSecond / ceiling:F0} %, bf16 {bf16Batch.ItemsPerSecond:F1} = {100 * bf16Batch.ItemsPerSecond * macs / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond / ceiling:F0} %.");
+            }
+            finally
+            {
+                File.Delete(onnxPath);
+            }
         }
         return new SuiteResult(Name, faces.Source, cases, ratios,
         [
+            .. notes,
+            "ONNX Runtime rows: the same cascade from `CascadeOnnxExporter` (opset 18, fp32), the probe path only, fed float arrays.",
             "Probes are the faces degraded to S/4 px (bicubic x4 down, the trainer's degradation); both paths take the same probes.",
             "cascade = EmbedLowResolution (FSRCNN restore + 2 recogniser passes); recogniser only = EmbedRecognizerOnly (1 pass).",
             "Cascade = FSRCNN (d=56, s=12, m=4) x4 + FaceResNet-18 (width 32, D=128), mean fusion, eval mode, no-grad.",

@@ -14,6 +14,24 @@ internal static class TrainingSuite
 {
     public const string Name = "training";
 
+    /// <summary>Name of the joint-step-only suite (the four joint rows, as <c>bench/pytorch/compare.sh</c> compares them with PyTorch).</summary>
+    public const string JointName = "joint";
+
+    /// <summary>Times only the joint step at 64 and 112 px, fp32 and bf16.</summary>
+    public static SuiteResult RunJoint(StopwatchRunner runner, FaceBatches faces, Action<string> progress)
+    {
+        var cases = new List<CaseResult>();
+        foreach (var size in new[] { 64, 112 })
+        {
+            using var scope = NewDisposeScope();
+            var (hr, labels) = faces.Load(size);
+            foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
+                cases.Add(Measure(runner, BenchmarkModels.Joint(size, precision), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress));
+        }
+        return new SuiteResult(JointName, faces.Source, cases, [],
+            [$"Batch: P x K = {BenchmarkModels.Identities} x {BenchmarkModels.PerIdentity} = {faces.Count} HR images per step; images/s counts HR input images."]);
+    }
+
     public static SuiteResult Run(StopwatchRunner runner, FaceBatches faces, Action<string> progress)
     {
         var cases = new List<CaseResult>();

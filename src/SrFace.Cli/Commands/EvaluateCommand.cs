@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Models;
 using SrFace.Cascade;
 using SrFace.Evaluation;
 using SrFace.Cli.Configuration;
@@ -19,9 +20,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     /// <summary>Options of <c>srface evaluate</c>.</summary>
     public sealed class Settings : ModelSettings
     {
-        /// <summary>Centred-crop fraction overriding the model's.</summary>
+        /// <summary>A centred crop of this fraction instead of the model's framing (its crop, or detection + alignment).</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's).")]
+        [Description("Take a centred face crop of this fraction of the shorter image side, in (0, 1]], instead of the model's framing " +
+                     "(default: the model's: its own crop, or detection + landmarks + alignment for a pretrained recogniser).")]
         public double? CropFraction { get; init; }
 
         /// <summary>The HR-only recogniser, for pipeline (a).</summary>
@@ -113,7 +115,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         using var baseline = settings.Baseline is null ? null : ModelSource.Load(settings.Baseline, settings.Models);
         if (settings.CropFraction is { } crop)
             foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
-                model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null });
+                model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop });
         // A pretrained recogniser was not trained on LFW people, nor anyone on one's own set: nothing to exclude unless the user says otherwise.
         var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) || ownPairs ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);

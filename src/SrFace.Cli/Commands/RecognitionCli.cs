@@ -22,7 +22,7 @@ internal static class RecognitionCli
         var cascade = ModelSource.Load(settings.Model, settings.Models);
         try
         {
-            var preprocessing = cropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null } : null;
+            var preprocessing = cropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null, Alignment = SrFace.Models.FaceAlignmentTemplate.CentredCrop } : null;
             return (cascade, new FaceIdentification(cascade, preprocessing));
         }
         catch
@@ -30,6 +30,29 @@ internal static class RecognitionCli
             cascade.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Whether <paramref name="runtime"/> names a supported inference runtime (torch or onnx, any case).</summary>
+    public static bool IsRuntime(string runtime) => runtime.Equals("torch", StringComparison.OrdinalIgnoreCase) || IsOnnx(runtime);
+
+    /// <summary>Whether <paramref name="runtime"/> is onnx (ONNX Runtime on a file from <c>srface export</c>).</summary>
+    public static bool IsOnnx(string runtime) => runtime.Equals("onnx", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Loads an exported ONNX cascade, with the face crop fraction overridden when given (no libtorch call).</summary>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="InvalidDataException">When it is not an ONNX file written by <c>srface export</c>.</exception>
+    /// <exception cref="NotSupportedException">When <paramref name="model"/> names a catalogue recogniser rather than a file.</exception>
+    public static SrFace.Export.OnnxCascade LoadOnnx(string? model, double? cropFraction)
+    {
+        var name = ModelSource.Name(model);
+        if (!File.Exists(name) && SrFace.Models.ModelCatalog.Recognizers.TryGetValue(name, out var entry))
+        {
+            var aligns = entry.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop
+                ? $" It frames faces by detection + landmarks + alignment ({entry.Alignment}), which the ONNX runtime path cannot do."
+                : "";
+            throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}'.{aligns} Use --runtime torch.");
+        }
+        return new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null);
     }
 
     /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>

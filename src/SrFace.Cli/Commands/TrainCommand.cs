@@ -158,16 +158,28 @@ internal sealed class TrainCommand : Command<TrainSettings>
             var p => Path.GetFullPath(p),
         };
         if (peopleFile is not null && !File.Exists(peopleFile)) throw new FileNotFoundException($"People list not found: {peopleFile} (--people none trains on every identity).", peopleFile);
-        // A pretrained recogniser sees faces framed as its catalogue entry says (FineTuning.Preprocessing: aligned to its
-        // template when it has one, as pipeline (a) frames them; else its centred crop).
-        var framing = options.PretrainedRecognizer ? FineTuning.Preprocessing(options.Recognizer) : FacePreprocessing.Lfw();
-        var data = new RunData(dataRoot, peopleFile, settings.CropFraction ?? framing.CropFraction,
-            settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed, framing.Alignment);
+        var (crop, alignment) = Framing(options, settings.CropFraction);
+        var data = new RunData(dataRoot, peopleFile, crop,
+            settings.ValidationFraction ?? TrainingDataSetup.DefaultValidationFraction, TrainingDataSetup.DefaultSplitSeed, alignment);
         var sr = options.Mode == TrainingMode.RecognizerOnly ? "baseline" : options.SuperResolutionModel;
         var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{sr}-{options.Recognizer}"));
         if (File.Exists(Path.Combine(runFolder, TrainingCheckpoint.FileName)))
             throw new IOException($"{runFolder} already holds a training run; continue it with --resume or choose another --out.");
         return (options, data, runFolder);
+    }
+
+    /// <summary>
+    /// How a new run frames its faces: a pretrained recogniser as its catalogue entry says (<see cref="FineTuning.Preprocessing"/>:
+    /// aligned to its template when it has one, as pipeline (a) frames them), others by the LFW centred crop.
+    /// <c>--crop-fraction F</c> means a centred crop of F for every model, also one that aligns (as in evaluate and verify).
+    /// </summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="cropFraction">The --crop-fraction flag, or null.</param>
+    /// <returns>The centred-crop fraction (with alignment: the frame of images without a detected face) and the alignment.</returns>
+    internal static (double CropFraction, FaceAlignmentTemplate Alignment) Framing(JointTrainingOptions options, double? cropFraction)
+    {
+        var framing = options.PretrainedRecognizer ? FineTuning.Preprocessing(options.Recognizer) : FacePreprocessing.Lfw();
+        return cropFraction is { } f ? (f, FaceAlignmentTemplate.CentredCrop) : (framing.CropFraction, framing.Alignment);
     }
 
     private static (JointTrainingOptions, RunData, string) PrepareResume(TrainSettings settings)

@@ -5,6 +5,8 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cli.Configuration;
 using SrFace.Cli.Reporting;
+using SrFace.Models;
+using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
 
@@ -12,7 +14,9 @@ namespace SrFace.Cli.Commands;
 /// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction[-a|-b] F]</c>: are two face
 /// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
 /// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
-/// face crop), unless a crop fraction is given for it.
+/// face crop), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
+/// <c>srface export</c> in ONNX Runtime (no libtorch), for models that frame faces by a centred crop; an image that
+/// the model would align is an error, never cropped differently.
 /// Exit code 0 = same person, 1 = different people, 2 = error.
 /// </summary>
 internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
@@ -66,43 +70,71 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Face crop of B alone, in (0, 1]] (overrides --crop-fraction for B), e.g. 1.0 for a tight face crop.")]
         public double? CropFractionB { get; init; }
 
+        /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
+        [CommandOption("--runtime <RUNTIME>")]
+        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime, no libtorch: --model is a file from `srface export`; " +
+                     "models that align faces are refused).")]
+        [DefaultValue("torch")]
+        public string Runtime { get; init; } = "torch";
+
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
             (CropFractionA is { } a && !(a > 0 && a <= 1), $"--crop-fraction-a must be in (0, 1]; got {CropFractionA}."),
-            (CropFractionB is { } b && !(b > 0 && b <= 1), $"--crop-fraction-b must be in (0, 1]; got {CropFractionB}."));
+            (CropFractionB is { } b && !(b > 0 && b <= 1), $"--crop-fraction-b must be in (0, 1]; got {CropFractionB}."),
+            (!RecognitionCli.IsRuntime(Runtime), $"--runtime must be torch or onnx; got '{Runtime}'."));
+    }
+
+    private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) VerifyTorch(Settings settings)
+    {
+        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
+        using (cascade)
+        {
+            var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
+                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
+            return (service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB),
+                service.Embedder.Preprocessing.Alignment);
+        }
+    }
+
+    /// <summary>The same decision through ONNX Runtime: no libtorch call on this path.</summary>
+    private static VerificationOutcome VerifyOnnx(Settings settings)
+    {
+        using var onnx = RecognitionCli.LoadOnnx(settings.Model, settings.CropFraction);
+        var threshold = settings.Threshold ?? onnx.Metadata.Threshold
+            ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
+        var a = onnx.EmbedFile(settings.A, cropFraction: settings.CropFractionA);
+        var b = onnx.EmbedFile(settings.B, settings.ProbeSize, settings.CropFractionB);
+        var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a, b);
+        return new VerificationOutcome(settings.A, settings.B, similarity, threshold);
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         try
         {
-            var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
-            using (cascade)
+            // The ONNX path takes centred crops only (models that align are refused) and records no face box.
+            var (outcome, alignment) = RecognitionCli.IsOnnx(settings.Runtime) ? (VerifyOnnx(settings), FaceAlignmentTemplate.CentredCrop) : VerifyTorch(settings);
+            if (settings.Json)
             {
-                var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
-                    ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
-                var outcome = service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB);
-                var alignment = service.Embedder.Preprocessing.Alignment;
-                if (settings.Json)
+                // Plain stdout (no console wrapping) so scripts can parse it.
+                var json = new JsonObject
                 {
-                    // Plain stdout (no console wrapping) so scripts can parse it.
-                    var json = new JsonObject
-                    {
-                        ["similarity"] = outcome.Similarity, ["threshold"] = outcome.Threshold, ["same"] = outcome.Same, ["a"] = outcome.A, ["b"] = outcome.B,
-                        ["images"] = new JsonArray(FaceReport.ImageAndFace(outcome.A, outcome.FaceA!, alignment), FaceReport.ImageAndFace(outcome.B, outcome.FaceB!, alignment)),
-                    };
-                    Console.WriteLine(json.ToJsonString());
-                }
-                else
-                {
-                    var verdict = outcome.Same ? "[green]same person[/]" : "[yellow]different people[/]";
-                    AnsiConsole.MarkupLine($"{verdict}: similarity {outcome.Similarity.ToString("F4", CultureInfo.InvariantCulture)} " +
-                        $"{(outcome.Same ? ">=" : "<")} threshold {outcome.Threshold.ToString("F4", CultureInfo.InvariantCulture)}");
-                    foreach (var line in new[] { FaceReport.Describe("A", outcome.FaceA!, alignment), FaceReport.Describe("B", outcome.FaceB!, alignment) })
-                        if (line is not null) Console.WriteLine(line); // plain: never wrapped in logs and pipes
-                }
-                return outcome.Same ? 0 : 1;
+                    ["similarity"] = outcome.Similarity, ["threshold"] = outcome.Threshold, ["same"] = outcome.Same, ["a"] = outcome.A, ["b"] = outcome.B,
+                };
+                if (outcome is { FaceA: { } faceA, FaceB: { } faceB })
+                    json["images"] = new JsonArray(FaceReport.ImageAndFace(outcome.A, faceA, alignment), FaceReport.ImageAndFace(outcome.B, faceB, alignment));
+                Console.WriteLine(json.ToJsonString());
             }
+            else
+            {
+                var verdict = outcome.Same ? "[green]same person[/]" : "[yellow]different people[/]";
+                AnsiConsole.MarkupLine($"{verdict}: similarity {outcome.Similarity.ToString("F4", CultureInfo.InvariantCulture)} " +
+                    $"{(outcome.Same ? ">=" : "<")} threshold {outcome.Threshold.ToString("F4", CultureInfo.InvariantCulture)}");
+                if (outcome is { FaceA: { } faceA, FaceB: { } faceB })
+                    foreach (var line in new[] { FaceReport.Describe("A", faceA, alignment), FaceReport.Describe("B", faceB, alignment) })
+                        if (line is not null) Console.WriteLine(line); // plain: never wrapped in logs and pipes
+            }
+            return outcome.Same ? 0 : 1;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -57,7 +57,7 @@ internal sealed class TrainSettings : CommandSettings
     public int? InputSize { get; init; }
 
     [CommandOption("--crop-fraction <F>")]
-    [Description("Centred face crop as a fraction of the shorter image side, in (0, 1]]. Default 0.48 (LFW).")]
+    [Description("Centred face crop as a fraction of the shorter image side, in (0, 1]]. Default 0.48 (LFW); with --pretrained, the recogniser's framing (dlib-resnet: detection + alignment), which a given fraction replaces by a centred crop.")]
     public double? CropFraction { get; init; }
 
     [CommandOption("-p|--identities <P>")]
@@ -141,7 +141,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--pretrained")]
-    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction frames images without a detected face). Flags override each default.")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction F: a centred crop of F instead). Flags override each default.")]
     public bool Pretrained { get; init; }
 
     [CommandOption("--models <DIR>")]

@@ -18,15 +18,10 @@ public static class FaceCropper
     {
         options.Validate();
         if (image.dim() != 3) throw new ArgumentException($"{source}: expected an image [C, H, W], got [{string.Join(", ", image.shape)}].", nameof(image));
-        var (height, width) = ((int)image.size(1), (int)image.size(2));
-        var side = options.CropSide(height, width);
-        if (side > height || side > width)
-            throw new InvalidDataException($"{source}: image of {width}x{height} pixels is smaller than the {side}x{side} face crop.");
+        // Centred window; an odd margin is rounded half to even, as torchvision's center_crop does.
+        var (top, left, side) = options.CropWindow((int)image.size(1), (int)image.size(2), source);
 
         using var scope = NewDisposeScope();
-        // Centred window; an odd margin is rounded half to even, as torchvision's center_crop does.
-        var top = (int)Math.Round((height - side) / 2.0, MidpointRounding.ToEven);
-        var left = (int)Math.Round((width - side) / 2.0, MidpointRounding.ToEven);
         var crop = image.narrow(1, top, side).narrow(2, left, side).to(float32).unsqueeze(0); // [1, C, side, side]
         var resized = side == options.Size
             ? crop.clone()

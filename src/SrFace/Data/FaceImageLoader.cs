@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace SrFace.Data;
 
 /// <summary>
-/// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1]:
-/// read (<see cref="FaceImageReader"/>), then the face chip of <see cref="FacePreparer"/> (centred crop, or detection +
-/// landmarks + alignment), bicubic antialiased to S.
-/// Images of one batch are decoded in parallel. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
+/// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1] with the
+/// one preprocessing stage, <see cref="FacePreparer"/>. A centred crop (read, crop, bicubic antialiased resize) runs
+/// in managed code (<see cref="FacePreparer.PrepareManaged"/>: the same result as its TorchSharp path to 1e-6, with no
+/// libtorch call), so batches can be read on worker threads (<see cref="ReadBatch"/>) while the training thread
+/// computes; detection + alignment runs in libtorch (<see cref="ReadsInManagedCode"/> is then false). With <c>cacheCrops</c>, each file's preprocessed crop is kept in
 /// managed memory (C x S x S x 4 bytes per image: 150 KB at 3x112x112, so about 2 GB for all of LFW), because
 /// training revisits every image each epoch and JPEG decoding dominates the loading time.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed class FaceImageLoader
     /// <param name="dataset">The samples that indices refer to.</param>
     /// <param name="preprocessing">Crop, size and colour layout.</param>
     /// <param name="cacheCrops">Keep preprocessed crops in memory, keyed by file path.</param>
-    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1. Default 1: libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>) while cropping, so crops are made one at a time unless the caller opts in.</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (safe above 1: a centred crop makes no libtorch call while loading).</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid preprocessing or parallelism.</exception>
     /// <exception cref="ArgumentException">When the preprocessing aligns faces (that needs a detector: use the <see cref="FacePreparer"/> overload).</exception>
@@ -35,7 +36,8 @@ public sealed class FaceImageLoader
     /// <param name="dataset">The samples that indices refer to.</param>
     /// <param name="preparer">The preprocessing stage (its size is the output side).</param>
     /// <param name="cacheCrops">Keep prepared faces in memory, keyed by file path (detection then runs once per file).</param>
-    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (detection itself runs one image at a time).</param>
+    /// <param name="maxDegreeOfParallelism">Images decoded at once, at least 1 (detection itself runs one image at a time;
+    /// with alignment, libtorch calls from several threads at once crashed natively (rarely, in <c>clamp_</c>), so keep 1).</param>
     /// <param name="maxPixels">Pixel cap passed to the reader.</param>
     /// <exception cref="ArgumentOutOfRangeException">Invalid parallelism.</exception>
     public FaceImageLoader(FaceDataset dataset, FacePreparer preparer, bool cacheCrops = false,
@@ -85,6 +87,13 @@ public sealed class FaceImageLoader
     /// <summary>Crop, size and colour layout.</summary>
     public FacePreprocessing Preprocessing { get; }
 
+    /// <summary>
+    /// True when loading makes no libtorch call (a centred crop: <see cref="FacePreparer.PrepareManaged"/>), so
+    /// <see cref="ReadBatch"/> may run on a worker thread while libtorch computes on another; false when faces are
+    /// detected and aligned (libtorch).
+    /// </summary>
+    public bool ReadsInManagedCode => !_preparer.Aligns;
+
     /// <summary>Number of crops held in the cache (0 without caching).</summary>
     public int CachedCount => _cache?.Count ?? 0;
 
@@ -117,6 +126,29 @@ public sealed class FaceImageLoader
     /// <exception cref="InvalidDataException">An image is smaller than the crop.</exception>
     public Tensor LoadFiles(IReadOnlyList<string> paths)
     {
+        var (pixels, shape) = ReadFiles(paths);
+        return tensor(pixels, shape);
+    }
+
+    /// <summary>
+    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so, when
+    /// <see cref="ReadsInManagedCode"/>, it can run on a worker thread while libtorch computes on another (background
+    /// prefetch in <see cref="Training.TrainingRun"/>).
+    /// </summary>
+    /// <param name="indices">Sample indices into <see cref="Dataset"/>.</param>
+    /// <returns>Pixels <c>[N, C, S, S]</c> row-major, float in [0, 1], and that shape.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the dataset.</exception>
+    /// <exception cref="InvalidImageException">A file is not a readable image (the first failing file is named).</exception>
+    public (float[] Pixels, long[] Shape) ReadBatch(IReadOnlyList<int> indices)
+    {
+        foreach (var index in indices)
+            if ((uint)index >= (uint)Dataset.Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), index, $"Sample index outside 0..{Dataset.Count - 1}.");
+        return ReadFiles(indices.Select(i => Dataset.Samples[i].Path).ToList());
+    }
+
+    private (float[] Pixels, long[] Shape) ReadFiles(IReadOnlyList<string> paths)
+    {
         var crops = new float[paths.Count][];
         try
         {
@@ -137,15 +169,24 @@ public sealed class FaceImageLoader
                 throw new InvalidDataException($"{paths[i]}: has {crops[i].Length / (Preprocessing.Size * Preprocessing.Size)} channels, the batch has {channels}; use ColorMode.Rgb or Grey.");
             crops[i].CopyTo(batch, (long)i * perImage);
         }
-        return tensor(batch, [paths.Count, channels, Preprocessing.Size, Preprocessing.Size]);
+        return (batch, [paths.Count, channels, Preprocessing.Size, Preprocessing.Size]);
     }
 
     private float[] Crop(string path)
     {
         if (_cache != null && _cache.TryGetValue(path, out var cached)) return cached;
-        using var scope = NewDisposeScope();
-        var image = _reader.Read(path);
-        var crop = _preparer.Prepare(image, path).Chip.contiguous().data<float>().ToArray();
+        float[] crop;
+        if (ReadsInManagedCode)
+        {
+            var image = ManagedFacePreprocessing.Read(path, Preprocessing.Color, _reader.MaxPixels);
+            crop = _preparer.PrepareManaged(image, path).Chip.Pixels;
+        }
+        else
+        {
+            using var scope = NewDisposeScope();
+            var image = _reader.Read(path);
+            crop = _preparer.Prepare(image, path).Chip.contiguous().data<float>().ToArray();
+        }
         _cache?.TryAdd(path, crop);
         return crop;
     }

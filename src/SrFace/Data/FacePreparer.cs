@@ -1,5 +1,6 @@
 using SrFace.Detection;
 using SrFace.FaceAlignment;
+using SrFace.Imaging;
 using SrFace.Models;
 using SrFace.Runtime;
 using TorchSharp;
@@ -99,11 +100,7 @@ public sealed class FacePreparer
     private IReadOnlyList<PreparedFace> PrepareFaces(Tensor image, string source, Func<int, int>? sideFor, bool allFaces)
     {
         ArgumentNullException.ThrowIfNull(image);
-        int Target(int native)
-        {
-            var side = sideFor?.Invoke(native) ?? Preprocessing.Size;
-            return side >= 1 ? side : throw new ArgumentOutOfRangeException(nameof(sideFor), side, "A face chip is at least 1 pixel wide.");
-        }
+        int Target(int native) => TargetSide(sideFor, native);
         PreparedFace CentredCrop()
         {
             var crop = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
@@ -134,6 +131,34 @@ public sealed class FacePreparer
         if (warpSide != side)
             chip = SafeScalars.Clamp_(nn.functional.interpolate(chip, size: [side, side], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true));
         return new PreparedFace(chip[0].MoveToOuterDisposeScope(), native, face, facesFound);
+    }
+
+    /// <summary>
+    /// <see cref="Prepare"/> of a centred crop in managed code, with no libtorch call (the training prefetch thread, the
+    /// ONNX Runtime path): the same window (<see cref="FacePreprocessing.CropWindow"/>), side and antialiased bicubic
+    /// resize (<see cref="ManagedFacePreprocessing"/>: equal to the TorchSharp path to about 1e-6).
+    /// </summary>
+    /// <param name="image">The image, in <see cref="FacePreprocessing.Color"/> (<see cref="ManagedFacePreprocessing.Read"/>).</param>
+    /// <param name="source">The image's file (or another name) for messages.</param>
+    /// <param name="sideFor">As for <see cref="Prepare"/>.</param>
+    /// <returns>The chip <c>[C, s, s]</c> and the face's native side (the crop side).</returns>
+    /// <exception cref="NotSupportedException">When this stage aligns faces (<see cref="Aligns"/>): detection and
+    /// alignment run in libtorch.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than the crop.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
+    public (PlanarImage Chip, int NativeSide) PrepareManaged(PlanarImage image, string source, Func<int, int>? sideFor = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (Aligns)
+            throw new NotSupportedException($"{source}: faces framed as {Preprocessing.Alignment} need face detection, landmarks and alignment, which run in libtorch only; a managed (ONNX Runtime) path can only take a centred crop.");
+        var crop = Preprocessing.CropSide(image.Height, image.Width);
+        return (ManagedFacePreprocessing.CropAndResize(image, Preprocessing, TargetSide(sideFor, crop), source), crop);
+    }
+
+    private int TargetSide(Func<int, int>? sideFor, int native)
+    {
+        var side = sideFor?.Invoke(native) ?? Preprocessing.Size;
+        return side >= 1 ? side : throw new ArgumentOutOfRangeException(nameof(sideFor), side, "A face chip is at least 1 pixel wide.");
     }
 
     private SimilarityTransform Transform(DetectedFace face, int size) =>

@@ -40,4 +40,39 @@ public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.4
     /// <summary>The crop side for an image of <paramref name="height"/> x <paramref name="width"/> pixels (at least 1).</summary>
     public int CropSide(int height, int width) =>
         CropPixels ?? Math.Max(1, (int)Math.Round(CropFraction * Math.Min(height, width), MidpointRounding.AwayFromZero));
+
+    /// <summary>
+    /// The centred crop window of an image of <paramref name="height"/> x <paramref name="width"/> pixels: side
+    /// <see cref="CropSide"/>, an odd margin rounded half to even (torchvision's <c>center_crop</c>). Shared by the
+    /// TorchSharp (<see cref="FaceCropper"/>) and managed (<see cref="ManagedFacePreprocessing"/>) crops.
+    /// </summary>
+    /// <param name="height">Image height H.</param>
+    /// <param name="width">Image width W.</param>
+    /// <param name="source">The image's file (or another name) for the error message.</param>
+    /// <returns>Top row, left column and side of the square.</returns>
+    /// <exception cref="InvalidDataException">The image is smaller than the crop (message names <paramref name="source"/>).</exception>
+    public (int Top, int Left, int Side) CropWindow(int height, int width, string source)
+    {
+        var side = CropSide(height, width);
+        if (side > height || side > width)
+            throw new InvalidDataException($"{source}: image of {width}x{height} pixels is smaller than the {side}x{side} face crop.");
+        return ((int)Math.Round((height - side) / 2.0, MidpointRounding.ToEven), (int)Math.Round((width - side) / 2.0, MidpointRounding.ToEven), side);
+    }
+
+    /// <summary>
+    /// The framing of one image of <paramref name="height"/> x <paramref name="width"/> pixels, decided the same way in
+    /// every runtime (<see cref="Recognition.FaceEmbedder"/>, <see cref="Export.OnnxCascade"/>): a crop fraction given for
+    /// this image is a centred crop of that fraction; else, when no framing was given for the model
+    /// (<paramref name="framingGiven"/> false) and the image's shorter side is below <see cref="Size"/> (a tight face
+    /// crop already), the whole centred square; else this framing (which may align faces).
+    /// </summary>
+    /// <param name="height">Image height H.</param>
+    /// <param name="width">Image width W.</param>
+    /// <param name="cropFraction">This image's crop fraction, or null.</param>
+    /// <param name="framingGiven">Whether the caller overrode the model's framing.</param>
+    /// <returns>This record, or a centred-crop variant of it.</returns>
+    public FacePreprocessing FramingFor(int height, int width, double? cropFraction, bool framingGiven) =>
+        cropFraction is { } f ? this with { CropFraction = f, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop }
+        : !framingGiven && Math.Min(height, width) < Size ? this with { CropFraction = 1.0, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop }
+        : this;
 }

@@ -18,6 +18,8 @@ namespace SrFace.Imaging;
 /// 8-bit RGB originals (16-bit samples are reduced to 8 bits by SkiaSharp; CMYK is converted by SkiaSharp's
 /// libjpeg-turbo path, R = C' K' / 255 on the stored inverted values). Files larger than
 /// <see cref="MaxPixels"/> are refused from their header alone, before any pixel memory is allocated.
+/// <see cref="ReadPixels"/> / <see cref="DecodePixels"/> give the same image (orientation included) in managed memory
+/// with no libtorch call, for the training prefetch thread and the ONNX Runtime path.
 /// Thread-safe: the reader holds no mutable state.
 /// </remarks>
 public sealed class FaceImageReader
@@ -74,6 +76,79 @@ public sealed class FaceImageReader
     }
 
     /// <summary>
+    /// <see cref="Read"/> in managed code only (no libtorch call), in the file's own channels: 1 for grey files (PGM,
+    /// grey JPEG/PNG), 3 (RGB) otherwise; the EXIF orientation is applied, <see cref="ColorMode"/> is not (see
+    /// <see cref="ManagedFacePreprocessing.Read"/>). Peaks at about 4 + 2 x 12 bytes per RGB pixel when the photo must be turned.
+    /// </summary>
+    /// <param name="path">A JPEG, PNG or PGM file.</param>
+    /// <returns>Planes <c>[C, H, W]</c> row-major, float in [0, 1], and their sizes.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidImageException">The file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    public (float[] Pixels, int Channels, int Height, int Width) ReadPixels(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
+        return DecodePixels(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary><see cref="Decode"/> in managed code only: see <see cref="ReadPixels"/>.</summary>
+    /// <param name="bytes">The encoded JPEG, PNG or PGM image.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <returns>Planes <c>[C, H, W]</c> row-major, float in [0, 1], and their sizes.</returns>
+    /// <exception cref="InvalidImageException">The bytes are empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    public (float[] Pixels, int Channels, int Height, int Width) DecodePixels(byte[] bytes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length == 0) throw new InvalidImageException(source, "file is empty");
+        if (PgmDecoder.HasPgmMagic(bytes))
+        {
+            var (w, h, grey) = PgmDecoder.Decode(source, bytes, MaxPixels);
+            return (grey, 1, h, w);
+        }
+        var decoded = DecodeWithSkia(source, bytes);
+        var channels = decoded.Grey ? 1 : 3;
+        var planes = new float[(long)channels * decoded.Height * decoded.Width];
+        FillPlanes(decoded, (c, y, row) => Array.Copy(row, 0L, planes, ((long)c * decoded.Height + y) * decoded.Width, decoded.Width));
+        return OrientPlanes(planes, channels, decoded.Height, decoded.Width, ReadOrientation(bytes));
+    }
+
+    /// <summary>
+    /// <see cref="ApplyOrientation"/> on planes in managed memory: the same pixel moves as the tensor version.
+    /// </summary>
+    /// <param name="pixels"><c>[C, H, W]</c> row-major (returned as is for orientation 1).</param>
+    /// <param name="channels">C.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="orientation">EXIF orientation 1-8 (other values are treated as 1).</param>
+    /// <returns>The upright planes and their sizes (H and W swapped for 5-8).</returns>
+    public static (float[] Pixels, int Channels, int Height, int Width) OrientPlanes(float[] pixels, int channels, int height, int width, int orientation)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (orientation is < 2 or > 8) return (pixels, channels, height, width);
+        var swap = orientation >= 5;
+        var (outH, outW) = swap ? (width, height) : (height, width);
+        var output = new float[pixels.LongLength];
+        var plane = (long)height * width;
+        for (var c = 0; c < channels; c++)
+            for (var y = 0; y < outH; y++)
+                for (var x = 0; x < outW; x++)
+                {
+                    // Source (row, column) of output (y, x): the moves of ApplyOrientation's flips and transposes.
+                    var (sy, sx) = orientation switch
+                    {
+                        2 => (y, width - 1 - x),
+                        3 => (height - 1 - y, width - 1 - x),
+                        4 => (height - 1 - y, x),
+                        5 => (x, y),
+                        6 => (height - 1 - x, y),
+                        7 => (height - 1 - x, width - 1 - y),
+                        _ => (x, width - 1 - y),                // 8
+                    };
+                    output[c * plane + (long)y * outW + x] = pixels[c * plane + (long)sy * width + sx];
+                }
+        return (output, channels, outH, outW);
+    }
+
+    /// <summary>
     /// The EXIF orientation of an encoded image (1-8: 1 upright, 2 mirrored, 3 rotated 180, 4 flipped vertically,
     /// 5 transposed, 6 needs 90 degrees clockwise, 7 transversed, 8 needs 90 degrees anticlockwise), or 1 when the file has
     /// no readable orientation tag.
@@ -119,6 +194,21 @@ public sealed class FaceImageReader
 
     private Tensor ReadWithSkia(string path, byte[] bytes)
     {
+        // Written row by row straight into the tensor's memory: no whole-image float array beside the tensor.
+        var decoded = DecodeWithSkia(path, bytes);
+        var image = empty([decoded.Grey ? 1 : 3, decoded.Height, decoded.Width], float32);
+        var values = image.data<float>();
+        FillPlanes(decoded, (c, y, row) => values.CopyFrom(row, 0, ((long)c * decoded.Height + y) * decoded.Width));
+        return image;
+    }
+
+    private sealed record SkiaPixels(byte[] Bytes, bool Grey, int Height, int Width);
+
+    private delegate void RowSink(int channel, int y, float[] row);
+
+    /// <summary>Decodes a JPEG/PNG to bytes: one per pixel for grey files, unpremultiplied RGBA otherwise.</summary>
+    private SkiaPixels DecodeWithSkia(string path, byte[] bytes)
+    {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);
         if (codec == null) throw new InvalidImageException(path, "not a recognised image (JPEG, PNG or PGM expected)");
@@ -136,21 +226,25 @@ public sealed class FaceImageReader
         // Skia fills the missing rows of a truncated file and reports IncompleteInput: that image is not usable.
         if (result != SKCodecResult.Success)
             throw new InvalidImageException(path, $"{codec.EncodedFormat} decoding failed ({result})");
+        return new SkiaPixels(pixels, grey, height, width);
+    }
 
-        // Bytes to [C, H, W] floats in managed code (no tensor-scalar call here, see Runtime.SafeScalars for why),
-        // written row by row straight into the tensor's memory: no whole-image float array beside the tensor.
+    /// <summary>
+    /// Bytes to [C, H, W] floats in managed code (no tensor-scalar call here, see Runtime.SafeScalars for why), one
+    /// row of one channel at a time, so the caller's destination is the only whole-image float buffer.
+    /// </summary>
+    private static void FillPlanes(SkiaPixels decoded, RowSink sink)
+    {
+        var (pixels, grey, height, width) = decoded;
         var channels = grey ? 1 : 3;
-        var image = empty([channels, height, width], float32);
-        var values = image.data<float>();
+        var step = grey ? 1 : 4;
         var row = new float[width];
         for (var c = 0; c < channels; c++)
             for (var y = 0; y < height; y++)
             {
-                var source = (long)y * width * (grey ? 1 : 4) + c;
-                var step = grey ? 1 : 4;
+                var source = (long)y * width * step + c;
                 for (var x = 0; x < width; x++) row[x] = pixels[source + (long)x * step] / 255f;
-                values.CopyFrom(row, 0, ((long)c * height + y) * width);
+                sink(c, y, row);
             }
-        return image;
     }
 }

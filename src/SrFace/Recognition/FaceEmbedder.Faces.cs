@@ -29,9 +29,8 @@ public sealed partial class FaceEmbedder
     {
         using var scope = NewDisposeScope();
         var (height, width) = ((int)image.shape[1], (int)image.shape[2]);
-        var preparer = cropFraction is { } f ? new FacePreparer(Preprocessing with { CropFraction = f, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
-            : !FramingGiven && Math.Min(height, width) < Cascade.InputSize ? new FacePreparer(Preprocessing with { CropFraction = 1.0, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop })
-            : _preparer;
+        var framing = Preprocessing.FramingFor(height, width, cropFraction, FramingGiven);
+        var preparer = framing == Preprocessing ? _preparer : new FacePreparer(framing);
         int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, Cascade.InputSize));
         var prepared = allFaces ? preparer.PrepareAll(image, path, SideFor) : [preparer.Prepare(image, path, SideFor)];
         return prepared.Select((face, i) => Checked(face, prepared.Count == 1 ? path : $"{path} (face {i + 1} of {prepared.Count})")).ToArray();
@@ -44,10 +43,7 @@ public sealed partial class FaceEmbedder
         if (side < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         var pixels = prepared.Chip.contiguous().data<float>().ToArray();
-        var contrast = StandardDeviation(pixels);
-        if (contrast < MinimumContrast)
-            throw new InvalidDataException(FormattableString.Invariant(
-                $"{path}: the face crop has no texture (pixel standard deviation {contrast:0.0000} < {MinimumContrast}); a near-constant image shows no face and would match any other such image."));
+        RequireTexture(pixels, path);
         return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound);
     }
 
@@ -81,6 +77,21 @@ public sealed partial class FaceEmbedder
     }
 
     private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
+
+    /// <summary>
+    /// Refuses a face chip without texture (pixel standard deviation below <see cref="MinimumContrast"/>); managed
+    /// code only, shared with the ONNX Runtime path (<see cref="Export.OnnxCascade"/>).
+    /// </summary>
+    /// <param name="pixels">The chip's values, any layout.</param>
+    /// <param name="path">The image, for the message.</param>
+    /// <exception cref="InvalidDataException">When the chip is near-constant.</exception>
+    internal static void RequireTexture(float[] pixels, string path)
+    {
+        var contrast = StandardDeviation(pixels);
+        if (contrast < MinimumContrast)
+            throw new InvalidDataException(FormattableString.Invariant(
+                $"{path}: the face crop has no texture (pixel standard deviation {contrast:0.0000} < {MinimumContrast}); a near-constant image shows no face and would match any other such image."));
+    }
 
     private static double StandardDeviation(float[] values)
     {

@@ -92,13 +92,23 @@ public sealed class TrainingRun
         long iteration = start;
         var clock = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
+        // The next batch is read (decoded, cropped, resized: managed code only) on a worker thread while this one
+        // trains; a loader that aligns faces calls libtorch, so it reads on this thread instead.
+        Task<(float[] Pixels, long[] Shape)>? prefetch = null;
         for (; iteration < _options.Stop.MaxIterations; iteration++)
         {
             if (cancellation.IsCancellationRequested) { result = (StopReason.Cancelled, "cancelled"); break; }
             var batch = _sampler.BatchAt(iteration);
             clock.Restart();
+            var pixels = prefetch?.GetAwaiter().GetResult() ?? _images.ReadBatch(batch);
+            prefetch = null;
+            if (_images.ReadsInManagedCode && iteration + 1 < _options.Stop.MaxIterations)
+            {
+                var next = _sampler.BatchAt(iteration + 1);
+                prefetch = Task.Run(() => _images.ReadBatch(next));
+            }
             TrainingStepResult step;
-            using (var hr = _images.LoadBatch(batch))
+            using (var hr = TorchSharp.torch.tensor(pixels.Pixels, pixels.Shape))
             using (var labels = _images.LoadLabels(batch))
                 step = trainer.Step(hr, labels, iteration);
             var values = new Dictionary<string, double>(step.ToDictionary());

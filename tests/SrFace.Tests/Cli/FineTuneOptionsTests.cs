@@ -99,6 +99,10 @@ public class FineTuneOptionsTests
         Assert.Equal(0.3, FineTuning.Preprocessing("dlib-resnet", 0.3).CropFraction); // the frame of images without a detected face
         Assert.Equal(SrFace.Models.FaceAlignmentTemplate.CentredCrop, FineTuning.Preprocessing("face-resnet18").Alignment);
         Assert.Throws<ArgumentException>(() => FineTuning.Preprocessing("nope"));
+        // srface train: the pretrained recogniser's framing, unless --crop-fraction asks for a centred crop (as evaluate does).
+        Assert.Equal((0.48, SrFace.Models.FaceAlignmentTemplate.DlibChip), TrainCommand.Framing(FineTuning.Defaults(), null));
+        Assert.Equal((0.6, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(FineTuning.Defaults(), 0.6));
+        Assert.Equal((0.48, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(new JointTrainingOptions(), null));
     }
 
     [Fact]

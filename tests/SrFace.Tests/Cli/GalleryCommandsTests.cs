@@ -24,6 +24,7 @@ internal static class RecognitionCliHarness
             c.AddBranch("gallery", g => { g.AddCommand<GalleryListCommand>("list"); g.AddCommand<GalleryDeleteCommand>("delete"); });
             c.AddCommand<IdentifyCommand>("identify");
             c.AddCommand<VerifyCommand>("verify");
+            c.AddCommand<ExportCommand>("export");
         });
         return CliErrors.Run(() => app.Run(args));
     }

@@ -51,6 +51,27 @@ public sealed class PhotoDecodingTests
             }
     }
 
+    /// <summary>The managed decoder (training prefetch, ONNX Runtime path) turns photos upright exactly as the tensor reader does.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void ManagedDecodingOrientsLikeTheTensorReader(int orientation)
+    {
+        var path = Path.Combine(TestData.NewTempDir(), "image");
+        File.WriteAllBytes(path, ExifJpeg.WithOrientation(EncodeJpeg(Pattern()), orientation));
+        var reader = new FaceImageReader();
+        using var expected = reader.Read(path).contiguous();
+        var (pixels, channels, height, width) = reader.ReadPixels(path);
+        Assert.Equal(expected.shape, new long[] { channels, height, width });
+        Assert.Equal(expected.data<float>().ToArray(), pixels);
+    }
+
     [Fact]
     public void GreyAnd16BitPngsGiveTheirRgb8BitPixels()
     {

@@ -48,6 +48,15 @@ public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
         RegisterComponents();
     }
 
+    /// <summary>Stride (both axes), as built.</summary>
+    public int Stride => (int)_stride[0];
+
+    /// <summary>Zero padding (both axes), as built.</summary>
+    public int Padding => (int)_padding[0];
+
+    /// <summary>Groups (Cin for a depthwise convolution), as built.</summary>
+    public int Groups => (int)_groups;
+
     /// <inheritdoc/>
     public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
 

@@ -45,6 +45,15 @@ public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPreci
         RegisterComponents();
     }
 
+    /// <summary>Stride = upscaling factor, as built.</summary>
+    public int Stride => (int)_stride[0];
+
+    /// <summary>Padding removed from each border of the full output, as built.</summary>
+    public int Padding => (int)_padding[0];
+
+    /// <summary>Extra rows/columns at the bottom/right, as built.</summary>
+    public int OutputPadding => (int)_outputPadding[0];
+
     /// <inheritdoc/>
     public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
 

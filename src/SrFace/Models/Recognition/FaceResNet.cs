@@ -121,8 +121,8 @@ public sealed class FaceResNet : FaceRecognizer
             .Select(i => (nn.Module<Tensor, Tensor>)(i == 0 ? new IRBlock(inChannels, outChannels, 2) : new IRBlock(outChannels, outChannels, 1)))
             .ToArray());
 
-    /// <summary>Improved residual block: BN-conv3x3-BN-PReLU-conv3x3(stride)-BN plus a (projected) shortcut.</summary>
-    private sealed class IRBlock : nn.Module<Tensor, Tensor>
+    /// <summary>Improved residual block: BN-conv3x3-BN-PReLU-conv3x3(stride)-BN plus a (projected) shortcut (internal for the ONNX mapping).</summary>
+    internal sealed class IRBlock : nn.Module<Tensor, Tensor>
     {
         private readonly BatchNorm2d bn1, bn2, bn3;
         private readonly PrecisionConv2d conv1, conv2;

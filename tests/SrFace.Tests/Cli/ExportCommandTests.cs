@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using SrFace.Export;
+using SrFace.Recognition;
+using SrFace.Tests.Recognition;
+using Xunit.Abstractions;
+
+namespace SrFace.Tests.Cli;
+
+/// <summary><c>srface export --format onnx</c> and <c>srface verify --runtime onnx</c> on the tiny trained cascade.</summary>
+[Collection(TorchCollection.Name)]
+public class ExportCommandTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Exported_model_verifies_like_the_torchsharp_cascade()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "tiny.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--format", "onnx", "--model", TinyCascade.ModelPath, "--probe-size", "8", "--out", onnx));
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+
+        // The similarity of each path, from the library, and the CLI decisions around it.
+        using var cascade = TinyCascade.Load();
+        var service = new FaceIdentification(cascade);
+        using var exported = new OnnxCascade(onnx, threads: 2);
+        double worst = 0;
+        foreach (var (a, b) in new[] { (people[0], people[1]), (people[2], people[2]), (people[3], people[4]) })
+        {
+            var torch = service.Verify(a, b, 0, probeSize: 8).Similarity;
+            var viaOnnx = FaceIdentificationSimilarity(exported, a, b);
+            worst = Math.Max(worst, Math.Abs(torch - viaOnnx));
+            foreach (var threshold in new[] { torch - 1e-3, torch + 1e-3 })
+            {
+                var t = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                var torchExit = RecognitionCliHarness.Run("verify", a, b, "--model", TinyCascade.ModelPath, "--probe-size", "8", "--threshold", t);
+                var onnxExit = RecognitionCliHarness.Run("verify", a, b, "--model", onnx, "--runtime", "onnx", "--probe-size", "8", "--threshold", t);
+                Assert.Equal(threshold < torch ? 0 : 1, torchExit);
+                Assert.Equal(torchExit, onnxExit);
+            }
+        }
+        output.WriteLine($"max |cosine(ONNX Runtime) - cosine(TorchSharp)| over 3 pairs (8 px probes) = {worst:E2}");
+        Assert.True(worst < 1e-5, $"similarities differ by {worst:E2}");
+    }
+
+    [Theory]
+    [InlineData("--format", "tflite")]
+    [InlineData("--probe-size", "2")]
+    public void Bad_options_are_usage_errors(string option, string value)
+    {
+        var onnx = Path.Combine(TestData.NewTempDir(), "x.onnx");
+        Assert.Equal(2, RecognitionCliHarness.Run("export", "--model", "m.srface", "--out", onnx, option, value));
+        Assert.Equal(2, RecognitionCliHarness.Run("export", "--model", "m.srface"));                 // no --out
+        Assert.Equal(2, RecognitionCliHarness.Run("export", "--model", "missing.srface", "--out", onnx)); // no such model
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg", "--model", onnx, "--runtime", "tensorflow"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", "a.jpg", "b.jpg", "--model", TinyCascade.ModelPath, "--runtime", "onnx", "--threshold", "0")); // a .srface is not ONNX
+    }
+
+    /// <summary>
+    /// <c>verify --runtime onnx</c> on a model that aligns faces (an export whose framing says DlibChip, the default
+    /// pretrained recogniser, or its name) is an error (exit 2), never a centred crop passed off as the model's answer;
+    /// with a crop fraction for each image both runtimes take the same centred crops and decide alike.
+    /// </summary>
+    [Fact]
+    public void Onnx_runtime_refuses_models_that_align_faces()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "tiny.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", TinyCascade.ModelPath, "--probe-size", "8", "--out", onnx));
+        var aligned = SrFace.Tests.Export.OnnxExportTests.WithMetadata(onnx, Path.Combine(dir, "aligned.onnx"), "srface.alignment", "DlibChip");
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", aligned, "--runtime", "onnx", "--threshold", "-1"));
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--runtime", "onnx", "--threshold", "-1"));   // default: dlib-resnet
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", "dlib-resnet", "--runtime", "onnx", "--threshold", "-1"));
+        var e = Assert.Throws<NotSupportedException>(() => SrFace.Cli.Commands.RecognitionCli.LoadOnnx(null, null));
+        Assert.Contains("dlib-resnet", e.Message);
+        Assert.Contains("DlibChip", e.Message);
+
+        using var cascade = TinyCascade.Load();
+        var similarity = new FaceIdentification(cascade).Verify(people[0], people[1], 0, 8, 0.6, 0.6).Similarity;
+        foreach (var threshold in new[] { similarity - 1e-3, similarity + 1e-3 })
+        {
+            var t = threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            var expected = threshold < similarity ? 0 : 1;
+            Assert.Equal(expected, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", aligned, "--runtime", "onnx", "--probe-size", "8",
+                "--crop-fraction-a", "0.6", "--crop-fraction-b", "0.6", "--threshold", t));
+        }
+    }
+
+    /// <summary>
+    /// Runs the CLI from a copy of its folder without any libtorch library: <c>verify --runtime onnx</c> works,
+    /// <c>version</c> (which asks libtorch) fails, so the copy really has no libtorch.
+    /// </summary>
+    [Fact]
+    public void Onnx_runtime_path_needs_no_libtorch()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "tiny.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", TinyCascade.ModelPath, "--out", onnx));
+        var app = MirrorWithoutLibtorch(Path.Combine(dir, "app"));
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+
+        var (exit, stdout, stderr) = RunCli(app, "verify", people[0], people[1], "--model", onnx, "--runtime", "onnx", "--threshold", "-1", "--json");
+        Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
+        Assert.Contains("\"same\":true", stdout);
+        var (versionExit, _, versionError) = RunCli(app, "version");
+        Assert.NotEqual(0, versionExit);
+        Assert.Contains("TorchSharp", versionError);
+    }
+
+    private static double FaceIdentificationSimilarity(OnnxCascade onnx, string a, string b) =>
+        SrFace.Cascade.FaceRecognitionCascade.Similarity(onnx.EmbedFile(a), onnx.EmbedFile(b, 8));
+
+    /// <summary>
+    /// A copy of the test folder's managed files (the CLI with its deps.json) and links to its linux-x64 native
+    /// libraries minus libtorch and TorchSharp's own; copies, not links, for the assemblies, since TorchSharp looks for
+    /// libtorch beside the real path of its assembly.
+    /// </summary>
+    private static string MirrorWithoutLibtorch(string target)
+    {
+        var source = AppContext.BaseDirectory;
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        var native = Path.Combine(source, "runtimes", "linux-x64");
+        foreach (var file in Directory.EnumerateFiles(native, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith("libtorch") || name.StartsWith("libc10") || name.StartsWith("libLibTorchSharp")) continue;
+            var dest = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.CreateSymbolicLink(dest, file);
+        }
+        return target;
+    }
+
+    private static (int Exit, string Stdout, string Stderr) RunCli(string app, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = app };
+        // TorchSharp also copies libtorch from the NuGet package folder when it finds none beside itself: hide that folder.
+        var empty = Directory.CreateDirectory(Path.Combine(app, "..", "home")).FullName;
+        start.Environment["HOME"] = empty;
+        start.Environment["NUGET_PACKAGES"] = empty;
+        start.ArgumentList.Add(Path.Combine(app, "SrFace.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the CLI did not finish in 3 minutes");
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
