@@ -55,8 +55,8 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         public string? Models { get; init; }
 
         [CommandOption("--distill <W>")]
-        [Description("Fine-tuning: weight of the distillation term (the frozen pretrained recogniser's sharp-face embedding as target; default 1; 0 = off).")]
-        public double Distill { get; init; } = 1;
+        [Description("Fine-tuning: weight of the distillation term (the frozen pretrained recogniser's sharp-face embedding as target; default 10, FineTuning.DistillationWeight; 0 = off).")]
+        public double? Distill { get; init; }
 
         [CommandOption("--freeze-stages <N>")]
         [Description("Fine-tuning: freeze the first N recogniser stages (default 2: stem and stage 1).")]
@@ -65,6 +65,14 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         [CommandOption("--pairs <N>")]
         [Description("Fine-tuning: View 1 pairs used from each of pairsDevTrain.txt and pairsDevTest.txt (balanced, evenly spread); default: as many as fit the budget; 0 = all.")]
         public int? Pairs { get; init; }
+
+        [CommandOption("--lr-rec <RATE>")]
+        [Description("Fine-tuning: peak learning rate of the recogniser (Adam; default: FineTuning.RecognizerLearningRate).")]
+        public double? LearningRateRecognizer { get; init; }
+
+        [CommandOption("--margin <M>")]
+        [Description("Fine-tuning: contrastive margin on unit-vector distances, in (0, 2]] (default 0.6, FineTuning.Margin: matched to the pretrained embedding's impostor distances).")]
+        public double? Margin { get; init; }
 
         [CommandOption("--lambda <W>")]
         [Description("Identity weight: the contrastive loss of restored faces also trains the SR model (default 0.1; 0 = the patent's literal variant).")]
@@ -93,12 +101,15 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             : InputSize is not null && !FromScratch ? ValidationResult.Error("--input-size needs --from-scratch (fine-tuning uses the pretrained recogniser's input size).")
             : Sr is { } sr && !SrFace.Models.ModelCatalog.SuperResolution.ContainsKey(sr) ? ValidationResult.Error($"--sr '{sr}' is not a known SR model; known: {string.Join(", ", SrFace.Models.ModelCatalog.SuperResolution.Keys)}.")
             : Sr is { } pre && !FromScratch && !SrFace.Models.ModelCatalog.SuperResolution[pre].PreUpsampled ? ValidationResult.Error($"fine-tuning at 150 px with multi-scale probes needs a pre-upsampled SR model (vdsr); use --from-scratch for --sr {pre}.")
-            : !(Distill >= 0 && double.IsFinite(Distill)) ? ValidationResult.Error("--distill must be finite and >= 0.")
+            : Distill is { } kd && !(kd >= 0 && double.IsFinite(kd)) ? ValidationResult.Error("--distill must be finite and >= 0.")
             : FreezeStages < 0 ? ValidationResult.Error("--freeze-stages must be >= 0.")
             : Pairs < 0 || Pairs == 1 ? ValidationResult.Error("--pairs must be 0 (all) or at least 2.")
             : FromScratch && (Pairs is not null || FreezeStages is not null || Models is not null) ? ValidationResult.Error("--pairs, --freeze-stages and --models belong to the fine-tuning demo, not --from-scratch.")
             : Iterations < 1 || BaselineIterations < 1 ? ValidationResult.Error("iteration counts must be >= 1.")
             : Lambda < 0 ? ValidationResult.Error("--lambda must be >= 0.")
+            : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
+            : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
+            : FromScratch && (LearningRateRecognizer is not null || Margin is not null) ? ValidationResult.Error("--lr-rec and --margin belong to the fine-tuning demo, not --from-scratch.")
             : ValidationResult.Success();
     }
 
@@ -190,8 +201,10 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         {
             SuperResolutionModel = settings.Sr ?? o.SuperResolutionModel,
             IdentityWeight = settings.Lambda,
-            DistillationWeight = settings.Distill,
+            DistillationWeight = settings.Distill ?? o.DistillationWeight,
             FrozenRecognizerStages = settings.FreezeStages ?? o.FrozenRecognizerStages,
+            RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = settings.LearningRateRecognizer ?? o.RecognizerOptimizer.LearningRate },
+            Margin = settings.Margin ?? o.Margin,
             Seed = settings.Seed,
         };
     }

@@ -40,8 +40,8 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         public int ThresholdPairs { get; init; } = 600;
 
         [CommandOption("--distill <W>")]
-        [Description("Distillation weight (default 1; 0 = off).")]
-        public double Distill { get; init; } = 1;
+        [Description("Distillation weight (default 10, FineTuning.DistillationWeight; 0 = off).")]
+        public double? Distill { get; init; }
 
         [CommandOption("--models <DIR>")]
         [Description("Model store with the pretrained weights.")]
@@ -63,7 +63,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
             if (Out is null) return ValidationResult.Error("--out DIR is required (the benchmark folder; the same one resumes).");
             if (Iterations < 1) return ValidationResult.Error("--iterations must be >= 1.");
             if (ThresholdPairs < 2) return ValidationResult.Error("--threshold-pairs must be >= 2.");
-            if (!(Distill >= 0 && double.IsFinite(Distill))) return ValidationResult.Error("--distill must be finite and >= 0.");
+            if (Distill is { } kd && !(kd >= 0 && double.IsFinite(kd))) return ValidationResult.Error("--distill must be finite and >= 0.");
             try { FoldList(); } catch (FormatException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
@@ -76,7 +76,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         var folder = Path.GetFullPath(settings.Out!);
         var training = FineTuning.Defaults(ModelSource.DefaultPretrained) with
         {
-            DistillationWeight = settings.Distill,
+            DistillationWeight = settings.Distill ?? FineTuning.DistillationWeight,
             Seed = settings.Seed,
             Stop = new StopConditions(settings.Iterations),
         };

@@ -65,7 +65,14 @@ public class FineTuneOptionsTests
         Assert.True(options.PretrainedRecognizer);
         Assert.Equal(("dlib-resnet", "vdsr", 150), (options.Recognizer, options.SuperResolutionModel, options.InputSize));
         Assert.Equal((0.5, 3, 4), (options.DistillationWeight, options.Seed, options.FrozenRecognizerStages));
-        Assert.Equal(1, new DemoCommand.Settings().Distill);
+        var defaults = DemoCommand.FineTuneOptions(new DemoCommand.Settings());
+        Assert.Equal((FineTuning.DistillationWeight, FineTuning.Margin, FineTuning.RecognizerLearningRate),
+            (defaults.DistillationWeight, defaults.Margin, defaults.RecognizerOptimizer.LearningRate));
+        var tuned = DemoCommand.FineTuneOptions(new DemoCommand.Settings { LearningRateRecognizer = 1e-5, Margin = 0.5 });
+        Assert.Equal((1e-5, 0.5), (tuned.RecognizerOptimizer.LearningRate, tuned.Margin));
+        Assert.False(new DemoCommand.Settings { Margin = 2.5 }.Validate().Successful);
+        Assert.False(new DemoCommand.Settings { LearningRateRecognizer = 0 }.Validate().Successful);
+        Assert.False(new DemoCommand.Settings { FromScratch = true, Margin = 0.5 }.Validate().Successful);
         var scratch = DemoCommand.DemoOptions(new DemoCommand.Settings { FromScratch = true });
         Assert.Equal(("face-resnet18", "fsrcnn", 64, false), (scratch.Recognizer, scratch.SuperResolutionModel, scratch.InputSize, scratch.PretrainedRecognizer));
     }
