@@ -47,46 +47,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# The mirror is the one this machine already uses for bookworm (deb822 .sources or one-line .list format).
-mirror=""
-for f in /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] || continue
-  mirror=$(awk '/^URIs:/ {uri=$2} /^Suites:/ && / bookworm( |$)|: *bookworm( |$)/ {print uri; exit}' "$f")
-  [ -n "${mirror}" ] && break
-done
-if [ -z "${mirror}" ] && [ -f /etc/apt/sources.list ]; then
-  mirror=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
-fi
-if [ -z "${mirror}" ]; then
-  say "ERROR: found no bookworm entry in the apt sources to take the Debian mirror from." >&2
-  exit 1
-fi
-
-source_file=/etc/apt/sources.list.d/srface-trixie.sources
-pin_file=/etc/apt/preferences.d/srface-trixie
-if [ ! -f "${source_file}" ]; then
-  say "adding ${source_file} (suite trixie from ${mirror})"
-  cat > "${source_file}" <<SRC
-# Added by SrFace scripts/bootstrap.sh: Debian 13 for libstdc++6 only (see ${pin_file}).
-Types: deb
-URIs: ${mirror}
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-fi
-if [ ! -f "${pin_file}" ]; then
-  say "adding ${pin_file} (trixie at priority 1: nothing is taken from it unless asked for by name)"
-  cat > "${pin_file}" <<PIN
-# Added by SrFace scripts/bootstrap.sh.
-Package: *
-Pin: release n=trixie
-Pin-Priority: 1
-PIN
-fi
-
-say "apt-get update"
-apt-get update -qq
+# Debian 13's suite beside bookworm at priority 1 (nothing is taken from it unless asked for by name), from the
+# mirror this machine already uses: scripts/lib/debian-trixie.sh, shared with scripts/postgres.sh.
+. "$(dirname "$0")/lib/debian-trixie.sh"
+say "adding Debian 13 (trixie) at priority 1 if absent; apt-get update"
+ensure_trixie_source
+apt-get update -qq  # also when the source was already there: the package lists may be stale
 say "installing libstdc++6 from trixie (this also updates the packages it strictly depends on)"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie --no-install-recommends libstdc++6 >/dev/null
 

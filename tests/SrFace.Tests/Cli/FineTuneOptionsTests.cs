@@ -107,7 +107,7 @@ public class FineTuneOptionsTests
         Assert.Equal(SrFace.Models.FaceAlignmentTemplate.CentredCrop, FineTuning.Preprocessing("face-resnet18").Alignment);
         Assert.Throws<ArgumentException>(() => FineTuning.Preprocessing("nope"));
         // srface train: the pretrained recogniser's framing, unless --crop-fraction asks for a centred crop (as evaluate does).
-        Assert.Equal((0.48, SrFace.Models.FaceAlignmentTemplate.DlibChip), TrainCommand.Framing(FineTuning.Defaults(), null));
+        Assert.Equal((SrFace.Models.ModelCatalog.Recognizers["dlib-resnet"].CentredCropFraction, SrFace.Models.FaceAlignmentTemplate.DlibChip), TrainCommand.Framing(FineTuning.Defaults(), null));
         Assert.Equal((0.6, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(FineTuning.Defaults(), 0.6));
         Assert.Equal((0.48, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(new JointTrainingOptions(), null));
     }
@@ -139,24 +139,5 @@ public class FineTuneOptionsTests
         Assert.Empty(View2FineTuning.Aggregate([], [10]));
     }
 
-    private static TrainSettings Parse(params string[] args)
-    {
-        var app = new CommandApp<CaptureCommand>();
-        app.Configure(c => c.PropagateExceptions());
-        CaptureCommand.Last = null;
-        Assert.Equal(0, app.Run(args));
-        return CaptureCommand.Last!;
-    }
-
-    /// <summary>Records the settings Spectre built instead of training.</summary>
-    private sealed class CaptureCommand : Command<TrainSettings>
-    {
-        [ThreadStatic] public static TrainSettings? Last;
-
-        public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
-        {
-            Last = settings;
-            return 0;
-        }
-    }
+    private static TrainSettings Parse(params string[] args) => TrainSettingsParser.Parse(args);
 }

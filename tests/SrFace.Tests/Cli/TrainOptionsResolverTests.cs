@@ -153,25 +153,5 @@ public class TrainOptionsResolverTests
         return path;
     }
 
-    /// <summary>Parses arguments with Spectre's real parser into the command's settings (validation included).</summary>
-    private static TrainSettings Parse(params string[] args)
-    {
-        var app = new CommandApp<CaptureCommand>();
-        app.Configure(c => c.PropagateExceptions());
-        CaptureCommand.Last = null;
-        Assert.Equal(0, app.Run(args));
-        return CaptureCommand.Last!;
-    }
-
-    /// <summary>Records the settings Spectre built instead of training.</summary>
-    private sealed class CaptureCommand : Command<TrainSettings>
-    {
-        [ThreadStatic] public static TrainSettings? Last;
-
-        public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
-        {
-            Last = settings;
-            return 0;
-        }
-    }
+    private static TrainSettings Parse(params string[] args) => TrainSettingsParser.Parse(args);
 }

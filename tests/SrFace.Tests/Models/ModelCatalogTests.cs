@@ -9,13 +9,15 @@ public class ModelCatalogTests
     [Fact]
     public void EverySuperResolutionEntryBuildsAndUpscales()
     {
-        Assert.Equal(["srcnn", "fsrcnn", "srgan"], ModelCatalog.SuperResolution.Keys);
+        Assert.Equal(["srcnn", "fsrcnn", "vdsr", "srgan"], ModelCatalog.SuperResolution.Keys);
         foreach (var entry in ModelCatalog.SuperResolution.Values)
         {
             using var scope = NewDisposeScope();
-            var config = new SrModelConfig(Scale: 4, Width: 8, Blocks: 1);
+            var config = new SrModelConfig(Scale: 4, Width: 8, Blocks: entry.PreUpsampled ? 2 : 1); // Blocks = layers for vdsr (at least 2)
             var model = entry.Create(config);
-            Assert.Equal(new long[] { 1, 3, 32, 32 }, model.forward(rand(1, 3, 8, 8)).shape);
+            // A pre-upsampled model (vdsr) restores at the size it is given: the caller upsamples the probe first.
+            var input = entry.PreUpsampled ? rand(1, 3, 32, 32) : rand(1, 3, 8, 8);
+            Assert.Equal(new long[] { 1, 3, 32, 32 }, model.forward(input).shape);
             if (entry.CreateDiscriminator is { } makeD)
                 Assert.Equal(new long[] { 1, 1 }, makeD(config).forward(rand(1, 3, 32, 32)).shape);
         }
