@@ -1,4 +1,4 @@
-// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE]`,
+// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|all|joint] [--quick] [--repetitions N] [--json FILE]`,
 // or `-- gallery [--sizes 1000,100000,1000000]` / `-- http --model M [--clients 1,4,16]` (the service benchmarks).
 // See docs/benchmarks.md for what each suite measures and the figures of the last full run.
 using System.Diagnostics;
@@ -38,7 +38,7 @@ catch (ArgumentException e)
 
 TorchSetup.Initialise(); // intra-op threads = core count
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 150; // keep table rows on one line in logs
-var profile = arguments.Quick ? RunProfile.Quick : RunProfile.Full;
+var profile = arguments.Profile;
 var runner = new StopwatchRunner(profile);
 var started = DateTime.UtcNow;
 var clock = Stopwatch.StartNew();
@@ -61,6 +61,7 @@ foreach (var suite in arguments.Suites)
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
         PretrainedSuite.Name => PretrainedSuite.Run(runner, faces, Progress),
+        DetectionSuite.Name => DetectionSuite.Run(runner, faces, Progress),
         _ => throw new UnreachableException($"suite {suite}"),
     };
     ReportTables.WriteSuite(result);

@@ -1,18 +1,19 @@
 namespace SrFace.Benchmarks.Harness;
 
-/// <summary>Parsed command line: <c>[suite] [--quick] [--json FILE] [--data DIR]</c>.</summary>
+/// <summary>Parsed command line: <c>[suite] [--quick] [--repetitions N] [--json FILE] [--data DIR]</c>.</summary>
 /// <param name="Suites">Suites to run, in order.</param>
 /// <param name="Quick">Fewer repetitions (<see cref="RunProfile.Quick"/>).</param>
 /// <param name="JsonPath">Where to write the results as JSON, or null.</param>
 /// <param name="LfwImages">The <c>lfw-deepfunneled</c> folder, or null to look for <c>../shared/datasets</c> beside the repository.</param>
-public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick, string? JsonPath, string? LfwImages)
+/// <param name="Repetitions">Timed repetitions of every case instead of the profile's (a check that a suite runs), or null.</param>
+public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick, string? JsonPath, string? LfwImages, int? Repetitions = null)
 {
     /// <summary>All suites, in the order <c>all</c> runs them.</summary>
-    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained"];
+    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained", "detection"];
 
     /// <summary>Usage text.</summary>
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|all|joint] [--quick] [--json FILE] [--data LFW_IMAGES_DIR]";
+        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|all|joint] [--quick] [--repetitions N] [--json FILE] [--data LFW_IMAGES_DIR]";
 
     /// <summary>Parses the arguments.</summary>
     /// <param name="args">Command-line arguments after <c>--</c>.</param>
@@ -21,6 +22,7 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
     {
         string? suite = null, json = null, data = null;
         var quick = false;
+        int? repetitions = null;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -28,15 +30,29 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
                 case "--quick": quick = true; break;
                 case "--json": json = ValueOf(args, ref i); break;
                 case "--data": data = ValueOf(args, ref i); break;
+                case "--repetitions":
+                    var value = ValueOf(args, ref i);
+                    repetitions = int.TryParse(value, out var n) && n >= 1 ? n : throw new ArgumentException($"--repetitions needs a whole number >= 1; got '{value}'.");
+                    break;
                 case var s when !s.StartsWith('-') && suite is null: suite = s; break;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
         suite ??= "all";
-        if (suite == "joint") return new BenchmarkArguments(["joint"], quick, json, data); // the training suite's joint rows only (compare.sh)
+        if (suite == "joint") return new BenchmarkArguments(["joint"], quick, json, data, repetitions); // the training suite's joint rows only (compare.sh)
         if (suite != "all" && !KnownSuites.Contains(suite))
             throw new ArgumentException($"Unknown suite '{suite}'; known: {string.Join(", ", KnownSuites)}, all.");
-        return new BenchmarkArguments(suite == "all" ? KnownSuites : [suite], quick, json, data);
+        return new BenchmarkArguments(suite == "all" ? KnownSuites : [suite], quick, json, data, repetitions);
+    }
+
+    /// <summary>The repetition counts in force: <see cref="RunProfile.Quick"/> or <see cref="RunProfile.Full"/>, with <see cref="Repetitions"/> timed runs when given.</summary>
+    public RunProfile Profile
+    {
+        get
+        {
+            var profile = Quick ? RunProfile.Quick : RunProfile.Full;
+            return Repetitions is { } n ? profile with { StepRepetitions = n, LatencyRepetitions = n } : profile;
+        }
     }
 
     private static string ValueOf(IReadOnlyList<string> args, ref int i)

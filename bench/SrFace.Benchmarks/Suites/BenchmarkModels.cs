@@ -1,3 +1,4 @@
+using SrFace.Models.Pretrained;
 using SrFace.Runtime;
 using SrFace.Training;
 
@@ -11,6 +12,10 @@ internal static class BenchmarkModels
 
     /// <summary>K, images per identity: P x K = 64 HR images per step.</summary>
     public const int PerIdentity = 4;
+
+    /// <summary>The model store of the pretrained weights, where the CLI looks for it (SRFACE_MODELS, else the XDG cache, else ~/.cache).</summary>
+    public static ModelStore Store() => new(ModelStore.ResolveRoot(null, Environment.GetEnvironmentVariable(ModelStore.EnvironmentVariable),
+        Environment.GetEnvironmentVariable("XDG_CACHE_HOME"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
 
     /// <summary>Short precision label used in tables and JSON.</summary>
     public static string Label(ComputePrecision precision) => precision == ComputePrecision.BFloat16 ? "bf16" : "fp32";

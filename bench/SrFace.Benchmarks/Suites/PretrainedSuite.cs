@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using SrFace.Benchmarks.Harness;
 using SrFace.Models;
-using SrFace.Models.Pretrained;
 using SrFace.Runtime;
 using static TorchSharp.torch;
 
@@ -23,9 +22,7 @@ internal static class PretrainedSuite
         var cases = new List<CaseResult>();
         var ratios = new List<RatioResult>();
         using var scope = NewDisposeScope();
-        var store = new ModelStore(ModelStore.ResolveRoot(null, Environment.GetEnvironmentVariable(ModelStore.EnvironmentVariable),
-            Environment.GetEnvironmentVariable("XDG_CACHE_HOME"), Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
-        using var model = ModelCatalog.CreatePretrainedRecognizer("dlib-resnet", store);
+        using var model = ModelCatalog.CreatePretrainedRecognizer("dlib-resnet", BenchmarkModels.Store());
         var (chips, _) = faces.Load(model.InputSize);                 // [64, 3, 150, 150]
         var single = chips.narrow(0, 0, 1);
         var ours = new Dictionary<string, (CaseResult One, CaseResult Batch)>();
