@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using SrFace.Data;
 using SrFace.Detection;
 using SrFace.Models;
 using SrFace.Recognition;
@@ -9,13 +9,19 @@ namespace SrFace.Cli.Reporting;
 
 /// <summary>
 /// How <c>verify</c> and <c>identify</c> say which face of an image they used: the JSON fields (faces found, box,
-/// detector, landmarks or the detector-box fallback) and one line of text. Boxes and points are in original-image
-/// pixels after EXIF orientation (the upright photo), rounded to 0.01 px.
+/// detector, landmarks or the detector-box fallback) and one line of text. The fields are <see cref="UsedFace"/>
+/// serialised (the shaping the HTTP service shares); this class adds the file and splits image from face fields for
+/// <c>identify --all-faces</c>. Boxes and points are in original-image pixels after EXIF orientation (the upright
+/// photo), rounded to 0.01 px.
 /// </summary>
 internal static class FaceReport
 {
     /// <summary>The <c>fallback</c> value of a face too small for landmarks, aligned on its detector box instead.</summary>
-    public const string DetectorBoxFallback = "detector box";
+    public const string DetectorBoxFallback = UsedFace.DetectorBoxFallback;
+
+    /// <summary>The <see cref="UsedFace"/> fields that describe the image rather than one of its faces.</summary>
+    private static readonly HashSet<string> ImageFields = [.. new[] { nameof(UsedFace.FacesFound), nameof(UsedFace.Framing), nameof(UsedFace.Note) }
+        .Select(JsonNamingPolicy.CamelCase.ConvertName)];
 
     /// <summary>
     /// JSON of one image: <c>file</c>, <c>facesFound</c> (null for a centred crop: no detection ran), <c>framing</c>
@@ -24,17 +30,9 @@ internal static class FaceReport
     /// <param name="path">The image file.</param>
     /// <param name="face">A face of the image (its face count and framing are the image's).</param>
     /// <param name="allFaces">True when every face is reported (<c>identify --all-faces</c>), false when the largest is used.</param>
-    public static JsonObject Image(string path, EmbeddedFace face, bool allFaces = false)
-    {
-        var json = new JsonObject
-        {
-            ["file"] = path,
-            ["facesFound"] = face.Face is null ? null : face.FacesFound,
-            ["framing"] = face.Face is null ? "centred crop" : "aligned",
-        };
-        if (Note(face, allFaces) is { } note) json["note"] = note;
-        return json;
-    }
+    public static JsonObject Image(string path, EmbeddedFace face, bool allFaces = false) =>
+        // The image fields do not depend on the alignment template (it only picks the landmark set of a face).
+        WithFile(path, UsedFace.From(face, FaceAlignmentTemplate.CentredCrop, allFaces).ToJson(), key => ImageFields.Contains(key));
 
     /// <summary>
     /// JSON of one face: <c>box</c> {x, y, width, height}, <c>detector</c>, <c>score</c>, <c>landmarks</c> (the points the
@@ -43,41 +41,20 @@ internal static class FaceReport
     /// </summary>
     /// <param name="face">The face.</param>
     /// <param name="alignment">The model's framing (which landmark set its template uses).</param>
-    public static JsonObject Face(EmbeddedFace face, FaceAlignmentTemplate alignment)
-    {
-        var detected = face.Face;
-        var json = new JsonObject
-        {
-            ["box"] = detected is null ? null : new JsonObject
-            {
-                ["x"] = Round(detected.Box.X), ["y"] = Round(detected.Box.Y),
-                ["width"] = Round(detected.Box.Width), ["height"] = Round(detected.Box.Height),
-            },
-            ["detector"] = detected is null ? null : DetectorName(detected.Detector),
-            ["score"] = detected is null ? null : Math.Round(detected.Score, 4),
-            ["landmarks"] = LandmarksUsed(detected, alignment) is { } points
-                ? new JsonArray(points.Select(p => (JsonNode)new JsonArray(Round(p.X), Round(p.Y))).ToArray()) : null,
-        };
-        if (detected is { LandmarksFromBox: true }) json["fallback"] = DetectorBoxFallback;
-        return json;
-    }
+    public static JsonObject Face(EmbeddedFace face, FaceAlignmentTemplate alignment) =>
+        WithFile(null, UsedFace.From(face, alignment).ToJson(), key => !ImageFields.Contains(key));
 
     /// <summary>JSON of an image and the one face used in it: the fields of <see cref="Image"/> followed by those of <see cref="Face"/>.</summary>
     /// <param name="path">The image file.</param>
     /// <param name="face">The face used (the largest).</param>
     /// <param name="alignment">The model's framing.</param>
-    public static JsonObject ImageAndFace(string path, EmbeddedFace face, FaceAlignmentTemplate alignment)
-    {
-        var json = Image(path, face);
-        foreach (var (key, value) in Face(face, alignment)) json[key] = value?.DeepClone();
-        return json;
-    }
+    public static JsonObject ImageAndFace(string path, EmbeddedFace face, FaceAlignmentTemplate alignment) =>
+        WithFile(path, UsedFace.From(face, alignment).ToJson(), _ => true);
 
     /// <summary>The note on an image with several faces: "N faces found, using the largest" (or "identifying each"); null otherwise.</summary>
     /// <param name="face">A face of the image.</param>
     /// <param name="allFaces">True when every face is identified.</param>
-    public static string? Note(EmbeddedFace face, bool allFaces = false) =>
-        face.Face is not null && face.FacesFound > 1 ? $"{face.FacesFound} faces found, {(allFaces ? "identifying each" : "using the largest")}" : null;
+    public static string? Note(EmbeddedFace face, bool allFaces = false) => UsedFace.NoteFor(face, allFaces);
 
     /// <summary>
     /// One line naming the face used, e.g. <c>A: 2 faces found, using the largest: box x 410, y 96, 52x61 px (tiny detector, 68 landmarks)</c>;
@@ -99,24 +76,18 @@ internal static class FaceReport
     public static string Where(DetectedFace face, FaceAlignmentTemplate alignment)
     {
         var b = face.Box;
-        var landmarks = LandmarksUsed(face, alignment) is { } points
+        var landmarks = UsedFace.LandmarksUsed(face, alignment) is { } points
             ? $"{points.Count} landmarks"
             : $"too small for landmarks: aligned on the {DetectorBoxFallback}";
-        return string.Create(CultureInfo.InvariantCulture, $"box x {b.X:0}, y {b.Y:0}, {b.Width:0}x{b.Height:0} px ({DetectorName(face.Detector)} detector, {landmarks})");
+        return string.Create(CultureInfo.InvariantCulture, $"box x {b.X:0}, y {b.Y:0}, {b.Width:0}x{b.Height:0} px ({UsedFace.DetectorName(face.Detector)} detector, {landmarks})");
     }
 
-    private static IReadOnlyList<PointF2>? LandmarksUsed(DetectedFace? face, FaceAlignmentTemplate alignment)
+    /// <summary><c>file</c> (when given) followed by the fields of <paramref name="fields"/> that <paramref name="keep"/> keeps, in order.</summary>
+    private static JsonObject WithFile(string? path, JsonObject fields, Func<string, bool> keep)
     {
-        if (face?.Landmarks68 is not { } all) return null;
-        return FacePreparer.TemplateOf(alignment) is { Landmark68Indices: null } ? face.FivePoints!.Points : all;
+        var json = path is null ? new JsonObject() : new JsonObject { ["file"] = path };
+        foreach (var (key, value) in fields)
+            if (keep(key)) json[key] = value?.DeepClone();
+        return json;
     }
-
-    private static string DetectorName(FaceDetectorKind kind) => kind switch
-    {
-        FaceDetectorKind.Tiny => "tiny",
-        FaceDetectorKind.Ssd => "ssd",
-        _ => "tiny-large",
-    };
-
-    private static double Round(double value) => Math.Round(value, 2);
 }

@@ -1,3 +1,5 @@
+using SrFace.Recognition;
+
 namespace SrFace.Server.Endpoints;
 
 /// <summary>GET /healthz.</summary>
@@ -14,7 +16,13 @@ internal sealed record HealthResponse(string Status, string Model, int Embedding
 /// <param name="Similarity">Cosine similarity of the two faces' embeddings.</param>
 /// <param name="Threshold">The threshold applied; null when there is none (no decision is made then).</param>
 /// <param name="Same">Same person (similarity &gt;= threshold); null without a threshold.</param>
-internal sealed record VerifyResponse(double Similarity, double? Threshold, bool? Same);
+/// <param name="FaceA">The face used in image a (see <see cref="UsedFace"/>): for a model that detects faces, how many
+/// were found (the largest is used), its box {x, y, width, height} in pixels of the upright image (after EXIF
+/// orientation), detector, score and the landmarks the alignment used (68 or 5 points; null with
+/// <c>"fallback": "detector box"</c> for a face too small for landmarks); for a centred-crop model
+/// <c>"framing": "centred crop"</c> and no box.</param>
+/// <param name="FaceB">The face used in image b, as <paramref name="FaceA"/>.</param>
+internal sealed record VerifyResponse(double Similarity, double? Threshold, bool? Same, UsedFace FaceA, UsedFace FaceB);
 
 /// <summary>One ranked identity.</summary>
 /// <param name="Identity">Identity name.</param>
@@ -33,8 +41,12 @@ internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
 /// <param name="Identity">The recognised identity; null when unknown.</param>
 /// <param name="Unknown">True when the gallery is empty or the best score is below the threshold.</param>
 /// <param name="Threshold">Open-set threshold; null for closed-set identification (no threshold known).</param>
+/// <param name="Face">The face identified (see <see cref="UsedFace"/>): for a model that detects faces, how many were
+/// found (the largest is used), its box {x, y, width, height} in pixels of the upright image (after EXIF orientation),
+/// detector, score and the landmarks the alignment used (68 or 5 points; null with <c>"fallback": "detector box"</c>
+/// for a face too small for landmarks); for a centred-crop model <c>"framing": "centred crop"</c> and no box.</param>
 /// <param name="Images">Crop, probe and restored face when <c>images=true</c> was asked for.</param>
-internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, FaceImages? Images);
+internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, UsedFace Face, FaceImages? Images);
 
 /// <summary>POST /v1/galleries/{g}/identities/{id}/images.</summary>
 /// <param name="Gallery">Gallery name.</param>

@@ -20,7 +20,7 @@ internal static class GalleryEndpoints
         v1.MapPost("/galleries/{g}/identities/{id}/images", Enrol).DisableAntiforgery().AddEndpointFilterFactory(guard.Filter)
             .Accepts<IFormFileCollection>("multipart/form-data")
             .WithSummary("Enrol an identity from one or more face images (API key)")
-            .WithDescription($"Multipart files 'images' (one or more). The gallery is created for the server's model on first enrolment. replace=true drops the identity's earlier images. Needs the {ApiKeyGuard.Header} header.")
+            .WithDescription($"Multipart files 'images' (one or more). The gallery is created for the server's model on first enrolment. replace=true drops the identity's earlier images. An image in which a face-detecting model finds no face is a 422 problem 'No face found' and nothing is enrolled. Needs the {ApiKeyGuard.Header} header.")
             .Produces<EnrolResponse>(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapDelete("/galleries/{g}/identities/{id}", Delete).AddEndpointFilterFactory(guard.Filter)
             .WithSummary("Delete an identity with its images (API key)")

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using SrFace.Data;
 using SrFace.Imaging;
 using SrFace.Server.Galleries;
 using SrFace.Server.Inference;
@@ -8,6 +9,9 @@ namespace SrFace.Server.Endpoints;
 /// <summary>Maps the errors of a request to JSON problem bodies (RFC 9457): bad input is a 4xx that says why, never an answer.</summary>
 internal static class Problems
 {
+    /// <summary>The problem title of an upload in which the face detector found no face (422).</summary>
+    public const string NoFaceFound = "No face found";
+
     /// <summary>Runs an endpoint body and turns expected failures into problem results; anything else is a 500.</summary>
     public static async Task<IResult> Guard(HttpContext http, Func<Task<IResult>> body)
     {
@@ -18,6 +22,11 @@ internal static class Problems
         catch (UploadRejectedException e)
         {
             return Problem(e.Status, e.Title, e.Message);
+        }
+        catch (FaceNotFoundException e)
+        {
+            // The model detects faces and the upload shows none: an answer about the input, never a similarity.
+            return Problem(StatusCodes.Status422UnprocessableEntity, NoFaceFound, e.Message);
         }
         catch (InvalidImageException e)
         {

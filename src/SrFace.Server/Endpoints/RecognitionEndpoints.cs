@@ -14,16 +14,27 @@ internal static class RecognitionEndpoints
     /// <summary>Most candidates an identification returns.</summary>
     public const int MaxTop = 100;
 
+    /// <summary>What the OpenAPI document says of the face fields (<see cref="UsedFace"/>) and of an image without a face.</summary>
+    private const string FaceFields =
+        "With a model that detects faces (a dlib-resnet cascade, whose catalogue entry aligns faces) each image's face is detected and aligned: " +
+        "facesFound (the largest face is used; note names the choice when there are several), framing 'aligned', box {x, y, width, height} " +
+        "in pixels of the upright image (after EXIF orientation), detector (tiny, ssd, tiny-large), score, and landmarks as [x, y] pairs " +
+        "(the 68 points, or 5 for a five-point template; null with fallback 'detector box' when the face was too small for landmarks). " +
+        "A centred-crop model (or an upload smaller than the model's input) gives framing 'centred crop' with facesFound, box, detector, score and landmarks null. " +
+        "An image in which the detector finds no face is a 422 problem 'No face found', never a similarity.";
+
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder v1)
     {
         v1.MapPost("/verify", Verify).DisableAntiforgery()
             .WithSummary("Verify whether two face images show the same person")
-            .WithDescription("Multipart files 'a' (reference) and 'b' (probe). probeSize degrades b's face crop to that many pixels first; threshold overrides the model's calibrated one.")
+            .WithDescription("Multipart files 'a' (reference) and 'b' (probe). probeSize degrades b's face crop to that many pixels first; threshold overrides the model's calibrated one. " + FaceFields +
+                " faceA and faceB say which face of each image was used.")
             .Produces<VerifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/identify", Identify).DisableAntiforgery()
             .WithSummary("Identify a face against a gallery (top-k, open set)")
-            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold; images=true adds the face crop, low-resolution probe and restored face as PNG data URLs.")
+            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold; images=true adds the face crop, low-resolution probe and restored face as PNG data URLs. " + FaceFields +
+                " face says which face of the image was identified.")
             .Produces<IdentifyResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/restore", Restore).DisableAntiforgery()
             .WithSummary("Restore a low-resolution face with the SR model")
@@ -38,10 +49,10 @@ internal static class RecognitionEndpoints
         CheckThreshold(threshold);
         var first = await UploadReader.ReadAsync(a, "a", options.MaxPixels, ct);
         var second = await UploadReader.ReadAsync(b, "b", options.MaxPixels, ct);
-        var (ea, eb) = await worker.RunAsync(m => (FaceAnalysis.Embed(m, first, null), FaceAnalysis.Embed(m, second, probeSize)), ct);
-        var similarity = FaceRecognitionCascade.Similarity(ea, eb);
+        var (fa, fb) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, first, null), FaceAnalysis.EmbedFace(m, second, probeSize)), ct);
+        var similarity = FaceRecognitionCascade.Similarity(fa.Embedding, fb.Embedding);
         var t = threshold ?? worker.Threshold;
-        return Results.Ok(new VerifyResponse(similarity, t, t is null ? null : similarity >= t));
+        return Results.Ok(new VerifyResponse(similarity, t, t is null ? null : similarity >= t, fa.Face, fb.Face));
     });
 
     private static Task<IResult> Identify(HttpContext http, IFormFile? image, [FromQuery] string? gallery, [FromQuery] int? top, [FromQuery] int? probeSize,
@@ -54,11 +65,11 @@ internal static class RecognitionEndpoints
         CheckThreshold(threshold);
         GalleryNames.Check(name);
         var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
-        var (embedding, views) = await worker.RunAsync(m => (FaceAnalysis.Embed(m, upload, probeSize), images == true ? FaceAnalysis.Views(m, upload, probeSize) : null), ct);
+        var (face, views) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, upload, probeSize), images == true ? FaceAnalysis.Views(m, upload, probeSize) : null), ct);
         var t = threshold ?? worker.Threshold;
-        var result = await galleries.WithGalleryAsync(name, create: false, g => g.Identify(embedding, k, t ?? double.NegativeInfinity), ct);
+        var result = await galleries.WithGalleryAsync(name, create: false, g => g.Identify(face.Embedding, k, t ?? double.NegativeInfinity), ct);
         var candidates = result.Candidates.Select(c => new Candidate(c.Identity, c.Score)).ToList();
-        return Results.Ok(new IdentifyResponse(name, candidates, result.Identity, result.IsUnknown, t, views is null ? null : ToDataUrls(views)));
+        return Results.Ok(new IdentifyResponse(name, candidates, result.Identity, result.IsUnknown, t, face.Face, views is null ? null : ToDataUrls(views)));
     });
 
     private static Task<IResult> Restore(HttpContext http, IFormFile? image, [FromQuery] int? probeSize, InferenceWorker worker, ServerOptions options, CancellationToken ct) =>

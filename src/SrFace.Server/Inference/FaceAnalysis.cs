@@ -1,5 +1,6 @@
 using SrFace.Data;
 using SrFace.Imaging;
+using SrFace.Recognition;
 using static TorchSharp.torch;
 
 namespace SrFace.Server.Inference;
@@ -14,10 +15,19 @@ internal sealed record FaceViews(byte[] Crop, byte[]? Probe, byte[]? Restored);
 internal static class FaceAnalysis
 {
     /// <summary>Decodes an upload and embeds it as <c>srface identify --probe-size</c> embeds a file.</summary>
-    public static float[] Embed(InferenceModels m, Upload upload, int? probeSize)
+    /// <exception cref="FaceNotFoundException">When the model detects faces and the upload shows none.</exception>
+    public static float[] Embed(InferenceModels m, Upload upload, int? probeSize) => EmbedFace(m, upload, probeSize).Embedding;
+
+    /// <summary>
+    /// As <see cref="Embed"/>, with the face used as <c>srface verify/identify --json</c> reports it (<see cref="UsedFace"/>:
+    /// box and landmarks in pixels of the upright upload, detector, faces found; a centred crop has no box).
+    /// </summary>
+    /// <exception cref="FaceNotFoundException">When the model detects faces and the upload shows none.</exception>
+    public static (float[] Embedding, UsedFace Face) EmbedFace(InferenceModels m, Upload upload, int? probeSize)
     {
         var image = m.Reader.Decode(upload.Bytes, upload.Label);
-        return m.Embedder.EmbedImage(image, upload.Label, probeSize);
+        var face = m.Embedder.EmbedImageFace(image, upload.Label, probeSize);
+        return (face.Embedding, UsedFace.From(face, m.Embedder.Preprocessing.Alignment));
     }
 
     /// <summary>The crop, probe and restored face of an upload (<see cref="FaceViews"/>).</summary>

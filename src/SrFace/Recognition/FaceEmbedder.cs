@@ -202,14 +202,29 @@ public sealed partial class FaceEmbedder
     /// <param name="source">Name of the image for messages.</param>
     /// <param name="probeSize">Degrade the face crop to this side in px (bicubic, antialiased) first; null to keep it.</param>
     /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
-    /// <exception cref="InvalidDataException">When the face crop is too small to recognise.</exception>
-    public float[] EmbedImage(Tensor image, string source, int? probeSize = null)
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and the image shows none (names <paramref name="source"/>).</exception>
+    /// <exception cref="InvalidDataException">When the face crop is too small to recognise or has no texture, or the
+    /// model gives a NaN or infinite embedding.</exception>
+    public float[] EmbedImage(Tensor image, string source, int? probeSize = null) => EmbedImageFace(image, source, probeSize).Embedding;
+
+    /// <summary>
+    /// As <see cref="EmbedImage"/>, with the face the embedding came from: its detector box and landmarks in the
+    /// image's pixels and how many faces were found (the largest is used), as <see cref="EmbedFaces"/> gives for files.
+    /// </summary>
+    /// <param name="image">float32 <c>[C, H, W]</c> in [0, 1], upright (EXIF orientation applied); not modified or disposed.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="probeSize">Degrade the face crop to this side in px (bicubic, antialiased) first; null to keep it.</param>
+    /// <returns>The embedding (L2-normalised, length <see cref="EmbeddingDimension"/>) and its face; <see cref="EmbeddedFace.Face"/>
+    /// is null for a centred crop.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and the image shows none (names <paramref name="source"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> is below 1.</exception>
+    /// <exception cref="InvalidDataException">When the face crop is too small to recognise or has no texture, or the
+    /// model gives a NaN or infinite embedding.</exception>
+    public EmbeddedFace EmbedImageFace(Tensor image, string source, int? probeSize = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckProbeSize(probeSize);
         using var scope = NewDisposeScope();
-        var (pixels, side, _, _, _) = CropImages(image, source, probeSize, null, allFaces: false)[0];
-        var face = tensor(pixels, [1, pixels.Length / (side * side), side, side]);
-        return Embed(face, sharp: side >= Cascade.InputSize).contiguous().data<float>().ToArray();
+        return EmbedCropped(CropImages(image, source, probeSize, null, allFaces: false), _ => source)[0];
     }
 }

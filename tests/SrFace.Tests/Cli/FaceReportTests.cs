@@ -55,6 +55,23 @@ public class FaceReportTests
     }
 
     [Fact]
+    public void The_json_is_byte_for_byte_the_one_verify_has_always_printed_and_the_fields_are_the_library_records()
+    {
+        var face = Face(landmarks: false, facesFound: 3);
+        Assert.Equal("""{"file":"b.jpg","facesFound":3,"framing":"aligned","note":"3 faces found, using the largest","box":{"x":10.12,"y":20.25,"width":50,"height":61.25},"detector":"tiny-large","score":0.9123,"landmarks":null,"fallback":"detector box"}""",
+            FaceReport.ImageAndFace("b.jpg", face, FaceAlignmentTemplate.DlibChip).ToJsonString());
+        Assert.Equal("""{"file":"c.png","facesFound":null,"framing":"centred crop","box":null,"detector":null,"score":null,"landmarks":null}""",
+            FaceReport.ImageAndFace("c.png", new EmbeddedFace([1f], 32, 120, null, 0), FaceAlignmentTemplate.CentredCrop).ToJsonString());
+        // identify's split: image fields once, face fields per face; together they are the library record (what the server sends).
+        var image = FaceReport.Image("b.jpg", face);
+        var one = FaceReport.Face(face, FaceAlignmentTemplate.DlibChip);
+        Assert.Equal(["file", "facesFound", "framing", "note"], image.Select(p => p.Key));
+        Assert.Equal(["box", "detector", "score", "landmarks", "fallback"], one.Select(p => p.Key));
+        var used = UsedFace.From(face, FaceAlignmentTemplate.DlibChip).ToJson();
+        Assert.Equal(used.ToJsonString(), FaceReport.ImageAndFace("b.jpg", face, FaceAlignmentTemplate.DlibChip).ToJsonString().Replace("\"file\":\"b.jpg\",", ""));
+    }
+
+    [Fact]
     public void A_centred_crop_has_no_detection_to_report()
     {
         var crop = new EmbeddedFace([1f], 32, 120, null, 0);

@@ -58,7 +58,11 @@ public class ServerEndpointTests
         Assert.Equal(JsonValueKind.Null, result.GetProperty("threshold").ValueKind);
         var images = result.GetProperty("images");
         foreach (var view in new[] { "crop", "probe", "restored" }) Assert.StartsWith("data:image/png;base64,", images.GetProperty(view).GetString());
-        Assert.False(result.TryGetProperty("face", out _)); // no detector yet: no face box
+        // The tiny test cascade takes a centred crop: no detection ran, so no box, landmarks or face count.
+        var face = result.GetProperty("face");
+        Assert.Equal("centred crop", face.GetProperty("framing").GetString());
+        foreach (var field in new[] { "facesFound", "box", "detector", "score", "landmarks" }) Assert.Equal(JsonValueKind.Null, face.GetProperty(field).ValueKind);
+        Assert.False(face.TryGetProperty("note", out _));
 
         // Open set with an explicit threshold above every cosine: unknown, but still ranked.
         var strict = await (await server.Client.PostAsync("/v1/identify?threshold=1", TestServer.Form("image", PhotosOf(5)[0]))).Content.ReadFromJsonAsync<JsonElement>();
@@ -70,6 +74,8 @@ public class ServerEndpointTests
         var verify = await (await server.Client.PostAsync("/v1/verify?threshold=-1", verifyForm)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.InRange(verify.GetProperty("similarity").GetDouble(), -1.0, 1.0);
         Assert.True(verify.GetProperty("same").GetBoolean()); // every cosine is >= -1
+        Assert.All(new[] { "faceA", "faceB" }, f => Assert.Equal(JsonValueKind.Null, verify.GetProperty(f).GetProperty("box").ValueKind));
+        Assert.Equal("centred crop", verify.GetProperty("faceB").GetProperty("framing").GetString());
 
         var restore = await server.Client.PostAsync("/v1/restore?probeSize=8", TestServer.Form("image", PhotosOf(0)[0]));
         Assert.Equal("image/png", restore.Content.Headers.ContentType?.MediaType);
@@ -162,5 +168,14 @@ public class ServerEndpointTests
                  })
             Assert.True(paths.GetProperty(path).TryGetProperty(method, out _), $"{method.ToUpperInvariant()} {path} missing from the OpenAPI document");
         Assert.True(paths.GetProperty("/v1/identify").GetProperty("post").TryGetProperty("requestBody", out _));
+        // The face each answer used: verify's faceA/faceB and identify's face share one schema with the box and landmarks.
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var (response, fields) in new[] { ("VerifyResponse", new[] { "faceA", "faceB" }), ("IdentifyResponse", ["face"]) })
+            foreach (var field in fields)
+                Assert.True(schemas.GetProperty(response).GetProperty("properties").TryGetProperty(field, out _), $"{response}.{field} missing");
+        var usedFace = schemas.GetProperty("UsedFace").GetProperty("properties");
+        foreach (var field in new[] { "facesFound", "framing", "note", "box", "detector", "score", "landmarks", "fallback" })
+            Assert.True(usedFace.TryGetProperty(field, out _), $"UsedFace.{field} missing from the OpenAPI document");
+        Assert.Contains("No face found", paths.GetProperty("/v1/verify").GetProperty("post").GetProperty("description").GetString());
     }
 }
