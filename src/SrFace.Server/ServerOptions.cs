@@ -12,11 +12,11 @@ public sealed record ServerOptions
     /// <summary>Environment variable holding the API key for enrolment and deletion.</summary>
     public const string ApiKeyVariable = "SRFACE_API_KEY";
 
-    /// <summary>The cascade file (<c>.srface</c>).</summary>
+    /// <summary>The cascade file (<c>.srface</c>) or a pretrained recogniser's name (<see cref="Cascade.FaceRecognitionCascade.Open"/>).</summary>
     public required string Model { get; init; }
 
-    /// <summary>The model store holding the face detector of a model that aligns faces (a fine-tuned dlib-resnet); null
-    /// for <c>$SRFACE_MODELS</c>, else the user cache. Not read for a centred-crop model.</summary>
+    /// <summary>The model store holding pretrained weights and the face detector of a model that aligns faces; null for
+    /// <c>$SRFACE_MODELS</c>, else the user cache. Not read for a centred-crop cascade file.</summary>
     public string? Models { get; init; }
 
     /// <summary>The model store <see cref="Models"/> means.</summary>
@@ -60,7 +60,7 @@ public sealed record ServerOptions
     /// <exception cref="ArgumentException">When one is out of range.</exception>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Model)) throw new ArgumentException("A model (.srface cascade file) is required: --model FILE.");
+        if (string.IsNullOrWhiteSpace(Model)) throw new ArgumentException("A model (a .srface cascade file or a pretrained recogniser's name) is required: --model M.");
         if (string.IsNullOrWhiteSpace(Gallery)) throw new ArgumentException("--gallery is empty.");
         if (MaxUploadBytes < 1024) throw new ArgumentException($"The upload cap must be at least 1 KiB; got {MaxUploadBytes} bytes.");
         if (MaxPixels < 1) throw new ArgumentException($"The pixel cap must be at least 1; got {MaxPixels}.");

@@ -14,9 +14,9 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
     /// <summary>Options of <c>srface serve</c>.</summary>
     public sealed class Settings : CommandSettings
     {
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
+        /// <summary>Cascade file or pretrained recogniser name.</summary>
+        [CommandOption("-m|--model <MODEL>")]
+        [Description("A trained cascade (.srface file) or a pretrained recogniser's name (default: dlib-resnet, from the model store).")]
         public string? Model { get; init; }
 
         /// <summary>Model store folder.</summary>
@@ -67,7 +67,7 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
         /// <summary>The server options these settings stand for.</summary>
         public ServerOptions ToOptions() => new()
         {
-            Model = Model ?? "",
+            Model = SrFace.Cli.Configuration.ModelSource.Name(Model),
             Models = Models,
             Gallery = Gallery,
             Urls = Urls,

@@ -23,19 +23,11 @@ internal static class ModelSource
     public static string Name(string? model) => string.IsNullOrWhiteSpace(model) ? DefaultPretrained : model;
 
     /// <summary>Whether <paramref name="model"/> means a pretrained recogniser rather than a file.</summary>
-    public static bool IsPretrained(string? model) =>
-        !File.Exists(Name(model)) && ModelCatalog.Recognizers.TryGetValue(Name(model), out var e) && e.Pretrained is not null;
+    public static bool IsPretrained(string? model) => FaceRecognitionCascade.IsPretrainedName(Name(model));
 
     /// <summary>Loads the cascade <paramref name="model"/> names.</summary>
     /// <exception cref="FileNotFoundException">When it is neither a file nor a pretrained recogniser.</exception>
     /// <exception cref="ModelStoreException">When the pretrained weights are missing or damaged.</exception>
     /// <exception cref="InvalidDataException">When the file is not a readable cascade.</exception>
-    public static FaceRecognitionCascade Load(string? model, string? modelsFolder)
-    {
-        var name = Name(model);
-        if (File.Exists(name)) return FaceRecognitionCascade.Load(name, Store(modelsFolder));
-        if (IsPretrained(name)) return FaceRecognitionCascade.FromPretrained(name, Store(modelsFolder));
-        var pretrained = string.Join(", ", ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name));
-        throw new FileNotFoundException($"Model file not found: {name} (nor is it a pretrained recogniser: {pretrained}).", name);
-    }
+    public static FaceRecognitionCascade Load(string? model, string? modelsFolder) => FaceRecognitionCascade.Open(Name(model), Store(modelsFolder));
 }

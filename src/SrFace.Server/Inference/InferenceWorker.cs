@@ -20,10 +20,10 @@ internal sealed class InferenceWorker : IDisposable
     /// <summary>Loads the model (errors surface here, before the server listens) and starts the worker thread.</summary>
     public InferenceWorker(ServerOptions options)
     {
-        var cascade = FaceRecognitionCascade.Load(options.Model, options.Store); // the store is read only for a model that aligns faces
+        var cascade = FaceRecognitionCascade.Open(options.Model, options.Store); // a .srface file or a pretrained recogniser's name
         try
         {
-            var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null } : null;
+            var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null, Alignment = SrFace.Models.FaceAlignmentTemplate.CentredCrop } : null;
             var embedder = new FaceEmbedder(cascade, preprocessing);
             _models = new InferenceModels(cascade, embedder, new FaceImageReader(embedder.Preprocessing.Color, options.MaxPixels));
         }

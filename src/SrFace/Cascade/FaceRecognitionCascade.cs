@@ -151,6 +151,32 @@ public sealed class FaceRecognitionCascade : IDisposable
         return cascade;
     }
 
+    /// <summary>
+    /// Opens what a user names as "the model": an existing cascade file (<see cref="Load"/>), else a catalogue recogniser
+    /// with pretrained weights built from the model store (<see cref="FromPretrained"/>). The CLI and the server both
+    /// resolve <c>--model</c> here.
+    /// </summary>
+    /// <param name="fileOrName">A <c>.srface</c> file or a pretrained recogniser's name (e.g. <c>dlib-resnet</c>).</param>
+    /// <param name="store">The model store (pretrained weights, face detector).</param>
+    /// <returns>The cascade, in eval mode, float32.</returns>
+    /// <exception cref="FileNotFoundException">When it is neither a file nor a pretrained recogniser.</exception>
+    /// <exception cref="Models.Pretrained.ModelStoreException">When pretrained weights are missing or damaged.</exception>
+    /// <exception cref="InvalidDataException">When the file is not a readable cascade.</exception>
+    public static FaceRecognitionCascade Open(string fileOrName, Models.Pretrained.ModelStore store)
+    {
+        ArgumentNullException.ThrowIfNull(fileOrName);
+        ArgumentNullException.ThrowIfNull(store);
+        if (File.Exists(fileOrName)) return Load(fileOrName, store);
+        if (IsPretrainedName(fileOrName)) return FromPretrained(fileOrName, store);
+        var pretrained = string.Join(", ", Models.ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name));
+        throw new FileNotFoundException($"Model file not found: {fileOrName} (nor is it a pretrained recogniser: {pretrained}).", fileOrName);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is not a file but a catalogue recogniser with pretrained weights.</summary>
+    /// <param name="name">A file path or a recogniser name.</param>
+    public static bool IsPretrainedName(string name) =>
+        !File.Exists(name) && Models.ModelCatalog.Recognizers.TryGetValue(name, out var e) && e.Pretrained is not null;
+
     /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
     /// <param name="path">A <c>.srface</c> file.</param>
     /// <param name="store">The model store, for the face detector of a model that aligns faces; null for none (such a
