@@ -14,15 +14,11 @@ public sealed class PhotoDecodingTests
 {
     private const int W = 24, H = 16;
 
+    /// <summary>The eight EXIF orientation values (TIFF 6.0 / EXIF 2.32 tag 0x0112).</summary>
+    public static TheoryData<int> Orientations => [1, 2, 3, 4, 5, 6, 7, 8];
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
-    [InlineData(7)]
-    [InlineData(8)]
+    [MemberData(nameof(Orientations))]
     public void ExifOrientationIsApplied(int orientation)
     {
         var jpeg = EncodeJpeg(Pattern());
@@ -53,14 +49,7 @@ public sealed class PhotoDecodingTests
 
     /// <summary>The managed decoder (training prefetch, ONNX Runtime path) turns photos upright exactly as the tensor reader does.</summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    [InlineData(6)]
-    [InlineData(7)]
-    [InlineData(8)]
+    [MemberData(nameof(Orientations))]
     public void ManagedDecodingOrientsLikeTheTensorReader(int orientation)
     {
         var path = Path.Combine(TestData.NewTempDir(), "image");
