@@ -89,6 +89,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             if (CropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
             if ((Pairs is null) != (Images is null)) return ValidationResult.Error("--pairs <FILE> and --images <DIR> go together.");
             if (Pairs is not null && (Protocol is not null || Calibrate)) return ValidationResult.Error("--pairs replaces the LFW views: no --protocol or --calibrate with it.");
+            // Checked before the model loads, and as a usage error (exit 2) like the rest of a wrong command line.
+            if (Pairs is not null && !File.Exists(Pairs)) return ValidationResult.Error($"--pairs: pairs file not found: {Pairs}");
+            if (Images is not null && !Directory.Exists(Images)) return ValidationResult.Error($"--images: image folder not found: {Images}");
             if (Calibrate && ModelSource.IsPretrained(Model)) return ValidationResult.Error($"--calibrate writes into a model file; '{ModelSource.Name(Model)}' is a pretrained recogniser (its threshold is part of the catalogue).");
             if (Protocol is not (null or "view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
             if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");

@@ -73,6 +73,7 @@ public class EvaluatePairsCommandTests
     [InlineData("--images", "dir")]                                               // without --pairs
     [InlineData("--pairs", "p.txt", "--images", "dir", "--protocol", "view1")]
     [InlineData("--pairs", "p.txt", "--images", "dir", "--calibrate")]
+    [InlineData("--pairs", "/nonexistent/p.txt", "--images", "/tmp")]               // a missing pairs file is a usage error (exit 2)
     public void Pairs_and_images_go_together_and_replace_the_lfw_views(params string[] args)
     {
         var (code, output) = CliHelpTests.RunProgram(["evaluate", .. args]);
