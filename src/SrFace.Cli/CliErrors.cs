@@ -25,8 +25,10 @@ internal static class CliErrors
     }
 
     /// <summary>
-    /// Runs the CLI; returns its exit code: 2 for a usage error or an input the command cannot use (an image without a
-    /// face, a malformed pairs file: <see cref="IsInputError"/>), 1 for any other failure.
+    /// Runs the CLI; returns its exit code: 2 for every failure (a usage error, an input the command cannot use such as
+    /// an image without a face or a malformed pairs file, a model or gallery that cannot be
+    /// read, a NaN embedding). Exit 1 is left to the commands' negative answers ("different people", "not enrolled"),
+    /// so a script never takes a failure for an answer.
     /// </summary>
     /// <param name="run">Runs the command app.</param>
     /// <param name="args">The command line, to name the flag of a value that does not convert.</param>
@@ -41,15 +43,10 @@ internal static class CliErrors
             Report(ConversionMessage(e.Message, args ?? []) ?? e.Message, e);
             return 2;
         }
-        catch (Exception e) when (IsInputError(e))
-        {
-            Report(OneLine(e), e);
-            return 2;
-        }
         catch (Exception e)
         {
             Report(OneLine(e), e);
-            return 1;
+            return 2;
         }
     }
 
@@ -90,14 +87,6 @@ internal static class CliErrors
                 return Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         return null;
     }
-
-    /// <summary>
-    /// True for errors in what the user gave rather than in the run: no face in an image
-    /// (<see cref="SrFace.Data.FaceNotFoundException"/>) or a malformed protocol or pairs file, named with its line
-    /// (<see cref="SrFace.Data.LfwFileFormatException"/>). They exit 2 like usage errors.
-    /// </summary>
-    /// <param name="e">The failure.</param>
-    public static bool IsInputError(Exception e) => e is SrFace.Data.FaceNotFoundException or SrFace.Data.LfwFileFormatException;
 
     /// <summary>The one-line message of a failure: the message of the expected kinds, the first line and type otherwise.</summary>
     public static string OneLine(Exception e) => e switch

@@ -63,7 +63,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Every failure, libtorch's included, exits 2 as the summary says (CliErrors would return 1).
+            // Every failure, libtorch's included, exits 2 as the summary says.
             CliErrors.Report(CliErrors.OneLine(e), e);
             return VerifyCommand.ErrorExitCode;
         }

@@ -138,7 +138,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Every failure, libtorch's included: CliErrors would return 1, which here means "different people".
+            // Every failure, libtorch's included, is exit 2, never 1 (which here means "different people").
             CliErrors.Report(CliErrors.OneLine(e), e);
             return ErrorExitCode;
         }

@@ -36,6 +36,6 @@ public class EnrollCommandTests
         Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--replace"));
         using (var gallery = FaceGallery.Open(path))
             Assert.All(gallery.ListIdentities(), i => Assert.Equal(4, i.ImageCount));
-        Assert.Equal(1, RecognitionCliHarness.Run("enroll", Path.Combine(folders, "missing"), "--gallery", path, "--model", TinyCascade.ModelPath));
+        Assert.Equal(2, RecognitionCliHarness.Run("enroll", Path.Combine(folders, "missing"), "--gallery", path, "--model", TinyCascade.ModelPath));
     }
 }
