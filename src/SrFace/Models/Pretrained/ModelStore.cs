@@ -80,8 +80,8 @@ public sealed class ModelStore
         return StateOf(pin) switch
         {
             ModelFileState.Verified => full,
-            ModelFileState.Missing => throw new ModelStoreException($"{full}: pretrained model file missing (model store {Root}); run {FetchCommand} to fetch it."),
-            _ => throw new ModelStoreException($"{full}: SHA-256 differs from the pinned {pin.Sha256[..16]}...; the file is damaged or replaced. Delete it and run {FetchCommand}."),
+            ModelFileState.Missing => throw new ModelStoreException($"{full}: pretrained model file missing (model store {Root}); run {FetchCommand} {Root} to fetch it."),
+            _ => throw new ModelStoreException($"{full}: SHA-256 differs from the pinned {pin.Sha256[..16]}...; the file is damaged or replaced; run {FetchCommand} {Root} to fetch it again (it replaces the file)."),
         };
     }
 
