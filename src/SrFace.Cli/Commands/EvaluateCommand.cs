@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using SrFace.Models;
 using SrFace.Cascade;
 using SrFace.Evaluation;
 using SrFace.Cli.Configuration;
@@ -118,7 +117,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         using var baseline = settings.Baseline is null ? null : ModelSource.Load(settings.Baseline, settings.Models);
         if (settings.CropFraction is { } crop)
             foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
-                model.UsePreprocessing(model.Preprocessing with { CropFraction = crop, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop });
+                model.UsePreprocessing(model.Preprocessing.CentredCrop(crop));
         // A pretrained recogniser was not trained on LFW people, nor anyone on one's own set: nothing to exclude unless the user says otherwise.
         var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) || ownPairs ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);

@@ -22,7 +22,7 @@ internal static class RecognitionCli
         var cascade = ModelSource.Load(settings.Model, settings.Models);
         try
         {
-            var preprocessing = cropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null, Alignment = SrFace.Models.FaceAlignmentTemplate.CentredCrop } : null;
+            var preprocessing = cropFraction is { } f ? cascade.Preprocessing.CentredCrop(f) : null;
             return (cascade, new FaceIdentification(cascade, preprocessing));
         }
         catch

@@ -23,7 +23,7 @@ internal sealed class InferenceWorker : IDisposable
         var cascade = FaceRecognitionCascade.Open(options.Model, options.Store); // a .srface file or a pretrained recogniser's name
         try
         {
-            var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing with { CropFraction = f, CropPixels = null, Alignment = SrFace.Models.FaceAlignmentTemplate.CentredCrop } : null;
+            var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing.CentredCrop(f) : null;
             var embedder = new FaceEmbedder(cascade, preprocessing);
             _models = new InferenceModels(cascade, embedder, new FaceImageReader(embedder.Preprocessing.Color, options.MaxPixels));
         }

@@ -72,7 +72,16 @@ public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.4
     /// <param name="framingGiven">Whether the caller overrode the model's framing.</param>
     /// <returns>This record, or a centred-crop variant of it.</returns>
     public FacePreprocessing FramingFor(int height, int width, double? cropFraction, bool framingGiven) =>
-        cropFraction is { } f ? this with { CropFraction = f, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop }
-        : !framingGiven && Math.Min(height, width) < Size ? this with { CropFraction = 1.0, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop }
+        cropFraction is { } f ? CentredCrop(f)
+        : !framingGiven && Math.Min(height, width) < Size ? CentredCrop(1.0)
         : this;
+
+    /// <summary>
+    /// This preprocessing with a centred crop of <paramref name="fraction"/> of the shorter image side instead of its
+    /// framing (no detection or alignment, no fixed pixel crop): what <c>--crop-fraction</c> means in every command.
+    /// </summary>
+    /// <param name="fraction">Crop side as a fraction of the shorter image side, in (0, 1].</param>
+    /// <returns>The centred-crop variant (size, colour and normalisation unchanged).</returns>
+    public FacePreprocessing CentredCrop(double fraction) =>
+        this with { CropFraction = fraction, CropPixels = null, Alignment = FaceAlignmentTemplate.CentredCrop };
 }
