@@ -11,7 +11,8 @@ namespace SrFace.Export;
 /// float32, dynamic batch) for one probe size p, with two inputs and two outputs:
 /// <list type="bullet">
 /// <item><c>probe</c> <c>[batch, C, p, p]</c> in [0, 1] -> <c>embedding</c> <c>[batch, D']</c>: what
-/// <see cref="FaceRecognitionCascade.EmbedLowResolution(TorchSharp.torch.Tensor)"/> computes for p &lt; S (bicubic resize to S/s, SR, clamp,
+/// <see cref="FaceRecognitionCascade.EmbedLowResolution(TorchSharp.torch.Tensor)"/> computes for p &lt; S (bicubic resize to S/s, or to S
+/// for a pre-upsampled SR model such as vdsr, SR, clamp,
 /// recogniser on the restored face and on the bicubic-upsampled probe, fusion), and what
 /// <see cref="FaceEmbedder"/> computes for a sharp face when p &gt;= S.</item>
 /// <item><c>face</c> <c>[batch, C, S, S]</c> in [0, 1] -> <c>face_embedding</c> <c>[batch, D']</c>: the sharp-face
@@ -99,11 +100,13 @@ public static class CascadeOnnxExporter
         var upsampled = g.ClampUnit(g.Resize(probe, s, s));
         if (cascade.SuperResolution is not { } sr) return g.Emit(cascade.Recognizer, upsampled);
 
-        var lrSide = cascade.LowResolutionSize;
-        var lr = p == lrSide ? probe
+        // A pre-upsampled SR model (vdsr) restores the upsampled probe at S; one with a scale s gets floor(S/s) px.
+        var lrSide = sr.PreUpsampled ? s : cascade.LowResolutionSize;
+        var lr = sr.PreUpsampled ? upsampled
+            : p == lrSide ? probe
             : g.ClampUnit(p > lrSide ? g.ResizeAntialiased(probe, p, p, lrSide, lrSide) : g.Resize(probe, lrSide, lrSide));
         var restored = g.ClampUnit(g.Emit(sr, lr));
-        var restoredSide = lrSide * sr.Scale;
+        var restoredSide = sr.PreUpsampled ? s : lrSide * sr.Scale;
         if (restoredSide != s)
             restored = g.ClampUnit(restoredSide > s ? g.ResizeAntialiased(restored, restoredSide, restoredSide, s, s) : g.Resize(restored, s, s));
 

@@ -17,7 +17,7 @@ public readonly record struct OnnxValue(string Name, int Rank);
 /// Values are named uniquely; every tensor written is float32 in PyTorch's logical NCHW order (channels-last storage
 /// and bfloat16 compute of the training blocks do not reach the file).
 /// </summary>
-public sealed class OnnxGraphBuilder
+public sealed partial class OnnxGraphBuilder
 {
     /// <summary>The ONNX opset the graphs use: 18 (Resize with <c>axes</c> and <c>antialias</c>, Split with <c>num_outputs</c>).</summary>
     public const int Opset = 18;
