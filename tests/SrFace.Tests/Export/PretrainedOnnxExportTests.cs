@@ -90,29 +90,35 @@ public class PretrainedOnnxExportTests(ITestOutputHelper output)
         return FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing, fusion);
     }
 
+    /// <summary>
+    /// Exports <paramref name="cascade"/> for <paramref name="probeSize"/> and compares both paths on 6 LFW faces; an
+    /// export whose probe input takes any side below S is also compared at 119 px (the native side of an aligned LFW face).
+    /// </summary>
     private void Compare(FaceRecognitionCascade cascade, int probeSize, string name)
     {
         var path = Path.Combine(TestData.NewTempDir(), $"cascade-p{probeSize}.onnx");
         var metadata = CascadeOnnxExporter.Export(cascade, probeSize, path);
         Assert.Equal((probeSize, 150, 18), (metadata.ProbeSize, metadata.InputSize, metadata.Opset));
-
+        Assert.Equal(probeSize < 150, metadata.ProbeAnySide);   // no SR model, or vdsr (pre-upsampled): any side
+        using var onnx = new OnnxCascade(path, threads: 2);
         using var scope = NewDisposeScope();
-        var probes = Faces(cascade.Preprocessing, probeSize, count: 6);                                   // [6, 3, p, p]
-        var expected = probeSize >= cascade.InputSize ? cascade.EmbedRecognizerOnly(probes) : cascade.EmbedLowResolution(probes);
-        var sharp = Faces(cascade.Preprocessing, cascade.InputSize, count: 6);                            // [6, 3, 150, 150]
+        var sharp = Faces(cascade.Preprocessing, cascade.InputSize, count: 6);              // [6, 3, 150, 150]
         var expectedSharp = cascade.EmbedRecognizerOnly(sharp);
         if (metadata.EmbeddingWidth != cascade.EmbeddingSize) expectedSharp = cat([expectedSharp, expectedSharp], 1) / Math.Sqrt(2);
-
-        using var onnx = new OnnxCascade(path, threads: 2);
-        var got = onnx.Embed(probes.contiguous().data<float>().ToArray(), 6, probeSize);
-        var gotSharp = onnx.Embed(sharp.contiguous().data<float>().ToArray(), 6, cascade.InputSize);
-        var diff = MaxAbsDifference(expected, got);
-        var diffSharp = MaxAbsDifference(expectedSharp, gotSharp);
-        output.WriteLine($"{name}, p = {probeSize}, 6 LFW faces: max |ONNX Runtime - TorchSharp| = {diff:E2} (probe path), {diffSharp:E2} (face path)");
-        Assert.True(diff < EmbeddingTolerance, $"probe path differs by {diff:E2}");
+        var diffSharp = MaxAbsDifference(expectedSharp, onnx.Embed(sharp.contiguous().data<float>().ToArray(), 6, cascade.InputSize));
+        output.WriteLine($"{name}: 6 LFW faces at 150 px: max |ONNX Runtime - TorchSharp| = {diffSharp:E2} (face path)");
         Assert.True(diffSharp < EmbeddingTolerance, $"face path differs by {diffSharp:E2}");
-        // Different people give different vectors (the comparison is not between constant outputs).
-        Assert.True(MaxAbsDifference(expected.narrow(0, 0, 1).expand(6, -1), got) > 0.05);
+        foreach (var side in metadata.ProbeAnySide ? new[] { probeSize, 119 } : [probeSize])
+        {
+            var probes = Faces(cascade.Preprocessing, side, count: 6);                      // [6, 3, side, side]
+            var expected = side >= cascade.InputSize ? cascade.EmbedRecognizerOnly(probes) : cascade.EmbedLowResolution(probes);
+            var got = onnx.Embed(probes.contiguous().data<float>().ToArray(), 6, side);
+            var diff = MaxAbsDifference(expected, got);
+            output.WriteLine($"{name}: export for p = {probeSize}, 6 LFW faces at {side} px: max |ONNX Runtime - TorchSharp| = {diff:E2} (probe path)");
+            Assert.True(diff < EmbeddingTolerance, $"probe path at {side} px differs by {diff:E2}");
+            // Different people give different vectors (the comparison is not between constant outputs).
+            Assert.True(MaxAbsDifference(expected.narrow(0, 0, 1).expand(6, -1), got) > 0.05);
+        }
     }
 
     /// <summary>n LFW faces of n people at <paramref name="side"/> px, framed by a centred crop, <c>[n, 3, side, side]</c>.</summary>
