@@ -18,7 +18,7 @@ namespace SrFace.Tests.Export;
 public class OnnxExportTests(ITestOutputHelper output)
 {
     /// <summary>Largest embedding difference accepted between ONNX Runtime and TorchSharp (both float32; measured 2-8e-7 on this machine).</summary>
-    private const float EmbeddingTolerance = 1e-5f;
+    internal const float EmbeddingTolerance = 1e-5f;
 
     [Theory]
     [InlineData(8)]   // = S/s: the probe goes straight into FSRCNN
@@ -204,7 +204,8 @@ public class OnnxExportTests(ITestOutputHelper output)
         return stack(faces);
     }
 
-    private static float MaxAbsDifference(Tensor expected, float[][] got)
+    /// <summary>max |expected - got| over all values (row-major), asserting equal counts.</summary>
+    internal static float MaxAbsDifference(Tensor expected, float[][] got)
     {
         var e = expected.contiguous().data<float>().ToArray();
         var g = got.SelectMany(v => v).ToArray();

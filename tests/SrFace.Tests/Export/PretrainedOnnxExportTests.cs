@@ -18,8 +18,7 @@ namespace SrFace.Tests.Export;
 [Collection(TorchCollection.Name)]
 public class PretrainedOnnxExportTests(ITestOutputHelper output)
 {
-    /// <summary>Largest embedding difference accepted between ONNX Runtime and TorchSharp (both float32).</summary>
-    private const float EmbeddingTolerance = 1e-5f;
+    private const float EmbeddingTolerance = OnnxExportTests.EmbeddingTolerance;
 
     [Theory]
     [InlineData(19)]   // a low-quality probe: bicubic upsampling to S, recogniser (no SR model)
@@ -105,7 +104,7 @@ public class PretrainedOnnxExportTests(ITestOutputHelper output)
         var sharp = Faces(cascade.Preprocessing, cascade.InputSize, count: 6);              // [6, 3, 150, 150]
         var expectedSharp = cascade.EmbedRecognizerOnly(sharp);
         if (metadata.EmbeddingWidth != cascade.EmbeddingSize) expectedSharp = cat([expectedSharp, expectedSharp], 1) / Math.Sqrt(2);
-        var diffSharp = MaxAbsDifference(expectedSharp, onnx.Embed(sharp.contiguous().data<float>().ToArray(), 6, cascade.InputSize));
+        var diffSharp = OnnxExportTests.MaxAbsDifference(expectedSharp, onnx.Embed(sharp.contiguous().data<float>().ToArray(), 6, cascade.InputSize));
         output.WriteLine($"{name}: 6 LFW faces at 150 px: max |ONNX Runtime - TorchSharp| = {diffSharp:E2} (face path)");
         Assert.True(diffSharp < EmbeddingTolerance, $"face path differs by {diffSharp:E2}");
         foreach (var side in metadata.ProbeAnySide ? new[] { probeSize, 119 } : [probeSize])
@@ -113,11 +112,11 @@ public class PretrainedOnnxExportTests(ITestOutputHelper output)
             var probes = Faces(cascade.Preprocessing, side, count: 6);                      // [6, 3, side, side]
             var expected = side >= cascade.InputSize ? cascade.EmbedRecognizerOnly(probes) : cascade.EmbedLowResolution(probes);
             var got = onnx.Embed(probes.contiguous().data<float>().ToArray(), 6, side);
-            var diff = MaxAbsDifference(expected, got);
+            var diff = OnnxExportTests.MaxAbsDifference(expected, got);
             output.WriteLine($"{name}: export for p = {probeSize}, 6 LFW faces at {side} px: max |ONNX Runtime - TorchSharp| = {diff:E2} (probe path)");
             Assert.True(diff < EmbeddingTolerance, $"probe path at {side} px differs by {diff:E2}");
             // Different people give different vectors (the comparison is not between constant outputs).
-            Assert.True(MaxAbsDifference(expected.narrow(0, 0, 1).expand(6, -1), got) > 0.05);
+            Assert.True(OnnxExportTests.MaxAbsDifference(expected.narrow(0, 0, 1).expand(6, -1), got) > 0.05);
         }
     }
 
@@ -127,13 +126,5 @@ public class PretrainedOnnxExportTests(ITestOutputHelper output)
         var reader = new SrFace.Imaging.FaceImageReader();
         var files = FineTuningTests.Loader150().Dataset.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).Take(count);
         return stack(files.Select(f => FaceCropper.CropAndResize(reader.Read(f), framing with { Size = side }, f)).ToArray());
-    }
-
-    private static float MaxAbsDifference(Tensor expected, float[][] got)
-    {
-        var e = expected.contiguous().data<float>().ToArray();
-        var g = got.SelectMany(v => v).ToArray();
-        Assert.Equal(e.Length, g.Length);
-        return e.Zip(g, (a, b) => Math.Abs(a - b)).Max();
     }
 }
