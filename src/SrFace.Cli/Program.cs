@@ -15,7 +15,7 @@ app.Configure(config =>
     config.AddCommand<DemoCommand>("demo").WithDescription("The main job: fine-tune the pretrained recogniser jointly with an SR model on LFW DevTrain within a time budget (--from-scratch: train from random weights), evaluate on DevTest at several probe resolutions, write the report.");
     config.AddCommand<DataCommand>("data").WithDescription("Check the face datasets and LFW protocol files and print their figures.");
     config.AddCommand<EvaluateCommand>("evaluate").WithDescription("Evaluate a cascade on LFW at several probe resolutions (pipelines a/b/c, View 1/2), or on any pairs file in the LFW format over a folder-per-identity image set (--pairs FILE --images DIR), and write a report.");
-    config.AddCommand<ExportCommand>("export").WithDescription("Export a cascade for one probe size as one ONNX graph (opset 18, dynamic batch).");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export a cascade (trained, or a pretrained recogniser) for one probe size as one ONNX graph (opset 18, dynamic batch).");
     config.AddCommand<EnrollCommand>("enroll").WithDescription("Enrol a folder-per-identity image set into a face gallery.");
     config.AddBranch("gallery", g => { g.SetDescription("List or delete the identities of a face gallery."); g.AddCommand<GalleryListCommand>("list").WithDescription("List the enrolled identities."); g.AddCommand<GalleryDeleteCommand>("delete").WithDescription("Remove one identity."); });
     config.AddCommand<ModelsCommand>("models").WithDescription("List the pretrained model store: files, source packages, sizes, SHA-256 verification.");

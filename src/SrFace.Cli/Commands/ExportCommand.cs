@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cascade;
+using SrFace.Cli.Configuration;
 using SrFace.Export;
 
 namespace SrFace.Cli.Commands;
@@ -9,13 +10,16 @@ namespace SrFace.Cli.Commands;
 /// <summary>
 /// <c>srface export --format onnx --model M --probe-size N --out F.onnx</c>: writes the whole cascade for one probe
 /// size (resize, SR, recogniser on the restored face and on the upsampled probe, fusion; plus the sharp-face path) as
-/// one ONNX graph (opset 18, dynamic batch) that <c>verify --runtime onnx</c> or any ONNX Runtime can run.
+/// one ONNX graph (opset 18, dynamic batch) that <c>verify --runtime onnx</c> or any ONNX Runtime can run. The model is
+/// a trained cascade (e.g. the fine-tuned vdsr + dlib-resnet of <c>srface demo</c>) or a pretrained recogniser's name
+/// (default dlib-resnet); the face framing (crop or alignment template) is recorded in the file's metadata, the face
+/// detector and landmark net are not exported (an aligning model's faces are prepared by TorchSharp at run time).
 /// Exit 0 on success, 2 on any error.
 /// </summary>
 internal sealed class ExportCommand : Command<ExportCommand.Settings>
 {
     /// <summary>Options of <c>srface export</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ModelSettings
     {
         /// <summary>Output format.</summary>
         [CommandOption("--format <FORMAT>")]
@@ -23,14 +27,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         [DefaultValue("onnx")]
         public string Format { get; init; } = "onnx";
 
-        /// <summary>Cascade file.</summary>
-        [CommandOption("-m|--model <FILE>")]
-        [Description("Trained model (.srface cascade file).")]
-        public string? Model { get; init; }
-
         /// <summary>Probe side the graph takes.</summary>
         [CommandOption("--probe-size <PX>")]
-        [Description("Side in pixels of the low-quality probes the graph takes (default: the SR model's input, S / scale).")]
+        [Description("Side in pixels of the low-quality probes the graph takes (default: the SR model's input, S / scale; S without an SR model).")]
         public int? ProbeSize { get; init; }
 
         /// <summary>Target file.</summary>
@@ -41,22 +40,24 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         /// <inheritdoc />
         public override ValidationResult Validate() =>
             !string.Equals(Format, "onnx", StringComparison.OrdinalIgnoreCase) ? ValidationResult.Error($"--format must be onnx; got '{Format}'.")
-            : string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model <FILE> is required (a .srface cascade file).")
             : string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out <FILE> is required (the .onnx file to write).")
             : ProbeSize is { } p && p < FaceRecognitionCascade.MinimumFaceSide ? ValidationResult.Error($"--probe-size must be at least {FaceRecognitionCascade.MinimumFaceSide} pixels; got {p}.")
             : ValidationResult.Success();
     }
 
+    /// <summary>The probe side as the summary line prints it: p, or "h &lt; S" when the graph takes any side below S.</summary>
+    private static string ProbeSide(OnnxCascadeMetadata m) => m.ProbeAnySide ? $"h < {m.InputSize}" : $"{m.ProbeSize}";
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         try
         {
-            using var cascade = FaceRecognitionCascade.Load(settings.Model!);
+            using var cascade = ModelSource.Load(settings.Model, settings.Models);
             var probeSize = settings.ProbeSize ?? (cascade.SuperResolution is null ? cascade.InputSize : cascade.LowResolutionSize);
             var m = CascadeOnnxExporter.Export(cascade, probeSize, settings.Out!);
             var threshold = m.Threshold is { } t ? t.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "none";
             var line = $"wrote {settings.Out} ({new FileInfo(settings.Out!).Length / 1024.0:F0} KiB, ONNX opset {m.Opset}): " +
-                $"{CascadeOnnxExporter.ProbeInput} [batch, {m.Channels}, {m.ProbeSize}, {m.ProbeSize}] -> {CascadeOnnxExporter.ProbeOutput} [batch, {m.EmbeddingWidth}] ({m.Fusion} fusion); " +
+                $"{CascadeOnnxExporter.ProbeInput} [batch, {m.Channels}, {ProbeSide(m)}, {ProbeSide(m)}] -> {CascadeOnnxExporter.ProbeOutput} [batch, {m.EmbeddingWidth}] ({m.Fusion} fusion); " +
                 $"{CascadeOnnxExporter.FaceInput} [batch, {m.Channels}, {m.InputSize}, {m.InputSize}] -> {CascadeOnnxExporter.FaceOutput} [batch, {m.EmbeddingWidth}]; threshold {threshold}";
             Console.WriteLine(line);
             return 0;

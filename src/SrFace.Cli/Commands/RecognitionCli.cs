@@ -38,21 +38,37 @@ internal static class RecognitionCli
     /// <summary>Whether <paramref name="runtime"/> is onnx (ONNX Runtime on a file from <c>srface export</c>).</summary>
     public static bool IsOnnx(string runtime) => runtime.Equals("onnx", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Loads an exported ONNX cascade, with the face crop fraction overridden when given (no libtorch call).</summary>
+    /// <summary>
+    /// Loads an exported ONNX cascade, with the face crop fraction overridden when given. A centred-crop export (or
+    /// every image given a crop) makes no libtorch call; an export that aligns faces also gets the face detector from
+    /// the model store, which runs in TorchSharp (libtorch) while the cascade runs in ONNX Runtime.
+    /// </summary>
+    /// <param name="model">The .onnx file (a catalogue recogniser's name is an error: export it first).</param>
+    /// <param name="cropFraction">--crop-fraction, or null.</param>
+    /// <param name="modelsFolder">--models, or null for the default model store.</param>
+    /// <param name="everyImageCropped">True when each image has its own crop fraction (no detection needed).</param>
+    /// <returns>The cascade and the detector it uses (null when none is needed); the caller disposes both.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not an ONNX file written by <c>srface export</c>.</exception>
     /// <exception cref="NotSupportedException">When <paramref name="model"/> names a catalogue recogniser rather than a file.</exception>
-    public static SrFace.Export.OnnxCascade LoadOnnx(string? model, double? cropFraction)
+    /// <exception cref="SrFace.Models.Pretrained.ModelStoreException">When the detector's weights are missing or damaged.</exception>
+    public static (SrFace.Export.OnnxCascade Onnx, SrFace.Detection.FaceDetector? Detector) LoadOnnx(string? model, double? cropFraction, string? modelsFolder = null, bool everyImageCropped = false)
     {
         var name = ModelSource.Name(model);
-        if (!File.Exists(name) && SrFace.Models.ModelCatalog.Recognizers.TryGetValue(name, out var entry))
+        if (!File.Exists(name) && SrFace.Models.ModelCatalog.Recognizers.ContainsKey(name))
+            throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}': export it first " +
+                $"(srface export --model {name} --probe-size PX --out {name}.onnx), or use --runtime torch.");
+        var aligns = SrFace.Export.OnnxCascade.ReadMetadata(name).Preprocessing.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop;
+        var detector = aligns && cropFraction is null && !everyImageCropped ? SrFace.Detection.FaceDetector.Load(ModelSource.Store(modelsFolder)) : null;
+        try
         {
-            var aligns = entry.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop
-                ? $" It frames faces by detection + landmarks + alignment ({entry.Alignment}), which the ONNX runtime path cannot do."
-                : "";
-            throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}'.{aligns} Use --runtime torch.");
+            return (new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null, detector: detector), detector);
         }
-        return new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null);
+        catch
+        {
+            detector?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>

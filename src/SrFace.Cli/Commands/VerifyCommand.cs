@@ -15,8 +15,8 @@ namespace SrFace.Cli.Commands;
 /// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
 /// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
 /// face crop), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
-/// <c>srface export</c> in ONNX Runtime (no libtorch), for models that frame faces by a centred crop; an image that
-/// the model would align is an error, never cropped differently.
+/// <c>srface export</c>, the cascade running in ONNX Runtime: no libtorch for models that frame faces by a centred crop;
+/// for models that align faces the detector and 68-landmark alignment still run in TorchSharp (libtorch needed).
 /// Exit code 0 = same person, 1 = different people, 2 = error.
 /// </summary>
 internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
@@ -72,8 +72,8 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
         [CommandOption("--runtime <RUNTIME>")]
-        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime, no libtorch: --model is a file from `srface export`; " +
-                     "models that align faces are refused).")]
+        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime: --model is a file from `srface export`; " +
+                     "no libtorch for centred-crop models; for models that align faces, e.g. an export of dlib-resnet, face detection and alignment still run in TorchSharp and need libtorch).")]
         [DefaultValue("torch")]
         public string Runtime { get; init; } = "torch";
 
@@ -96,24 +96,33 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         }
     }
 
-    /// <summary>The same decision through ONNX Runtime: no libtorch call on this path.</summary>
-    private static VerificationOutcome VerifyOnnx(Settings settings)
+    /// <summary>
+    /// The same decision through ONNX Runtime: no libtorch call for centred crops; an export that aligns faces prepares
+    /// them with the TorchSharp detector (libtorch) exactly as the torch path does, and embeds them in ONNX Runtime.
+    /// </summary>
+    private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) VerifyOnnx(Settings settings)
     {
-        using var onnx = RecognitionCli.LoadOnnx(settings.Model, settings.CropFraction);
-        var threshold = settings.Threshold ?? onnx.Metadata.Threshold
-            ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
-        var a = onnx.EmbedFile(settings.A, cropFraction: settings.CropFractionA);
-        var b = onnx.EmbedFile(settings.B, settings.ProbeSize, settings.CropFractionB);
-        var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a, b);
-        return new VerificationOutcome(settings.A, settings.B, similarity, threshold);
+        var (onnx, detector) = RecognitionCli.LoadOnnx(settings.Model, settings.CropFraction, settings.Models,
+            everyImageCropped: settings.CropFractionA is not null && settings.CropFractionB is not null);
+        using (detector)
+        using (onnx)
+        {
+            var threshold = settings.Threshold ?? onnx.Metadata.Threshold
+                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
+            var a = onnx.EmbedFace(settings.A, cropFraction: settings.CropFractionA);
+            var b = onnx.EmbedFace(settings.B, settings.ProbeSize, settings.CropFractionB);
+            var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a.Embedding, b.Embedding);
+            if (!double.IsFinite(similarity))
+                throw new InvalidDataException($"{onnx.Path}: the similarity of {settings.A} and {settings.B} is {similarity}, not a number; no decision can be made.");
+            return (new VerificationOutcome(settings.A, settings.B, similarity, threshold) { FaceA = a, FaceB = b }, onnx.Metadata.Preprocessing.Alignment);
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         try
         {
-            // The ONNX path takes centred crops only (models that align are refused) and records no face box.
-            var (outcome, alignment) = RecognitionCli.IsOnnx(settings.Runtime) ? (VerifyOnnx(settings), FaceAlignmentTemplate.CentredCrop) : VerifyTorch(settings);
+            var (outcome, alignment) = RecognitionCli.IsOnnx(settings.Runtime) ? VerifyOnnx(settings) : VerifyTorch(settings);
             if (settings.Json)
             {
                 // Plain stdout (no console wrapping) so scripts can parse it.

@@ -10,8 +10,10 @@ namespace SrFace.Export;
 /// Writes a <see cref="FaceRecognitionCascade"/> as one ONNX graph (opset <see cref="OnnxGraphBuilder.Opset"/>,
 /// float32, dynamic batch) for one probe size p, with two inputs and two outputs:
 /// <list type="bullet">
-/// <item><c>probe</c> <c>[batch, C, p, p]</c> in [0, 1] -> <c>embedding</c> <c>[batch, D']</c>: what
-/// <see cref="FaceRecognitionCascade.EmbedLowResolution(TorchSharp.torch.Tensor)"/> computes for p &lt; S (bicubic resize to S/s, SR, clamp,
+/// <item><c>probe</c> <c>[batch, C, p, p]</c> in [0, 1] -> <c>embedding</c> <c>[batch, D']</c> (<c>[batch, C, h, h]</c> for
+/// any h &lt; S when the cascade has no SR model or a pre-upsampled one, see <see cref="OnnxCascadeMetadata.ProbeAnySide"/>): what
+/// <see cref="FaceRecognitionCascade.EmbedLowResolution(TorchSharp.torch.Tensor)"/> computes for p &lt; S (bicubic resize to S/s, or to S
+/// for a pre-upsampled SR model such as vdsr, SR, clamp,
 /// recogniser on the restored face and on the bicubic-upsampled probe, fusion), and what
 /// <see cref="FaceEmbedder"/> computes for a sharp face when p &gt;= S.</item>
 /// <item><c>face</c> <c>[batch, C, S, S]</c> in [0, 1] -> <c>face_embedding</c> <c>[batch, D']</c>: the sharp-face
@@ -56,7 +58,9 @@ public static class CascadeOnnxExporter
         var face = g.Input(FaceInput, [null, c, s, s]);
         g.Output(Duplicated(g, g.Emit(cascade.Recognizer, face), concatenate), FaceOutput, [null, width]);
 
-        var probe = g.Input(ProbeInput, [null, c, probeSize, probeSize]);
+        // Without SR, or with a pre-upsampled SR model, the low-resolution path starts by upsampling to S: any side below S.
+        var anySide = probeSize < s && (cascade.SuperResolution is null || cascade.SuperResolution.PreUpsampled);
+        var probe = anySide ? g.Input(ProbeInput, [null, c, null, null], sideName: "probe_side") : g.Input(ProbeInput, [null, c, probeSize, probeSize]);
         OnnxValue embedding;
         if (probeSize >= s)
         {
@@ -72,7 +76,7 @@ public static class CascadeOnnxExporter
 
         var metadata = new OnnxCascadeMetadata(probeSize, s, c, width, cascade.Manifest.Scale,
             cascade.SuperResolution is null ? FeatureFusion.ProbeOnly : cascade.Manifest.Fusion, cascade.Threshold,
-            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset);
+            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset, anySide);
         return g.ToModel(metadata.ToDictionary());
     }
 
@@ -99,11 +103,13 @@ public static class CascadeOnnxExporter
         var upsampled = g.ClampUnit(g.Resize(probe, s, s));
         if (cascade.SuperResolution is not { } sr) return g.Emit(cascade.Recognizer, upsampled);
 
-        var lrSide = cascade.LowResolutionSize;
-        var lr = p == lrSide ? probe
+        // A pre-upsampled SR model (vdsr) restores the upsampled probe at S; one with a scale s gets floor(S/s) px.
+        var lrSide = sr.PreUpsampled ? s : cascade.LowResolutionSize;
+        var lr = sr.PreUpsampled ? upsampled
+            : p == lrSide ? probe
             : g.ClampUnit(p > lrSide ? g.ResizeAntialiased(probe, p, p, lrSide, lrSide) : g.Resize(probe, lrSide, lrSide));
         var restored = g.ClampUnit(g.Emit(sr, lr));
-        var restoredSide = lrSide * sr.Scale;
+        var restoredSide = sr.PreUpsampled ? s : lrSide * sr.Scale;
         if (restoredSide != s)
             restored = g.ClampUnit(restoredSide > s ? g.ResizeAntialiased(restored, restoredSide, restoredSide, s, s) : g.Resize(restored, s, s));
 

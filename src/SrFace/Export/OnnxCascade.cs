@@ -8,49 +8,49 @@ using SrFace.Models;
 namespace SrFace.Export;
 
 /// <summary>
-/// Runs a cascade exported by <see cref="CascadeOnnxExporter"/> in ONNX Runtime (CPU), with no libtorch call:
-/// images are decoded, framed and resized in managed code (<see cref="FacePreparer.PrepareManaged"/>, with the
-/// framing the export records and the per-image rule of <see cref="FacePreprocessing.FramingFor"/>) and embedded by
-/// the graph. Embeds files the way <see cref="Recognition.FaceEmbedder"/> does: a face crop at least S px wide is a
-/// sharp face (the <c>face</c> input), a smaller one (or one degraded with <c>probeSize</c>) a low-quality probe (the
-/// <c>probe</c> input), which must then be the export's probe size; a face without texture or a non-finite embedding
-/// is an error. A model that aligns faces (<see cref="FacePreprocessing.Alignment"/> not a centred crop) needs face
-/// detection and landmarks, which run in libtorch only: such images are refused (<see cref="NotSupportedException"/>),
-/// never cropped differently.
+/// Runs a cascade exported by <see cref="CascadeOnnxExporter"/> in ONNX Runtime (CPU). Embeds files the way
+/// <see cref="Recognition.FaceEmbedder"/> does: a face crop at least S px wide is a sharp face (the <c>face</c> input),
+/// a smaller one (or one degraded with <c>probeSize</c>) a low-quality probe (the <c>probe</c> input), which must then
+/// be the export's probe size unless the export takes probes of any side (<see cref="OnnxCascadeMetadata.ProbeAnySide"/>:
+/// no SR model or a pre-upsampled one); a face without texture or a non-finite embedding is an error. Faces are prepared by the
+/// one preprocessing stage, <see cref="FacePreparer"/>, with the framing the export records and the per-image rule of
+/// <see cref="FacePreprocessing.FramingFor"/>:
+/// <list type="bullet">
+/// <item>a centred crop in managed code (<see cref="FacePreparer.PrepareManaged"/>): no libtorch call at all;</item>
+/// <item>an aligned face (<see cref="FacePreprocessing.Alignment"/> not a centred crop: detection + 68 landmarks +
+/// similarity warp) with the TorchSharp face detector given to the constructor (<see cref="FacePreparer.Prepare"/>,
+/// the same code as the TorchSharp path), so that path needs libtorch for the detector; only the cascade runs in ONNX
+/// Runtime. Without a detector such images are refused (<see cref="NotSupportedException"/>), never cropped differently.</item>
+/// </list>
 /// </summary>
 /// <remarks>One instance is not meant for concurrent calls from several threads (ONNX Runtime sessions are, the
 /// reusable buffers here are not).</remarks>
 public sealed class OnnxCascade : IDisposable
 {
     private readonly InferenceSession _faceSession, _probeSession;
+    private readonly FacePreparer? _alignedPreparer;
 
     /// <summary>Loads an exported cascade.</summary>
     /// <param name="path">A <c>.onnx</c> file written by <c>srface export</c>.</param>
     /// <param name="threads">ONNX Runtime intra-op threads; null for the core count.</param>
-    /// <param name="preprocessing">Face crop fraction/pixels to use instead of the export's (size, colour mode and
-    /// alignment are the export's, as <see cref="Recognition.FaceEmbedder"/> keeps the cascade's); null for the export's own.</param>
+    /// <param name="preprocessing">A centred crop (its fraction/pixels) to use instead of the export's framing, as
+    /// <c>--crop-fraction</c> means in every command (size and colour mode stay the export's); null for the export's own.</param>
+    /// <param name="detector">The face detector with 68 landmarks (TorchSharp, from the model store) that prepares the
+    /// faces of an export that aligns them; not disposed here. Null to refuse such images (a centred-crop export never
+    /// needs it).</param>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
-    public OnnxCascade(string path, int? threads = null, FacePreprocessing? preprocessing = null)
+    public OnnxCascade(string path, int? threads = null, FacePreprocessing? preprocessing = null, Detection.FaceDetector? detector = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
-        Onnx.ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            model = Onnx.ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"{path}: not an ONNX model ({e.Message}).", e);
-        }
-        Metadata = OnnxCascadeMetadata.FromDictionary(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), path);
+        var model = ReadModel(path);
+        Metadata = MetadataOf(model, path);
         if (preprocessing is not null)
         {
             preprocessing.Validate();
-            Metadata = Metadata with { Preprocessing = Metadata.Preprocessing with { CropFraction = preprocessing.CropFraction, CropPixels = preprocessing.CropPixels } };
+            Metadata = Metadata with { Preprocessing = Metadata.Preprocessing.CentredCrop(preprocessing.CropFraction) with { CropPixels = preprocessing.CropPixels } };
             FramingGiven = true;
         }
+        _alignedPreparer = NeedsAlignment && detector is not null ? new FacePreparer(Metadata.Preprocessing, detector) : null;
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
         // graph pruned to that path's input and output.
@@ -76,13 +76,17 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>True when a face crop was given to the constructor (see <see cref="Recognition.FaceEmbedder.FramingGiven"/>).</summary>
     public bool FramingGiven { get; }
 
-    /// <summary>True when the export's faces are aligned (detection + landmarks), which this runtime cannot do.</summary>
+    /// <summary>True when the export's faces are aligned (detection + landmarks): images need the detector given to the constructor.</summary>
     public bool NeedsAlignment => Metadata.Preprocessing.Alignment != FaceAlignmentTemplate.CentredCrop;
+
+    /// <summary>True when aligned faces can be prepared (a detector was given for an export that aligns).</summary>
+    public bool CanAlign => _alignedPreparer is not null;
 
     /// <summary>Embeds face crops through one of the graph's two paths.</summary>
     /// <param name="faces">n faces <c>[n, C, side, side]</c> row-major, float in [0, 1].</param>
     /// <param name="count">n, at least 1.</param>
-    /// <param name="side">S (sharp faces, <c>face</c> input) or the export's probe size (<c>probe</c> input).</param>
+    /// <param name="side">S (sharp faces, <c>face</c> input) or the export's probe size (<c>probe</c> input; any side
+    /// below S when <see cref="OnnxCascadeMetadata.ProbeAnySide"/>).</param>
     /// <returns>n L2-normalised embeddings of <see cref="OnnxCascadeMetadata.EmbeddingWidth"/> values.</returns>
     /// <exception cref="ArgumentException">When the side is neither S nor the probe size, or the buffer size is wrong.</exception>
     public float[][] Embed(float[] faces, int count, int side)
@@ -91,7 +95,7 @@ public sealed class OnnxCascade : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var m = Metadata;
         var (session, input) = side == m.InputSize ? (_faceSession, CascadeOnnxExporter.FaceInput)
-            : side == m.ProbeSize ? (_probeSession, CascadeOnnxExporter.ProbeInput)
+            : m.TakesProbe(side) ? (_probeSession, CascadeOnnxExporter.ProbeInput)
             : throw new ArgumentException($"{Path} embeds sharp faces of {m.InputSize} px and probes of {m.ProbeSize} px; got {side} px (export again with --probe-size {side}).", nameof(side));
         if (faces.Length != count * m.Channels * side * side)
             throw new ArgumentException($"Expected {count} x {m.Channels} x {side} x {side} values; got {faces.Length}.", nameof(faces));
@@ -110,33 +114,71 @@ public sealed class OnnxCascade : IDisposable
     /// <returns>The L2-normalised embedding.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
-    /// <exception cref="NotSupportedException">When the image would have to be aligned (<see cref="NeedsAlignment"/>).</exception>
+    /// <exception cref="NotSupportedException">When the image would have to be aligned and no detector was given (<see cref="CanAlign"/>).</exception>
+    /// <exception cref="FaceNotFoundException">When the export aligns faces and the detector finds none.</exception>
     /// <exception cref="InvalidDataException">When the crop is too small or has no texture, a low-quality probe's side
     /// is not the export's probe size, or the graph gives a NaN or infinite embedding.</exception>
-    public float[] EmbedFile(string path, int? probeSize = null, double? cropFraction = null)
+    public float[] EmbedFile(string path, int? probeSize = null, double? cropFraction = null) => EmbedFace(path, probeSize, cropFraction).Embedding;
+
+    /// <summary>As <see cref="EmbedFile"/>, with the face the embedding came from (box, landmarks and faces found when aligned).</summary>
+    /// <param name="path">JPEG, PNG or PGM file.</param>
+    /// <param name="probeSize">Degrade the face crop to this side in px first; null to keep it.</param>
+    /// <param name="cropFraction">This image's centred crop as a fraction of its shorter side, in (0, 1]; null for the export's framing.</param>
+    /// <returns>The embedding, the chip side, the face's native side and the detected face (null for a centred crop).</returns>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="IOException">When the file is not a readable image.</exception>
+    /// <exception cref="NotSupportedException">As <see cref="EmbedFile"/>.</exception>
+    /// <exception cref="FaceNotFoundException">As <see cref="EmbedFile"/>.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="EmbedFile"/>.</exception>
+    public Recognition.EmbeddedFace EmbedFace(string path, int? probeSize = null, double? cropFraction = null)
     {
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
         var m = Metadata;
-        var image = ManagedFacePreprocessing.Read(path, m.Preprocessing.Color);
-        var framing = m.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
-        if (framing.Alignment != FaceAlignmentTemplate.CentredCrop)
-            throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks), which ONNX Runtime cannot do here; " +
-                $"{path} would be cropped differently from the model's training. Use --runtime torch, or pass a crop fraction for images that are face crops already.");
-        var (face, _) = new FacePreparer(framing).PrepareManaged(image, path, native => Math.Max(1, Math.Min(probeSize ?? native, m.InputSize)));
-        var target = face.Height;
+        int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, m.InputSize));
+        var face = _alignedPreparer is null ? PrepareManaged(path, cropFraction, SideFor) : PrepareAligned(path, cropFraction, SideFor);
+        var target = face.Side;
         if (target < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         // The checks of FaceEmbedder in its order (size, texture), then what only an export limits.
         Recognition.FaceEmbedder.RequireTexture(face.Pixels, path);
-        if (target < m.InputSize && target != m.ProbeSize)
+        if (target < m.InputSize && !m.TakesProbe(target))
             throw new InvalidDataException($"{path}: the face crop is a {target}x{target} probe, but {Path} was exported for {m.ProbeSize} px probes; pass --probe-size {m.ProbeSize} or export again with --probe-size {target}.");
-        if (face.Channels != m.Channels)
-            throw new InvalidDataException($"{path}: has {face.Channels} channels, the model takes {m.Channels}.");
+        if (face.Pixels.Length != m.Channels * target * target)
+            throw new InvalidDataException($"{path}: has {face.Pixels.Length / (target * target)} channels, the model takes {m.Channels}.");
         var embedding = Embed(face.Pixels, 1, target)[0];
         if (!embedding.All(float.IsFinite))
             throw new InvalidDataException($"{Path}: gives a NaN or infinite embedding for {path} (damaged or diverged weights); no similarity can be computed.");
-        return embedding;
+        return new Recognition.EmbeddedFace(embedding, target, face.NativeSide, face.Face, face.FacesFound);
+    }
+
+    /// <summary>A face chip as managed values <c>[C, side, side]</c> and what the preparation found.</summary>
+    private sealed record Chip(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
+
+    /// <summary>A centred crop in managed code: no libtorch call (an aligning export without a detector is refused).</summary>
+    private Chip PrepareManaged(string path, double? cropFraction, Func<int, int> sideFor)
+    {
+        var image = ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color);
+        var framing = Metadata.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
+        if (framing.Alignment != FaceAlignmentTemplate.CentredCrop)
+            throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks) and no face detector was loaded; " +
+                $"{path} would be cropped differently from the model's training. Load the detector from the model store (the CLI does), or pass a crop fraction for images that are face crops already.");
+        var (face, native) = new FacePreparer(framing).PrepareManaged(image, path, sideFor);
+        return new Chip(face.Pixels, face.Height, native, null, 0);
+    }
+
+    /// <summary>
+    /// The TorchSharp preprocessing stage with the detector, exactly as <see cref="Recognition.FaceEmbedder"/> runs it
+    /// (same image reader, framing rule and <see cref="FacePreparer.Prepare"/>): the largest face, aligned.
+    /// </summary>
+    private Chip PrepareAligned(string path, double? cropFraction, Func<int, int> sideFor)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var image = new FaceImageReader(Metadata.Preprocessing.Color).Read(path);
+        var framing = Metadata.Preprocessing.FramingFor((int)image.shape[1], (int)image.shape[2], cropFraction, FramingGiven);
+        var preparer = framing == Metadata.Preprocessing ? _alignedPreparer! : new FacePreparer(framing);
+        var prepared = preparer.Prepare(image, path, sideFor);
+        return new Chip(prepared.Chip.contiguous().data<float>().ToArray(), (int)prepared.Chip.shape[1], prepared.NativeSide, prepared.Face, prepared.FacesFound);
     }
 
     /// <inheritdoc />
@@ -145,6 +187,30 @@ public sealed class OnnxCascade : IDisposable
         _faceSession.Dispose();
         _probeSession.Dispose();
     }
+
+    /// <summary>What an exported file says about itself (framing, sizes, threshold), without opening ONNX Runtime sessions.</summary>
+    /// <param name="path">A <c>.onnx</c> file written by <c>srface export</c>.</param>
+    /// <returns>The export's metadata, e.g. to see whether its faces are aligned before loading a detector.</returns>
+    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
+    /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
+    public static OnnxCascadeMetadata ReadMetadata(string path) => MetadataOf(ReadModel(path), path);
+
+    private static Onnx.ModelProto ReadModel(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Onnx.ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{path}: not an ONNX model ({e.Message}).", e);
+        }
+    }
+
+    private static OnnxCascadeMetadata MetadataOf(Onnx.ModelProto model, string path) =>
+        OnnxCascadeMetadata.FromDictionary(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), path);
 
     private static InferenceSession Open(Onnx.ModelProto model, SessionOptions options, string path)
     {

@@ -21,9 +21,16 @@ namespace SrFace.Export;
 /// <param name="Preprocessing">Face framing (crop, alignment) and colour mode of the cascade (its size is S).</param>
 /// <param name="ModelId">The cascade's <see cref="Recognition.FaceEmbedder.ModelIdOf"/>: same weights, same id.</param>
 /// <param name="Opset">The ONNX opset of the graph.</param>
+/// <param name="ProbeAnySide">True when the <c>probe</c> input takes faces of any side below S (its spatial dimensions
+/// are symbolic): the low-resolution path starts by upsampling to S (no SR model, or a pre-upsampled one such as vdsr),
+/// so a photo's face at its own resolution (e.g. 119 px after alignment) needs no export of its own.</param>
 public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Channels, int EmbeddingWidth, int Scale,
-    FeatureFusion Fusion, double? Threshold, FacePreprocessing Preprocessing, string ModelId, int Opset)
+    FeatureFusion Fusion, double? Threshold, FacePreprocessing Preprocessing, string ModelId, int Opset, bool ProbeAnySide = false)
 {
+    /// <summary>Whether the <c>probe</c> input takes a face of <paramref name="side"/> pixels.</summary>
+    /// <param name="side">A chip side in pixels.</param>
+    public bool TakesProbe(int side) => side == ProbeSize || (ProbeAnySide && side < InputSize);
+
     private const string Prefix = "srface.";
 
     /// <summary>The key/value pairs written into the model.</summary>
@@ -47,6 +54,7 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             [Prefix + "opset"] = Opset.ToString(i),
         };
         if (Threshold is { } t) d[Prefix + "threshold"] = t.ToString("R", i);
+        if (ProbeAnySide) d[Prefix + "probe_any_side"] = "true";
         if (Preprocessing.CropPixels is { } px) d[Prefix + "crop_pixels"] = px.ToString(i);
         return d;
     }
@@ -78,6 +86,8 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
         var alignment = values.ContainsKey(Prefix + "alignment") ? Enum<FaceAlignmentTemplate>("alignment") : FaceAlignmentTemplate.CentredCrop;
         return new OnnxCascadeMetadata(Int("probe_size"), inputSize, Int("channels"), Int("embedding_width"), Int("scale"),
             Enum<FeatureFusion>("fusion"), threshold, new FacePreprocessing(inputSize, fraction, pixels, Enum<ColorMode>("color"), alignment),
-            Get("model_id"), Int("opset"));
+            Get("model_id"), Int("opset"),
+            // Exports written before probes of any side had no srface.probe_any_side: their probe side is fixed.
+            values.TryGetValue(Prefix + "probe_any_side", out var any) && any == "true");
     }
 }

@@ -17,7 +17,7 @@ public readonly record struct OnnxValue(string Name, int Rank);
 /// Values are named uniquely; every tensor written is float32 in PyTorch's logical NCHW order (channels-last storage
 /// and bfloat16 compute of the training blocks do not reach the file).
 /// </summary>
-public sealed class OnnxGraphBuilder
+public sealed partial class OnnxGraphBuilder
 {
     /// <summary>The ONNX opset the graphs use: 18 (Resize with <c>axes</c> and <c>antialias</c>, Split with <c>num_outputs</c>).</summary>
     public const int Opset = 18;
@@ -43,11 +43,12 @@ public sealed class OnnxGraphBuilder
     /// <summary>Declares a float32 graph input.</summary>
     /// <param name="name">Input name.</param>
     /// <param name="shape">Dimensions; null entries are symbolic (<paramref name="batchName"/>).</param>
-    /// <param name="batchName">Name of the symbolic dimension (dynamic batch).</param>
+    /// <param name="batchName">Name of the symbolic first dimension (dynamic batch).</param>
+    /// <param name="sideName">Name of the other symbolic dimensions (a square image of any side); null for <paramref name="batchName"/>.</param>
     /// <returns>The input value.</returns>
-    public OnnxValue Input(string name, long?[] shape, string batchName = "batch")
+    public OnnxValue Input(string name, long?[] shape, string batchName = "batch", string? sideName = null)
     {
-        _graph.Input.Add(ValueInfo(name, shape, batchName));
+        _graph.Input.Add(ValueInfo(name, shape, batchName, sideName));
         return new OnnxValue(name, shape.Length);
     }
 
@@ -250,11 +251,12 @@ public sealed class OnnxGraphBuilder
         return $"{hint}_{n}";
     }
 
-    private static ValueInfoProto ValueInfo(string name, long?[] shape, string batchName)
+    private static ValueInfoProto ValueInfo(string name, long?[] shape, string batchName, string? sideName = null)
     {
         var tensorShape = new TensorShapeProto();
-        foreach (var d in shape)
-            tensorShape.Dim.Add(d is { } v ? new TensorShapeProto.Types.Dimension { DimValue = v } : new TensorShapeProto.Types.Dimension { DimParam = batchName });
+        for (var i = 0; i < shape.Length; i++)
+            tensorShape.Dim.Add(shape[i] is { } v ? new TensorShapeProto.Types.Dimension { DimValue = v }
+                : new TensorShapeProto.Types.Dimension { DimParam = i == 0 ? batchName : sideName ?? batchName });
         return new ValueInfoProto
         {
             Name = name,

@@ -17,12 +17,11 @@ public delegate OnnxValue OnnxLayerMapping(OnnxGraphBuilder graph, nn.Module mod
 /// The ONNX mapping of each module type SrFace exports, one entry per type (a plain table, like
 /// <see cref="Models.ModelCatalog"/>): the layer set (precision-aware convolution, transposed convolution, linear,
 /// PReLU; BatchNorm 1d/2d; ReLU; dropout; Sequential) and the models built from it (FSRCNN, SRCNN, FaceResNet and its
-/// IR block). A network written in these layers needs one more entry: a mapping that emits its children in the order
-/// its <c>forward</c> runs them (see <see cref="FaceResNetMapping"/>), e.g. a dlib ResNet is conv + per-channel scale
-/// (<c>Mul</c>/<c>Add</c> with <c>[1, C, 1, 1]</c> constants) + ReLU + MaxPool/AveragePool + Add with a zero-padded
-/// shortcut (<c>Pad</c>).
+/// IR block; dlib's ResNet and its blocks, the VDSR-like restorer with FFDNet's pixel unshuffle). A network written in
+/// these layers needs one more entry: a mapping that emits its children in the order its <c>forward</c> runs them
+/// (see <see cref="FaceResNetMapping"/>).
 /// </summary>
-public sealed class OnnxLayerMappings
+public sealed partial class OnnxLayerMappings
 {
     private readonly Dictionary<Type, OnnxLayerMapping> _table = new();
 
@@ -47,6 +46,7 @@ public sealed class OnnxLayerMappings
         m.Register<Srcnn>(SrcnnMapping);
         m.Register<FaceResNet>(FaceResNetMapping);
         m.Register<FaceResNet.IRBlock>(IRBlockMapping);
+        m.RegisterPretrainedNetworks();
         return m;
     }
 

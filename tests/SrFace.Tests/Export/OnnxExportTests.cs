@@ -18,7 +18,7 @@ namespace SrFace.Tests.Export;
 public class OnnxExportTests(ITestOutputHelper output)
 {
     /// <summary>Largest embedding difference accepted between ONNX Runtime and TorchSharp (both float32; measured 2-8e-7 on this machine).</summary>
-    private const float EmbeddingTolerance = 1e-5f;
+    internal const float EmbeddingTolerance = 1e-5f;
 
     [Theory]
     [InlineData(8)]   // = S/s: the probe goes straight into FSRCNN
@@ -111,7 +111,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Export_records_the_framing_and_a_model_that_aligns_faces_is_refused_not_cropped_differently()
+    public void Export_records_the_framing_and_without_a_detector_a_model_that_aligns_faces_is_refused_not_cropped_differently()
     {
         using var cascade = TinyCascade.Load();
         var dir = TestData.NewTempDir();
@@ -124,9 +124,10 @@ public class OnnxExportTests(ITestOutputHelper output)
         using var onnx = new OnnxCascade(aligned, threads: 1);
         Assert.True(onnx.NeedsAlignment);
         var file = TinyCascade.People.Samples[0].Path;
-        var e = Assert.Throws<NotSupportedException>(() => onnx.EmbedFile(file));
+        var e = Assert.Throws<NotSupportedException>(() => onnx.EmbedFile(file));   // no detector given
         Assert.Contains("DlibChip", e.Message);
-        Assert.Contains("--runtime torch", e.Message);
+        Assert.Contains("detector", e.Message);
+        Assert.False(onnx.CanAlign);
 
         // A crop given for the image is a centred crop in both runtimes (FaceEmbedder does the same): allowed, equal.
         var embedder = new FaceEmbedder(cascade);
@@ -203,7 +204,8 @@ public class OnnxExportTests(ITestOutputHelper output)
         return stack(faces);
     }
 
-    private static float MaxAbsDifference(Tensor expected, float[][] got)
+    /// <summary>max |expected - got| over all values (row-major), asserting equal counts.</summary>
+    internal static float MaxAbsDifference(Tensor expected, float[][] got)
     {
         var e = expected.contiguous().data<float>().ToArray();
         var g = got.SelectMany(v => v).ToArray();

@@ -13,16 +13,16 @@ namespace SrFace.Tests.Training;
 [Collection(TorchCollection.Name)]
 public class FineTuningTests
 {
-    private static readonly int[] Batch = [0, 1, 4, 5, 8, 9, 12, 13];
+    internal static readonly int[] Batch = [0, 1, 4, 5, 8, 9, 12, 13];
 
     /// <summary>Eight LFW people with 4 images each at 150 px, framed as the dlib-resnet catalogue entry says.</summary>
-    private static FaceImageLoader Loader150()
+    internal static FaceImageLoader Loader150()
     {
         var small = TrainingFixtures.SmallLfwLoader();
         return new FaceImageLoader(small.Dataset, new FacePreprocessing(150, ModelCatalog.Recognizers["dlib-resnet"].CentredCropFraction), cacheCrops: true);
     }
 
-    private static JointTrainingOptions Small(double distillation = 0) => FineTuning.Defaults() with
+    internal static JointTrainingOptions Small(double distillation = 0) => FineTuning.Defaults() with
     {
         IdentitiesPerBatch = 4,
         ImagesPerIdentity = 2,

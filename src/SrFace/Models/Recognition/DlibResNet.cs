@@ -185,7 +185,7 @@ public sealed class DlibResNet : FaceRecognizer
         TfJsImport.LoadInto(this, TfJsWeights.LoadManifest(manifestPath), TfJsNames(), manifestPath);
 
     /// <summary>Convolution with bias followed by dlib's per-channel affine layer (folded batch norm).</summary>
-    private sealed class ScaledConv : nn.Module<Tensor, Tensor>
+    internal sealed class ScaledConv : nn.Module<Tensor, Tensor>
     {
         private readonly PrecisionConv2d conv;
         private readonly ChannelAffine scale;
@@ -205,7 +205,7 @@ public sealed class DlibResNet : FaceRecognizer
     }
 
     /// <summary>y = x * weight + bias per channel (dlib's <c>affine</c> layer); computes in the input's dtype.</summary>
-    private sealed class ChannelAffine : nn.Module<Tensor, Tensor>
+    internal sealed class ChannelAffine : nn.Module<Tensor, Tensor>
     {
         private readonly Parameter weight, bias;
 
@@ -215,6 +215,12 @@ public sealed class DlibResNet : FaceRecognizer
             bias = new Parameter(zeros(channels));
             RegisterComponents();
         }
+
+        /// <summary>Per-channel scale w <c>[C]</c> (read by the ONNX export).</summary>
+        internal Parameter Weight => weight;
+
+        /// <summary>Per-channel shift b <c>[C]</c> (read by the ONNX export).</summary>
+        internal Parameter Bias => bias;
 
         public override Tensor forward(Tensor x)
         {
@@ -226,7 +232,7 @@ public sealed class DlibResNet : FaceRecognizer
     }
 
     /// <summary>conv3x3 - ReLU - conv3x3, plus the identity, ReLU (face-api <c>residual</c>).</summary>
-    private sealed class Residual : nn.Module<Tensor, Tensor>
+    internal sealed class Residual : nn.Module<Tensor, Tensor>
     {
         private readonly ScaledConv conv1, conv2;
 
@@ -249,7 +255,7 @@ public sealed class DlibResNet : FaceRecognizer
     /// Strided 'valid' conv3x3 - ReLU - conv3x3, plus a 2 x 2 average-pooled shortcut zero-padded to the new channel
     /// count, ReLU (face-api <c>residualDown</c>).
     /// </summary>
-    private sealed class ResidualDown : nn.Module<Tensor, Tensor>
+    internal sealed class ResidualDown : nn.Module<Tensor, Tensor>
     {
         private readonly ScaledConv conv1, conv2;
         private readonly int extraChannels;
@@ -261,6 +267,9 @@ public sealed class DlibResNet : FaceRecognizer
             extraChannels = outChannels - inChannels;
             RegisterComponents();
         }
+
+        /// <summary>Zero channels appended to the pooled shortcut (out - in; read by the ONNX export).</summary>
+        internal int ExtraChannels => extraChannels;
 
         public override Tensor forward(Tensor x)
         {
