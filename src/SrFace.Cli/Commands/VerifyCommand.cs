@@ -104,7 +104,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
             ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
         var a = onnx.EmbedFile(settings.A, cropFraction: settings.CropFractionA);
         var b = onnx.EmbedFile(settings.B, settings.ProbeSize, settings.CropFractionB);
-        var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a, b);
+        var similarity = EmbeddingMath.Cosine(a, b);
         return new VerificationOutcome(settings.A, settings.B, similarity, threshold);
     }
 

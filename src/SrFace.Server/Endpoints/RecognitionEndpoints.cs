@@ -50,7 +50,7 @@ internal static class RecognitionEndpoints
         var first = await UploadReader.ReadAsync(a, "a", options.MaxPixels, ct);
         var second = await UploadReader.ReadAsync(b, "b", options.MaxPixels, ct);
         var (fa, fb) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, first, null), FaceAnalysis.EmbedFace(m, second, probeSize)), ct);
-        var similarity = FaceRecognitionCascade.Similarity(fa.Embedding, fb.Embedding);
+        var similarity = EmbeddingMath.Cosine(fa.Embedding, fb.Embedding);
         var t = threshold ?? worker.Threshold;
         return Results.Ok(new VerifyResponse(similarity, t, t is null ? null : similarity >= t, fa.Face, fb.Face));
     });

@@ -11,4 +11,9 @@ namespace SrFace.Recognition;
 /// or none when it was too small for them), or null for a centred crop.</param>
 /// <param name="FacesFound">How many faces the detector found in the image (<see cref="FaceEmbedder.EmbedFaces"/> uses the
 /// largest; <see cref="FaceEmbedder.EmbedAllFaces"/> embeds each); 0 for a centred crop.</param>
-public sealed record EmbeddedFace(float[] Embedding, int ProbeSide, int NativeSide, DetectedFace? Face, int FacesFound);
+/// <param name="Restored">True when the cascade judged the face a low-quality probe and it went through restoration and
+/// fusion (<see cref="Cascade.FaceRecognitionCascade.NeedsRestoration"/>); false when the recogniser alone embedded it
+/// (a large face, or a model without SR).</param>
+/// <param name="FaceSidePx">The face size the decision used, in photo pixels: the detector box side (the crop side for a
+/// centred crop), scaled down when a probe size degraded the face.</param>
+public sealed record EmbeddedFace(float[] Embedding, int ProbeSide, int NativeSide, DetectedFace? Face, int FacesFound, bool Restored = false, double FaceSidePx = 0);

@@ -19,7 +19,7 @@ public class FaceRecognitionCascadeTests
             trainer.Step(loader.LoadBatch(batch), loader.LoadLabels(batch), 0);
         }
         var path = Path.Combine(TestData.NewTempDir(), "model" + FaceRecognitionCascade.Extension);
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
         cascade.Calibrate(0.42);
         cascade.Save(path);
         using var loaded = FaceRecognitionCascade.Load(path);
@@ -66,7 +66,7 @@ public class FaceRecognitionCascadeTests
     {
         var loader = TrainingFixtures.SmallLfwLoader();
         using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
         using var scope = NewDisposeScope();
 
         // A probe already at the input size is sharp: "restoring" it returns it unchanged.
