@@ -91,6 +91,8 @@ public sealed partial class FaceRecognitionCascade
         var (zip, manifest) = ModelArchive.Open<CascadeManifest>(path, Kind, m => m.Kind, m => m.FormatVersion, FormatVersion);
         using (zip)
         {
+            if (manifest.RestorationLimit is { } limit && !(limit > 0 && double.IsFinite(limit)))
+                throw new InvalidDataException($"{path}: the manifest's restoration limit {limit} is not a positive number.");
             FaceRecognitionCascade cascade;
             try
             {

@@ -227,4 +227,25 @@ public sealed partial class FaceEmbedder
         using var scope = NewDisposeScope();
         return EmbedCropped(CropImages(image, source, probeSize, null, allFaces: false), _ => source)[0];
     }
+
+    /// <summary>
+    /// The face of one decoded image as <see cref="EmbedImageFace"/> prepares it, without embedding it: the chip the
+    /// preparation stage produced (aligned, or the centred crop) and the cascade's restoration decision. The HTTP
+    /// service shows it (<c>identify?images=true</c>) and restores it (<c>/v1/restore</c>).
+    /// </summary>
+    /// <param name="image">float32 <c>[C, H, W]</c> in [0, 1], upright (EXIF orientation applied); not modified or disposed.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="probeSize">Degrade the face to this side in px (bicubic, antialiased) first; null to keep it.</param>
+    /// <returns>The largest face's chip <c>[C, s, s]</c> in [0, 1], s = min(native side, probe size, S), in the caller's dispose scope.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and the image shows none (names <paramref name="source"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> is below 1.</exception>
+    /// <exception cref="InvalidDataException">When the face is too small to recognise or has no texture.</exception>
+    public PreparedProbe PrepareImageFace(Tensor image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckProbeSize(probeSize);
+        var face = CropImages(image, source, probeSize, null, allFaces: false)[0];
+        var channels = face.Pixels.Length / (face.Side * face.Side);
+        return new PreparedProbe(tensor(face.Pixels, [channels, face.Side, face.Side]), face.NativeSide, face.Face, face.FacesFound, face.Restore, face.FaceSide);
+    }
 }
