@@ -31,7 +31,7 @@ internal static class InferenceSuite
         {
             using var scope = NewDisposeScope();
             using var trainer = new JointTrainer(BenchmarkModels.Joint(size, ComputePrecision.Float32));
-            using var cascade = FaceRecognitionCascade.FromTrainer(trainer, FacePreprocessing.Lfw(size));
+            using var cascade = trainer.ToCascade(FacePreprocessing.Lfw(size));
             var (hr, _) = faces.Load(size);
             var batch = trainer.Downsample(hr, 0);   // [64, 3, S/4, S/4], the probes
             var single = batch.narrow(0, 0, 1);       // [1, 3, S/4, S/4]

@@ -358,7 +358,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             return null;
         }
         var path = Path.Combine(runFolder, TrainCommand.CascadeFileName);
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, preprocessing);
+        using var cascade = trainer.ToCascade(preprocessing);
         cascade.Save(path);
         return path;
     }

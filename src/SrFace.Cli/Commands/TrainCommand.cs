@@ -114,7 +114,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
             return 130;
         }
 
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, preprocessing);
+        using var cascade = trainer.ToCascade(preprocessing);
         var cascadePath = Path.Combine(runFolder, CascadeFileName);
         cascade.Save(cascadePath);
         var windows = RunReport.Windows(Path.Combine(runFolder, TrainingRun.MetricsFileName));

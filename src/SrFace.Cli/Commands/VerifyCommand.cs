@@ -111,7 +111,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
                 ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
             var a = onnx.EmbedFace(settings.A, cropFraction: settings.CropFractionA);
             var b = onnx.EmbedFace(settings.B, settings.ProbeSize, settings.CropFractionB);
-            var similarity = SrFace.Cascade.FaceRecognitionCascade.Similarity(a.Embedding, b.Embedding);
+            var similarity = EmbeddingMath.Cosine(a.Embedding, b.Embedding);
             if (!double.IsFinite(similarity))
                 throw new InvalidDataException($"{onnx.Path}: the similarity of {settings.A} and {settings.B} is {similarity}, not a number; no decision can be made.");
             return (new VerificationOutcome(settings.A, settings.B, similarity, threshold) { FaceA = a, FaceB = b }, onnx.Metadata.Preprocessing.Alignment);

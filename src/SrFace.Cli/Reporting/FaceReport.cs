@@ -37,7 +37,8 @@ internal static class FaceReport
     /// <summary>
     /// JSON of one face: <c>box</c> {x, y, width, height}, <c>detector</c>, <c>score</c>, <c>landmarks</c> (the points the
     /// alignment used: 68, or the 5 of a five-point template, as [x, y] pairs; null when the face was too small for
-    /// landmarks, with <c>"fallback": "detector box"</c>). All null for a centred crop.
+    /// landmarks, with <c>"fallback": "detector box"</c>), all null for a centred crop; then <c>faceSidePx</c> (the face
+    /// size the restoration decision used) and <c>restored</c> (whether the face went through restoration and fusion).
     /// </summary>
     /// <param name="face">The face.</param>
     /// <param name="alignment">The model's framing (which landmark set its template uses).</param>

@@ -30,9 +30,10 @@ internal sealed record VerifyResponse(double Similarity, double? Threshold, bool
 internal sealed record Candidate(string Identity, double Score);
 
 /// <summary>The face images of an identification (PNG data URLs).</summary>
-/// <param name="Crop">The face crop.</param>
-/// <param name="Probe">The low-resolution probe (null for a sharp face).</param>
-/// <param name="Restored">The restored face (null for a sharp face).</param>
+/// <param name="Crop">The face the preparation stage produced (aligned to the recogniser's template, or the centred crop
+/// of a centred-crop model), at min(native side, S) px.</param>
+/// <param name="Probe">The low-resolution probe the cascade restored (null when the recogniser alone embedded the face).</param>
+/// <param name="Restored">Its restoration by the SR model at S px (null with <paramref name="Probe"/>).</param>
 internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
 
 /// <summary>POST /v1/identify.</summary>
@@ -45,7 +46,7 @@ internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
 /// found (the largest is used), its box {x, y, width, height} in pixels of the upright image (after EXIF orientation),
 /// detector, score and the landmarks the alignment used (68 or 5 points; null with <c>"fallback": "detector box"</c>
 /// for a face too small for landmarks); for a centred-crop model <c>"framing": "centred crop"</c> and no box.</param>
-/// <param name="Images">Crop, probe and restored face when <c>images=true</c> was asked for.</param>
+/// <param name="Images">Prepared face, probe and restored face when <c>images=true</c> was asked for.</param>
 internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, UsedFace Face, FaceImages? Images);
 
 /// <summary>POST /v1/galleries/{g}/identities/{id}/images.</summary>
@@ -53,7 +54,14 @@ internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate>
 /// <param name="Identity">Identity enrolled.</param>
 /// <param name="Added">Images added by this request.</param>
 /// <param name="TotalImages">Images behind the identity's template now.</param>
-internal sealed record EnrolResponse(string Gallery, string Identity, int Added, int TotalImages);
+/// <param name="Faces">Per image of this request, in order: the face enrolled from it (see <see cref="UsedFace"/>: faces
+/// found, box in pixels of the upright image, landmarks, face side, restored).</param>
+internal sealed record EnrolResponse(string Gallery, string Identity, int Added, int TotalImages, IReadOnlyList<EnrolledImage> Faces);
+
+/// <summary>The face enrolled from one image.</summary>
+/// <param name="Image">The uploaded file's name.</param>
+/// <param name="Face">The face used (the largest when several were found).</param>
+internal sealed record EnrolledImage(string Image, UsedFace Face);
 
 /// <summary>One enrolled identity.</summary>
 /// <param name="Identity">Identity name.</param>

@@ -20,7 +20,7 @@ internal static class GalleryEndpoints
         v1.MapPost("/galleries/{g}/identities/{id}/images", Enrol).DisableAntiforgery().AddEndpointFilterFactory(guard.Filter)
             .Accepts<IFormFileCollection>("multipart/form-data")
             .WithSummary("Enrol an identity from one or more face images (API key)")
-            .WithDescription($"Multipart files 'images' (one or more). The gallery is created for the server's model on first enrolment. replace=true drops the identity's earlier images. An image in which a face-detecting model finds no face is a 422 problem 'No face found' and nothing is enrolled. Needs the {ApiKeyGuard.Header} header.")
+            .WithDescription($"Multipart files 'images' (one or more). The gallery is created for the server's model on first enrolment. replace=true drops the identity's earlier images. An image in which a face-detecting model finds no face is a 422 problem 'No face found' and nothing is enrolled. The response lists, per image, the face used (box, landmarks, face side, restored), as verify and identify report it. Needs the {ApiKeyGuard.Header} header.")
             .Produces<EnrolResponse>(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapDelete("/galleries/{g}/identities/{id}", Delete).AddEndpointFilterFactory(guard.Filter)
             .WithSummary("Delete an identity with its images (API key)")
@@ -44,13 +44,14 @@ internal static class GalleryEndpoints
             throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "Too many images", $"{files.Count} images sent; at most {options.MaxImagesPerEnrolment} per enrolment.");
         var uploads = new List<Upload>();
         foreach (var file in files) uploads.Add(await UploadReader.ReadAsync(file, "images", options.MaxPixels, ct));
-        var embeddings = await worker.RunAsync(m => uploads.Select(u => FaceAnalysis.Embed(m, u, null)).ToArray(), ct);
+        var faces = await worker.RunAsync(m => uploads.Select(u => FaceAnalysis.EmbedFace(m, u, null)).ToArray(), ct);
         var total = await galleries.WithGalleryAsync(g, create: true, gallery =>
         {
-            gallery.Enroll(id, uploads.Select((u, i) => (u.Label, embeddings[i])).ToArray(), replace ?? false);
+            gallery.Enroll(id, uploads.Select((u, i) => (u.Label, faces[i].Embedding)).ToArray(), replace ?? false);
             return gallery.Embeddings(id).Count;
         }, ct);
-        return Results.Created($"/v1/galleries/{Uri.EscapeDataString(g)}/identities", new EnrolResponse(g, id, uploads.Count, total));
+        var used = uploads.Select((u, i) => new EnrolledImage(u.Label, faces[i].Face)).ToList();
+        return Results.Created($"/v1/galleries/{Uri.EscapeDataString(g)}/identities", new EnrolResponse(g, id, uploads.Count, total, used));
     });
 
     private static Task<IResult> Delete(HttpContext http, string g, string id, GalleryService galleries, CancellationToken ct) => Problems.Guard(http, async () =>

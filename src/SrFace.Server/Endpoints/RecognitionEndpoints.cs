@@ -21,6 +21,8 @@ internal static class RecognitionEndpoints
         "in pixels of the upright image (after EXIF orientation), detector (tiny, ssd, tiny-large), score, and landmarks as [x, y] pairs " +
         "(the 68 points, or 5 for a five-point template; null with fallback 'detector box' when the face was too small for landmarks). " +
         "A centred-crop model (or an upload smaller than the model's input) gives framing 'centred crop' with facesFound, box, detector, score and landmarks null. " +
+        "faceSidePx (the face's box side in photo pixels, the crop side for a centred crop, scaled down by probeSize) and restored say whether the cascade " +
+        "judged the face a low-quality probe and restored it (restore + fusion) or embedded it with the recogniser alone; a model without SR never restores. " +
         "An image in which the detector finds no face is a 422 problem 'No face found', never a similarity.";
 
     /// <summary>Maps the endpoints.</summary>
@@ -33,12 +35,12 @@ internal static class RecognitionEndpoints
             .Produces<VerifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/identify", Identify).DisableAntiforgery()
             .WithSummary("Identify a face against a gallery (top-k, open set)")
-            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold; images=true adds the face crop, low-resolution probe and restored face as PNG data URLs. " + FaceFields +
+            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold; images=true adds the face the preparation stage produced (aligned, or the centred crop) and, when the cascade restores it, the low-resolution probe and its restoration as PNG data URLs. " + FaceFields +
                 " face says which face of the image was identified.")
             .Produces<IdentifyResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/restore", Restore).DisableAntiforgery()
             .WithSummary("Restore a low-resolution face with the SR model")
-            .WithDescription("Multipart file 'image'; probeSize degrades its face crop first. Returns the restored face as PNG (S x S).")
+            .WithDescription("Multipart file 'image'; its face is prepared as for identify (detected and aligned, or the centred crop), probeSize degrades it first. Returns the SR model's restoration as PNG (S x S); a face at least S px wide, or a model without SR, is only resized to S.")
             .Produces(200, contentType: "image/png").ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
     }
 
@@ -50,7 +52,7 @@ internal static class RecognitionEndpoints
         var first = await UploadReader.ReadAsync(a, "a", options.MaxPixels, ct);
         var second = await UploadReader.ReadAsync(b, "b", options.MaxPixels, ct);
         var (fa, fb) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, first, null), FaceAnalysis.EmbedFace(m, second, probeSize)), ct);
-        var similarity = FaceRecognitionCascade.Similarity(fa.Embedding, fb.Embedding);
+        var similarity = EmbeddingMath.Cosine(fa.Embedding, fb.Embedding);
         var t = threshold ?? worker.Threshold;
         return Results.Ok(new VerifyResponse(similarity, t, t is null ? null : similarity >= t, fa.Face, fb.Face));
     });

@@ -18,6 +18,11 @@ namespace SrFace.Cascade;
 /// <param name="Fusion">How probe and restored embeddings are fused.</param>
 /// <param name="Threshold">Calibrated cosine-similarity threshold for verification (same person when score &gt;= threshold), or null before calibration.</param>
 /// <param name="Description">Free text: how the model was trained (options summary).</param>
+/// <param name="RestorationLimit">Which faces of a photo are low-quality probes that go through restoration and fusion:
+/// those that, framed as the recogniser's template frames them (detector box side x the template's box scale, or the
+/// centred crop side), span fewer than <c>RestorationLimit x S</c> photo pixels (see
+/// <see cref="FaceRecognitionCascade.NeedsRestoration"/>); &gt; 0. Null (files written before the field existed, and the
+/// default) means <see cref="DefaultRestorationLimit"/>.</param>
 public sealed record CascadeManifest(
     string Kind,
     int FormatVersion,
@@ -29,4 +34,13 @@ public sealed record CascadeManifest(
     int Scale,
     FeatureFusion Fusion,
     double? Threshold,
-    string Description);
+    string Description,
+    double? RestorationLimit = null)
+{
+    /// <summary>
+    /// The default restoration limit, 1: a face is restored when it would have to be upsampled to fill the recogniser's
+    /// input S, i.e. when it carries fewer pixels than the recogniser was trained on; a larger face loses nothing by
+    /// going through the recogniser alone. For centred crops this is the rule SrFace always applied (crop side &lt; S).
+    /// </summary>
+    public const double DefaultRestorationLimit = 1.0;
+}

@@ -1,28 +1,29 @@
 using SrFace.Data;
 using SrFace.Degradation;
-using SrFace.IO;
 using SrFace.Models;
 using SrFace.Models.Recognition;
 using SrFace.Models.SuperResolution;
 using SrFace.Runtime;
-using SrFace.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SrFace.Cascade;
 
 /// <summary>
-/// The image recognition model of the method: the trained SR model (without its loss) cascaded into the trained
-/// recogniser (METHOD.md step 10), with the face preprocessing and the calibrated verification threshold, saved and
-/// loaded as one file. Inference (METHOD.md step 12): restore the probe, embed the probe (bicubic-upsampled to the
-/// recogniser's input) and the restored image, and fuse the two embeddings.
+/// The image recognition model of the method, inference only: the trained SR model (without its loss) cascaded into
+/// the trained recogniser (METHOD.md step 10), with the face preprocessing and the calibrated verification threshold,
+/// saved and loaded as one file (<c>FaceRecognitionCascade.Files.cs</c>; built from a trainer in
+/// <c>SrFace.Training.CascadeBuilder</c>). Inference (METHOD.md step 12): preprocess (<see cref="Preparer"/>), decide
+/// from the face's size in the photo whether it is a low-quality probe (<see cref="NeedsRestoration"/>), and if so
+/// restore it, embed the probe (bicubic-upsampled to the recogniser's input) and the restored image and fuse the two
+/// embeddings (<see cref="Embed"/>); a large face goes through the recogniser alone.
 /// </summary>
 /// <remarks>
 /// A cascade without an SR model is a plain recogniser (the HR-only baseline); its low-resolution path is then
 /// bicubic upsampling alone. All embedding methods run in <c>eval()</c> mode under no-grad and return float32
 /// L2-normalised embeddings that survive the caller's dispose scope.
 /// </remarks>
-public sealed class FaceRecognitionCascade : IDisposable
+public sealed partial class FaceRecognitionCascade : IDisposable
 {
     /// <summary>The artefact kind in the manifest.</summary>
     public const string Kind = "srface-cascade";
@@ -76,6 +77,19 @@ public sealed class FaceRecognitionCascade : IDisposable
     /// </summary>
     public int EmbeddingSize => Recognizer.EmbeddingSize;
 
+    /// <summary>Width of every embedding <see cref="Embed"/> returns: D, or 2D under <see cref="FeatureFusion.Concatenate"/>
+    /// with an SR model (the width a gallery of this model stores).</summary>
+    public int EmbeddingDimension => Concatenates ? 2 * EmbeddingSize : EmbeddingSize;
+
+    /// <summary>
+    /// The restoration limit r in use (<see cref="CascadeManifest.RestorationLimit"/>, else
+    /// <see cref="CascadeManifest.DefaultRestorationLimit"/>): a face is restored when, framed the way the recogniser's
+    /// template frames it, it spans fewer than r x S pixels of the photo.
+    /// </summary>
+    public double RestorationLimit => Manifest.RestorationLimit ?? CascadeManifest.DefaultRestorationLimit;
+
+    private bool Concatenates => SuperResolution is not null && Manifest.Fusion == FeatureFusion.Concatenate;
+
     /// <summary>Face framing (centred crop or alignment template) and input size of this model.</summary>
     public FacePreprocessing Preprocessing => Manifest.Preprocessing;
 
@@ -99,123 +113,6 @@ public sealed class FaceRecognitionCascade : IDisposable
     {
         get => Recognizer.Precision;
         set { Recognizer.Precision = value; if (SuperResolution is not null) SuperResolution.Precision = value; }
-    }
-
-    /// <summary>METHOD.md step 10: builds the cascade from a trainer's models (they are copied, the trainer keeps its own).</summary>
-    /// <param name="trainer">A trained joint (or recogniser-only) trainer.</param>
-    /// <param name="preprocessing">The face crop the training data used.</param>
-    /// <param name="fusion">Embedding fusion.</param>
-    /// <param name="threshold">Calibrated threshold, if known.</param>
-    /// <returns>A new cascade with copies of the trained weights.</returns>
-    public static FaceRecognitionCascade FromTrainer(JointTrainer trainer, FacePreprocessing preprocessing, FeatureFusion fusion = FeatureFusion.Mean, double? threshold = null)
-    {
-        var o = trainer.Options;
-        var manifest = new CascadeManifest(Kind, FormatVersion,
-            o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : null,
-            o.Mode == TrainingMode.Joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks, o.SuperResolutionResidual) : null,
-            o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
-            preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold,
-            o.Mode == TrainingMode.Joint
-                ? $"Joint: {o.SuperResolutionModel} {(o.ScaleRange is { } r ? $"x{r.Min:0.##}..x{r.Max:0.##}" : $"x{o.Degradation.Scale}")} + {o.Recognizer}{(o.PretrainedRecognizer ? " fine-tuned from pretrained" : "")} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, kd={o.DistillationWeight}, frozen stages={o.FrozenRecognizerStages}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
-                : $"HR-only baseline: {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), {o.Stop.MaxIterations} iterations, seed={o.Seed}");
-        var cascade = Build(manifest);
-        CopyWeights(trainer.Recognizer, cascade.Recognizer);
-        if (trainer.SuperResolution is not null) CopyWeights(trainer.SuperResolution, cascade.SuperResolution!);
-        return cascade;
-    }
-
-    /// <summary>
-    /// The pretrained recogniser <paramref name="recognizer"/> as a cascade without SR (low-resolution probes are
-    /// bicubic-upsampled): the catalogue entry's input size, face alignment (detector from the model store) and
-    /// DevTrain-calibrated threshold, or with <paramref name="centredCrop"/> the entry's centred crop for pre-aligned
-    /// images; weights from the model store. This is SrFace's default model before any fine-tuning.
-    /// </summary>
-    /// <param name="recognizer">A catalogue recogniser with <see cref="RecognizerEntry.Pretrained"/> weights, e.g. "dlib-resnet".</param>
-    /// <param name="store">The model store.</param>
-    /// <param name="centredCrop">Frame faces by the entry's centred crop instead of detection + alignment.</param>
-    /// <returns>The cascade, in eval mode, float32.</returns>
-    /// <exception cref="ArgumentException">When the name is unknown or has no pretrained weights.</exception>
-    /// <exception cref="Models.Pretrained.ModelStoreException">When a weights file is missing or damaged.</exception>
-    public static FaceRecognitionCascade FromPretrained(string recognizer, Models.Pretrained.ModelStore store, bool centredCrop = false)
-    {
-        var entry = ModelCatalog.Recognizers.TryGetValue(recognizer, out var e) ? e
-            : throw new ArgumentException($"Unknown recogniser '{recognizer}'; known: {string.Join(", ", ModelCatalog.Recognizers.Keys)}.", nameof(recognizer));
-        var model = ModelCatalog.CreatePretrainedRecognizer(entry.Name, store);
-        var alignment = centredCrop ? FaceAlignmentTemplate.CentredCrop : entry.Alignment;
-        var manifest = new CascadeManifest(Kind, FormatVersion, null, null, entry.Name, new RecognizerConfig(entry.InputSize),
-            new FacePreprocessing(entry.InputSize, entry.CentredCropFraction, Alignment: alignment), 1, FeatureFusion.ProbeOnly,
-            alignment == FaceAlignmentTemplate.CentredCrop ? entry.CalibratedCropThreshold : entry.CalibratedThreshold,
-            $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model");
-        var cascade = new FaceRecognitionCascade(manifest, null, model);
-        cascade.LoadDetector(store);
-        return cascade;
-    }
-
-    /// <summary>
-    /// Opens what a user names as "the model": an existing cascade file (<see cref="Load"/>), else a catalogue recogniser
-    /// with pretrained weights built from the model store (<see cref="FromPretrained"/>). The CLI and the server both
-    /// resolve <c>--model</c> here.
-    /// </summary>
-    /// <param name="fileOrName">A <c>.srface</c> file or a pretrained recogniser's name (e.g. <c>dlib-resnet</c>).</param>
-    /// <param name="store">The model store (pretrained weights, face detector).</param>
-    /// <returns>The cascade, in eval mode, float32.</returns>
-    /// <exception cref="FileNotFoundException">When it is neither a file nor a pretrained recogniser.</exception>
-    /// <exception cref="Models.Pretrained.ModelStoreException">When pretrained weights are missing or damaged.</exception>
-    /// <exception cref="InvalidDataException">When the file is not a readable cascade.</exception>
-    public static FaceRecognitionCascade Open(string fileOrName, Models.Pretrained.ModelStore store)
-    {
-        ArgumentNullException.ThrowIfNull(fileOrName);
-        ArgumentNullException.ThrowIfNull(store);
-        if (File.Exists(fileOrName)) return Load(fileOrName, store);
-        if (IsPretrainedName(fileOrName)) return FromPretrained(fileOrName, store);
-        var pretrained = string.Join(", ", Models.ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name));
-        throw new FileNotFoundException($"Model file not found: {fileOrName} (nor is it a pretrained recogniser: {pretrained}).", fileOrName);
-    }
-
-    /// <summary>Whether <paramref name="name"/> is not a file but a catalogue recogniser with pretrained weights.</summary>
-    /// <param name="name">A file path or a recogniser name.</param>
-    public static bool IsPretrainedName(string name) =>
-        !File.Exists(name) && Models.ModelCatalog.Recognizers.TryGetValue(name, out var e) && e.Pretrained is not null;
-
-    /// <summary>Loads a cascade file written by <see cref="Save"/>.</summary>
-    /// <param name="path">A <c>.srface</c> file.</param>
-    /// <param name="store">The model store, for the face detector of a model that aligns faces; null for none (such a
-    /// model then fails at <see cref="Preparer"/>).</param>
-    /// <returns>The cascade, in eval mode, float32.</returns>
-    /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="InvalidDataException">When the file is not a cascade, is corrupt, has a newer format, or its weights do not fit its manifest; the message names the file.</exception>
-    public static FaceRecognitionCascade Load(string path, Models.Pretrained.ModelStore? store = null)
-    {
-        var (zip, manifest) = ModelArchive.Open<CascadeManifest>(path, Kind, m => m.Kind, m => m.FormatVersion, FormatVersion);
-        using (zip)
-        {
-            FaceRecognitionCascade cascade;
-            try
-            {
-                cascade = Build(manifest);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"{path}: the manifest names a model this SrFace cannot build ({e.Message}).", e);
-            }
-            ModelArchive.ReadEntry(zip, path, "recognizer.bin", r => StateDictIO.LoadModule(r, cascade.Recognizer));
-            if (cascade.SuperResolution is { } sr) ModelArchive.ReadEntry(zip, path, "sr.bin", r => StateDictIO.LoadModule(r, sr));
-            RequireFiniteWeights(path, cascade.Recognizer);
-            if (cascade.SuperResolution is { } restorer) RequireFiniteWeights(path, restorer);
-            if (store is not null) cascade.LoadDetector(store);
-            cascade.SourcePath = path;
-            return cascade;
-        }
-    }
-
-    /// <summary>Writes the cascade as one file (atomically).</summary>
-    /// <param name="path">Target file (conventionally <c>*.srface</c>).</param>
-    /// <exception cref="IOException">When the file cannot be written.</exception>
-    public void Save(string path)
-    {
-        var entries = new Dictionary<string, Action<BinaryWriter>> { ["recognizer.bin"] = ModelArchive.StateOf(Recognizer) };
-        if (SuperResolution is not null) entries["sr.bin"] = ModelArchive.StateOf(SuperResolution);
-        ModelArchive.Write(path, Manifest, entries);
     }
 
     /// <summary>Changes how faces are prepared for this model (e.g. another centred-crop fraction); saved with the model.</summary>
@@ -258,6 +155,59 @@ public sealed class FaceRecognitionCascade : IDisposable
         var restored = SafeScalars.Clamp(SuperResolution.forward(lr));
         if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
         return restored.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The cascade's decision for a face in a photo (issue 8): is it a low-quality probe that must go through
+    /// restoration and fusion, or a face large enough for the recogniser alone? The measure is the face's detector box
+    /// side (<see cref="Detection.FaceSize.BoxSide"/>; the crop side for a centred crop), because it exists for every
+    /// detected face, including those too small for the landmark net, where the inter-ocular distance is missing and the
+    /// decision matters most. The box times the template's <see cref="FaceAlignment.AlignmentTemplate.BoxScale"/> (the
+    /// chip's side over the box side; 1 for a centred crop) is the span of photo pixels the recogniser's input covers:
+    /// restoration runs when that span is below <see cref="RestorationLimit"/> x S, i.e. by default when the face would
+    /// have to be upsampled to reach the recogniser's input. A model without SR never restores.
+    /// </summary>
+    /// <param name="faceSidePx">The face's box side in photo pixels (the crop side for a centred crop), &gt;= 0; a probe
+    /// degraded to a smaller size counts at its degraded size.</param>
+    /// <param name="framing">How the face was framed (the template whose box scale applies).</param>
+    /// <returns>True when the face must be restored (the cascade has an SR model and the face is small).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="faceSidePx"/> is negative or not finite.</exception>
+    public bool NeedsRestoration(double faceSidePx, FaceAlignmentTemplate framing)
+    {
+        if (!(faceSidePx >= 0 && double.IsFinite(faceSidePx))) throw new ArgumentOutOfRangeException(nameof(faceSidePx), faceSidePx, "A face side is a finite number of pixels >= 0.");
+        var boxScale = FacePreparer.TemplateOf(framing)?.BoxScale ?? 1;
+        return SuperResolution is not null && faceSidePx * boxScale < RestorationLimit * InputSize;
+    }
+
+    /// <summary>
+    /// The one embedding path for prepared faces: with <paramref name="restore"/> (a low-quality probe, see
+    /// <see cref="NeedsRestoration"/>) <see cref="EmbedLowResolution(Tensor)"/>, else the recogniser alone on the faces
+    /// resized to S, widened to <see cref="EmbeddingDimension"/> (<see cref="ToFusedWidth"/>).
+    /// </summary>
+    /// <param name="faces">Face chips <c>[N, C, h, w]</c> float32 in [0, 1], any size.</param>
+    /// <param name="restore">Whether the faces go through restoration and fusion.</param>
+    /// <returns>L2-normalised embeddings <c>[N, EmbeddingDimension]</c>.</returns>
+    public Tensor Embed(Tensor faces, bool restore)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        if (restore) return EmbedLowResolution(faces);
+        using var scope = NewDisposeScope();
+        return ToFusedWidth(EmbedRecognizerOnly(faces)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A sharp face's recogniser embedding e <c>[N, D]</c> in the space of fused embeddings: unchanged, or under
+    /// <see cref="FeatureFusion.Concatenate"/> <c>[e, e] / sqrt(2)</c> <c>[N, 2D]</c>, which is what the fused embedding
+    /// becomes when restoration is perfect, so sharp and low-quality faces can be compared and enrolled together.
+    /// </summary>
+    /// <param name="embeddings">Recogniser embeddings <c>[N, D]</c>, L2-normalised; not disposed.</param>
+    /// <returns><c>[N, EmbeddingDimension]</c>, unit length (an alias when no widening is needed).</returns>
+    /// <exception cref="ArgumentException">When the width is not D.</exception>
+    public Tensor ToFusedWidth(Tensor embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.shape[1] != EmbeddingSize) throw new ArgumentException($"Expected recogniser embeddings [N, {EmbeddingSize}]; got width {embeddings.shape[1]}.", nameof(embeddings));
+        return Concatenates ? cat([embeddings, embeddings], 1) / Math.Sqrt(2) : embeddings.alias();
     }
 
     /// <summary>
@@ -304,56 +254,12 @@ public sealed class FaceRecognitionCascade : IDisposable
         return Recognizer.forward(ToInputSize(faces)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Cosine similarity of two L2-normalised embeddings, in [-1, 1].</summary>
-    /// <param name="a">Embedding.</param>
-    /// <param name="b">Embedding of the same length.</param>
-    /// <exception cref="ArgumentException">When the lengths differ.</exception>
-    public static double Similarity(IReadOnlyList<float> a, IReadOnlyList<float> b)
-    {
-        if (a.Count != b.Count) throw new ArgumentException($"Embeddings of different lengths ({a.Count} and {b.Count}).");
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Count; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
-        return dot / Math.Sqrt(Math.Max(na * nb, 1e-24));
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
         Detector?.Dispose();
         SuperResolution?.Dispose();
         Recognizer.Dispose();
-    }
-
-    /// <summary>Loads the face detector from the store when this model aligns faces.</summary>
-    private void LoadDetector(Models.Pretrained.ModelStore store)
-    {
-        if (Preprocessing.Alignment == FaceAlignmentTemplate.CentredCrop || Detector is not null) return;
-        Detector = Detection.FaceDetector.Load(store);
-        _preparer = null;
-    }
-
-    private static FaceRecognitionCascade Build(CascadeManifest manifest)
-    {
-        var recognizer = ModelCatalog.CreateRecognizer(manifest.Recognizer, manifest.RecognizerConfig);
-        var sr = manifest.SuperResolutionModel is null ? null
-            : ModelCatalog.CreateSuperResolution(manifest.SuperResolutionModel, manifest.SuperResolution ?? new SrModelConfig(manifest.Scale));
-        return new FaceRecognitionCascade(manifest, sr, recognizer);
-    }
-
-    /// <summary>A damaged file can hold NaN or infinite weights that still load; they would make every embedding NaN.</summary>
-    private static void RequireFiniteWeights(string path, nn.Module module)
-    {
-        using var scope = NewDisposeScope();
-        foreach (var (name, tensor) in module.state_dict())
-            if (tensor.is_floating_point() && !tensor.isfinite().all().item<bool>())
-                throw new InvalidDataException($"{path}: weight '{name}' holds NaN or infinite values (a damaged model file).");
-    }
-
-    private static void CopyWeights(nn.Module from, nn.Module to)
-    {
-        using var _ = no_grad();
-        var source = from.state_dict();
-        foreach (var (name, tensor) in to.state_dict()) tensor.copy_(source[name]);
     }
 
     private Tensor ToInputSize(Tensor faces) => Resize(faces, InputSize);

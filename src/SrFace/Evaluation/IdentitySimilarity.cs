@@ -1,3 +1,4 @@
+using SrFace.Recognition;
 using static TorchSharp.torch;
 
 namespace SrFace.Evaluation;
@@ -8,7 +9,8 @@ namespace SrFace.Evaluation;
 /// </summary>
 public static class IdentitySimilarity
 {
-    /// <summary>Cosine similarity of each row pair, <c>[N]</c> float64 values in [-1, 1] (eps 1e-8 on the norms, as <c>torch.cosine_similarity</c>).</summary>
+    /// <summary>Cosine similarity of each row pair, <c>[N]</c> float64 values in [-1, 1]: SrFace's one cosine
+    /// (<see cref="EmbeddingMath.Cosine"/>) on each pair of rows.</summary>
     /// <param name="reference">Embeddings of the reference (HR) faces, <c>[N, D]</c>. Not disposed.</param>
     /// <param name="candidate">Embeddings of the matching SR (or LR) faces, <c>[N, D]</c>, row i paired with row i. Not disposed.</param>
     /// <returns>One cosine per pair.</returns>
@@ -20,9 +22,11 @@ public static class IdentitySimilarity
         if (reference.dim() != 2 || !reference.shape.SequenceEqual(candidate.shape) || reference.shape[0] == 0)
             throw new ArgumentException($"Expected two embedding matrices [N, D] of equal shape with N >= 1; got [{string.Join(", ", reference.shape)}] and [{string.Join(", ", candidate.shape)}].", nameof(candidate));
         using var scope = NewDisposeScope();
-        var a = reference.detach().to(ScalarType.Float64).cpu();
-        var b = candidate.detach().to(ScalarType.Float64).cpu();
-        return nn.functional.cosine_similarity(a, b, dim: 1, eps: 1e-8).data<double>().ToArray();
+        var width = (int)reference.shape[1];
+        var a = reference.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();  // [N * D]
+        var b = candidate.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        return Enumerable.Range(0, (int)reference.shape[0])
+            .Select(i => EmbeddingMath.Cosine(a.AsSpan(i * width, width), b.AsSpan(i * width, width))).ToArray();
     }
 
     /// <summary>Mean cosine similarity of paired embeddings (the "cosine of HR and SR embeddings" metric).</summary>

@@ -171,7 +171,7 @@ public sealed class LowResolutionBenchmark
     }
 
     /// <summary>HR embeddings <c>[N, D]</c> widened to <c>[N, 2D]</c> as <c>[e, e] / sqrt 2</c> when the probe is concatenated.</summary>
-    private static Tensor MatchWidth(Tensor hr, long width) =>
-        hr.shape[1] == width ? hr : hr.shape[1] * 2 == width ? cat([hr, hr], 1) / Math.Sqrt(2)
+    private Tensor MatchWidth(Tensor hr, long width) =>
+        hr.shape[1] == width ? hr : hr.shape[1] * 2 == width ? Joint.ToFusedWidth(hr)
             : throw new InvalidOperationException($"HR embeddings are {hr.shape[1]} wide, probe embeddings {width}.");
 }

@@ -48,9 +48,8 @@ internal sealed class ExactTemplateSearch
         while (heap.Count > 0)
         {
             var i = heap.Dequeue();
-            var exact = 0.0;
-            for (var d = 0; d < _dimension; d++) exact += (double)probe[d] * _matrix[i * _dimension + d];
-            winners.Add(new GalleryMatch(_names[i], exact));
+            // The kept few are rescored with the one float64 dot product (the float32 one above only ranks).
+            winners.Add(new GalleryMatch(_names[i], EmbeddingMath.Dot(probe, _matrix.AsSpan(i * _dimension, _dimension))));
         }
         return winners.OrderByDescending(m => m.Score).ThenBy(m => m.Identity, StringComparer.Ordinal).ToList();
     }

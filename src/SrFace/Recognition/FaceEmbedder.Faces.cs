@@ -33,34 +33,40 @@ public sealed partial class FaceEmbedder
         var preparer = framing == Preprocessing ? _preparer : new FacePreparer(framing);
         int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, Cascade.InputSize));
         var prepared = allFaces ? preparer.PrepareAll(image, path, SideFor) : [preparer.Prepare(image, path, SideFor)];
-        return prepared.Select((face, i) => Checked(face, prepared.Count == 1 ? path : $"{path} (face {i + 1} of {prepared.Count})")).ToArray();
+        return prepared.Select((face, i) => Checked(face, prepared.Count == 1 ? path : $"{path} (face {i + 1} of {prepared.Count})", probeSize, framing.Alignment)).ToArray();
     }
 
-    /// <summary>Refuses a chip too small to recognise or without texture; keeps its pixels as a managed array.</summary>
-    private static CroppedFace Checked(PreparedFace prepared, string path)
+    /// <summary>
+    /// Refuses a chip too small to recognise or without texture; keeps its pixels as a managed array, with the face's
+    /// side in the photo and the cascade's decision to restore it. The side is the detector box side (the crop side
+    /// for a centred crop), scaled down by the degradation when <paramref name="probeSize"/> makes the face smaller.
+    /// </summary>
+    private CroppedFace Checked(PreparedFace prepared, string path, int? probeSize, FaceAlignmentTemplate framing)
     {
         var side = (int)prepared.Chip.shape[1];
         if (side < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         var pixels = prepared.Chip.contiguous().data<float>().ToArray();
         RequireTexture(pixels, path);
-        return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound);
+        var degradation = probeSize is { } p ? Math.Min(1.0, (double)p / Math.Max(1, prepared.NativeSide)) : 1.0;
+        var faceSide = (prepared.Face?.Size.BoxSide ?? prepared.NativeSide) * degradation;
+        return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound, faceSide, Cascade.NeedsRestoration(faceSide, framing));
     }
 
-    /// <summary>Embeds cropped faces: sharp ones (all S x S) in one batch, low-quality ones batched by side; <paramref name="source"/> names face i in messages.</summary>
+    /// <summary>Embeds cropped faces batched by chip side and restoration decision; <paramref name="source"/> names face i in messages.</summary>
     private EmbeddedFace[] EmbedCropped(IReadOnlyList<CroppedFace> faces, Func<int, string> source)
     {
         var result = new EmbeddedFace[faces.Count];
-        foreach (var group in Enumerable.Range(0, faces.Count).GroupBy(i => faces[i].Side))
+        foreach (var group in Enumerable.Range(0, faces.Count).GroupBy(i => (faces[i].Side, faces[i].Restore)))
         {
             var indices = group.ToArray();
-            var side = group.Key;
+            var (side, restore) = group.Key;
             var channels = faces[indices[0]].Pixels.Length / (side * side);
             foreach (var i in indices)
                 if (faces[i].Pixels.Length != channels * side * side)
                     throw new InvalidDataException($"{source(i)}: has {faces[i].Pixels.Length / (side * side)} channels, {source(indices[0])} has {channels}; use ColorMode.Rgb or Grey.");
             var batch = tensor(indices.SelectMany(i => faces[i].Pixels).ToArray(), [indices.Length, channels, side, side]); // [n, C, side, side]
-            var embeddings = Embed(batch, sharp: side >= Cascade.InputSize);                // [n, D] or [n, 2D]
+            var embeddings = Cascade.Embed(batch, restore);                                    // [n, D] or [n, 2D]
             var values = embeddings.contiguous().data<float>().ToArray();
             var width = (int)embeddings.shape[1];
             for (var k = 0; k < indices.Length; k++)
@@ -70,13 +76,13 @@ public sealed partial class FaceEmbedder
                 if (!row.All(float.IsFinite))
                     throw new InvalidDataException($"{Cascade.SourcePath ?? "the model"}: gives a NaN or infinite embedding for {source(indices[k])} (damaged or diverged weights); no similarity can be computed.");
                 var face = faces[indices[k]];
-                result[indices[k]] = new EmbeddedFace(row, face.Side, face.NativeSide, face.Face, face.FacesFound);
+                result[indices[k]] = new EmbeddedFace(row, face.Side, face.NativeSide, face.Face, face.FacesFound, face.Restore, face.FaceSide);
             }
         }
         return result;
     }
 
-    private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
+    private sealed record CroppedFace(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound, double FaceSide, bool Restore);
 
     /// <summary>
     /// Refuses a face chip without texture (pixel standard deviation below <see cref="MinimumContrast"/>); managed
@@ -99,12 +105,5 @@ public sealed partial class FaceEmbedder
         foreach (var v in values) { sum += v; squares += (double)v * v; }
         var mean = sum / values.Length;
         return Math.Sqrt(Math.Max(0, squares / values.Length - mean * mean));
-    }
-
-    private Tensor Embed(Tensor faces, bool sharp)
-    {
-        if (!sharp) return Cascade.EmbedLowResolution(faces);
-        var embedding = Cascade.EmbedRecognizerOnly(faces);
-        return _concatenate ? cat([embedding, embedding], 1) / Math.Sqrt(2) : embedding;
     }
 }

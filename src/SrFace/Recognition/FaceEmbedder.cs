@@ -10,10 +10,12 @@ using static TorchSharp.torch;
 namespace SrFace.Recognition;
 
 /// <summary>
-/// Embeds face image files with a <see cref="FaceRecognitionCascade"/>, in batches: the face crop is taken at the file's own
-/// resolution; a crop at least S px wide is a sharp face (recogniser on the crop resized to S), a smaller one a
-/// low-quality probe restored by the SR model and fused (METHOD.md step 12). An image smaller than S is taken to be
-/// a face crop already and is used whole, unless a crop is given (<see cref="FramingGiven"/>).
+/// Embeds face image files and decoded photos with a <see cref="FaceRecognitionCascade"/>, in batches: the face is prepared
+/// at the photo's own resolution (<see cref="FacePreparer"/>), the cascade decides from the face's size in the photo
+/// whether it is a low-quality probe (<see cref="FaceRecognitionCascade.NeedsRestoration"/>: restored by the SR model and
+/// fused, METHOD.md step 12) or a face large enough for the recogniser alone, and embeds it
+/// (<see cref="FaceRecognitionCascade.Embed"/>). An image smaller than S is taken to be a face crop already and is used
+/// whole, unless a crop is given (<see cref="FramingGiven"/>).
 /// </summary>
 /// <remarks>
 /// The crop can be overridden (ORL needs the
@@ -27,7 +29,6 @@ public sealed partial class FaceEmbedder
 {
     private readonly FaceImageReader _reader;
     private readonly FacePreparer _preparer;
-    private readonly bool _concatenate;
 
     /// <summary>
     /// Smallest standard deviation of a face crop's pixel values (on the [0, 1] scale, over all channels, at the size it
@@ -49,7 +50,6 @@ public sealed partial class FaceEmbedder
         Preprocessing.Validate();
         _reader = new FaceImageReader(Preprocessing.Color);
         _preparer = Preprocessing == cascade.Preprocessing ? cascade.Preparer : new FacePreparer(Preprocessing, cascade.Detector);
-        _concatenate = cascade.SuperResolution is not null && cascade.Manifest.Fusion == FeatureFusion.Concatenate;
         FramingGiven = preprocessing is not null;
         ModelId = ModelIdOf(cascade);
     }
@@ -68,7 +68,7 @@ public sealed partial class FaceEmbedder
     public bool FramingGiven { get; }
 
     /// <summary>Width of every embedding this embedder returns: D, or 2D with concatenation fusion.</summary>
-    public int EmbeddingDimension => _concatenate ? 2 * Cascade.EmbeddingSize : Cascade.EmbeddingSize;
+    public int EmbeddingDimension => Cascade.EmbeddingDimension;
 
     /// <summary>Identifier of the cascade's weights and fusion (see <see cref="ModelIdOf"/>), recorded in galleries.</summary>
     public string ModelId { get; }
@@ -226,5 +226,26 @@ public sealed partial class FaceEmbedder
         CheckProbeSize(probeSize);
         using var scope = NewDisposeScope();
         return EmbedCropped(CropImages(image, source, probeSize, null, allFaces: false), _ => source)[0];
+    }
+
+    /// <summary>
+    /// The face of one decoded image as <see cref="EmbedImageFace"/> prepares it, without embedding it: the chip the
+    /// preparation stage produced (aligned, or the centred crop) and the cascade's restoration decision. The HTTP
+    /// service shows it (<c>identify?images=true</c>) and restores it (<c>/v1/restore</c>).
+    /// </summary>
+    /// <param name="image">float32 <c>[C, H, W]</c> in [0, 1], upright (EXIF orientation applied); not modified or disposed.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="probeSize">Degrade the face to this side in px (bicubic, antialiased) first; null to keep it.</param>
+    /// <returns>The largest face's chip <c>[C, s, s]</c> in [0, 1], s = min(native side, probe size, S), in the caller's dispose scope.</returns>
+    /// <exception cref="FaceNotFoundException">When the model aligns faces and the image shows none (names <paramref name="source"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> is below 1.</exception>
+    /// <exception cref="InvalidDataException">When the face is too small to recognise or has no texture.</exception>
+    public PreparedProbe PrepareImageFace(Tensor image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckProbeSize(probeSize);
+        var face = CropImages(image, source, probeSize, null, allFaces: false)[0];
+        var channels = face.Pixels.Length / (face.Side * face.Side);
+        return new PreparedProbe(tensor(face.Pixels, [channels, face.Side, face.Side]), face.NativeSide, face.Face, face.FacesFound, face.Restore, face.FaceSide);
     }
 }

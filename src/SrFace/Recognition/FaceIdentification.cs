@@ -46,7 +46,7 @@ public sealed class FaceIdentification
         if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
         var faceA = Embedder.EmbedFaces([a], cropFraction: cropFractionA)[0];
         var faceB = Embedder.EmbedFaces([b], probeSize, cropFraction: cropFractionB)[0];
-        var similarity = FaceRecognitionCascade.Similarity(faceA.Embedding, faceB.Embedding);
+        var similarity = EmbeddingMath.Cosine(faceA.Embedding, faceB.Embedding);
         if (!double.IsFinite(similarity))
             throw new InvalidDataException($"{Embedder.Cascade.SourcePath ?? "the model"}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
         return new VerificationOutcome(a, b, similarity, threshold) { FaceA = faceA, FaceB = faceB };

@@ -18,7 +18,8 @@ public sealed record UsedFaceBox(double X, double Y, double Width, double Height
 /// Which face of an image a recognition used, as <c>srface verify/identify --json</c> and the HTTP service
 /// (<c>POST /v1/verify</c>, <c>/v1/identify</c>) report it: the one shaping of an <see cref="EmbeddedFace"/> for output.
 /// Serialised with the web defaults (camelCase, <see cref="ToJson"/>), it reads <c>{"facesFound", "framing", "note"?,
-/// "box", "detector", "score", "landmarks", "fallback"?}</c>; <c>note</c> and <c>fallback</c> are left out when null.
+/// "box", "detector", "score", "landmarks", "fallback"?, "faceSidePx", "restored"}</c>; <c>note</c> and <c>fallback</c>
+/// are left out when null.
 /// Boxes and points are in original-image pixels after EXIF orientation (the upright photo), rounded to 0.01 px.
 /// </summary>
 /// <param name="FacesFound">How many faces the detector found in the image (the largest is used); null for a centred
@@ -34,6 +35,10 @@ public sealed record UsedFaceBox(double X, double Y, double Width, double Height
 /// for a centred crop, or for a face too small for landmarks (then <see cref="Fallback"/> says so).</param>
 /// <param name="Fallback"><see cref="DetectorBoxFallback"/> when the face was too small for landmarks and was aligned on
 /// its detector box instead; null otherwise (and then not serialised).</param>
+/// <param name="FaceSidePx">The face size the cascade's restoration decision used, in photo pixels rounded to 0.01: the
+/// detector box side (the crop side for a centred crop), scaled down when a probe size degraded the face.</param>
+/// <param name="Restored">True when the face was judged a low-quality probe and went through restoration and fusion;
+/// false when the recogniser alone embedded it (a large face, or a model without SR).</param>
 public sealed record UsedFace(
     int? FacesFound,
     string Framing,
@@ -42,7 +47,9 @@ public sealed record UsedFace(
     string? Detector,
     double? Score,
     IReadOnlyList<double[]>? Landmarks,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Fallback)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Fallback,
+    double FaceSidePx,
+    bool Restored)
 {
     /// <summary>The <see cref="Framing"/> of a detected and aligned face.</summary>
     public const string Aligned = "aligned";
@@ -74,7 +81,9 @@ public sealed record UsedFace(
             detected is null ? null : DetectorName(detected.Detector),
             detected is null ? null : Math.Round(detected.Score, 4),
             LandmarksUsed(detected, alignment)?.Select(p => new[] { Round(p.X), Round(p.Y) }).ToArray(),
-            detected is { LandmarksFromBox: true } ? DetectorBoxFallback : null);
+            detected is { LandmarksFromBox: true } ? DetectorBoxFallback : null,
+            Round(face.FaceSidePx),
+            face.Restored);
     }
 
     /// <summary>The note on an image with several faces: "N faces found, using the largest" (or "identifying each"); null otherwise.</summary>

@@ -111,7 +111,7 @@ public static class View2FineTuning
             var outcome = run.Run(trainer, null, resume: true, cancellation);
             if (outcome.Reason == StopReason.Cancelled) throw new OperationCanceledException($"fold {fold} cancelled; its checkpoint is in {run.RunFolder}");
             if (outcome.Reason == StopReason.NonFiniteLoss) throw new InvalidOperationException($"fold {fold}: {outcome.Message}");
-            using var cascade = FaceRecognitionCascade.FromTrainer(trainer, preprocessing);
+            using var cascade = trainer.ToCascade(preprocessing);
             cascade.Save(Path.Combine(run.RunFolder, "cascade" + FaceRecognitionCascade.Extension));
 
             var test = pairs.Pairs.Where(p => p.Fold == k).ToArray();

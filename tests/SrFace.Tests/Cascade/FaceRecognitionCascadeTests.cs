@@ -1,4 +1,7 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
 using SrFace.Cascade;
+using SrFace.Tests.Recognition;
 using SrFace.Tests.Training;
 using SrFace.Training;
 using static TorchSharp.torch;
@@ -8,6 +11,62 @@ namespace SrFace.Tests.Cascade;
 [Collection(TorchCollection.Name)]
 public class FaceRecognitionCascadeTests
 {
+    [Fact]
+    public void A_file_written_before_the_restoration_limit_existed_loads_with_the_default_and_a_bad_limit_is_refused()
+    {
+        var dir = TestData.NewTempDir();
+        string WithLimit(string name, JsonNode? limit)
+        {
+            var path = Path.Combine(dir, name + FaceRecognitionCascade.Extension);
+            File.Copy(TinyCascade.ModelPath, path);
+            using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+            var entry = zip.GetEntry("manifest.json")!;
+            JsonObject manifest;
+            using (var reader = entry.Open()) manifest = JsonNode.Parse(reader)!.AsObject();
+            Assert.True(manifest.Remove("RestorationLimit"), "the manifest names its restoration limit");
+            if (limit is not null) manifest["RestorationLimit"] = limit;
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+            writer.Write(manifest.ToJsonString());
+            return path;
+        }
+        using (var old = FaceRecognitionCascade.Load(WithLimit("old", null)))
+        {
+            Assert.Null(old.Manifest.RestorationLimit);
+            Assert.Equal(CascadeManifest.DefaultRestorationLimit, old.RestorationLimit);
+            Assert.Equal(FaceRecognitionCascade.FormatVersion, old.Manifest.FormatVersion);
+        }
+        using (var given = FaceRecognitionCascade.Load(WithLimit("given", 0.5)))
+            Assert.Equal(0.5, given.RestorationLimit);
+        var bad = WithLimit("bad", -1);
+        var error = Assert.Throws<InvalidDataException>(() => FaceRecognitionCascade.Load(bad));
+        Assert.Contains(bad, error.Message);
+    }
+
+    [Fact]
+    public void The_inference_cascade_names_no_training_type()
+    {
+        // Building from a trainer lives in SrFace.Training (CascadeBuilder); the cascade loads without it.
+        var folder = Path.Combine(TestData.RepoRoot, "src", "SrFace", "Cascade");
+        foreach (var file in Directory.GetFiles(folder, "*.cs"))
+            foreach (var line in File.ReadLines(file).Where(l => !l.TrimStart().StartsWith("//", StringComparison.Ordinal)))
+                Assert.False(line.Contains("SrFace.Training", StringComparison.Ordinal) || line.Contains("JointTrainer", StringComparison.Ordinal) || line.Contains("Training.", StringComparison.Ordinal),
+                    $"{Path.GetFileName(file)} refers to training: {line.Trim()}");
+        var cascadeTypes = typeof(FaceRecognitionCascade).Assembly.GetTypes().Where(t => t.Namespace == "SrFace.Cascade");
+        foreach (var type in cascadeTypes)
+            foreach (var member in type.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                var types = member switch
+                {
+                    System.Reflection.MethodBase m => m.GetParameters().Select(p => p.ParameterType).Append((m as System.Reflection.MethodInfo)?.ReturnType),
+                    System.Reflection.PropertyInfo p => [p.PropertyType],
+                    System.Reflection.FieldInfo f => [f.FieldType],
+                    _ => [],
+                };
+                Assert.DoesNotContain(types, t => t?.Namespace?.StartsWith("SrFace.Training", StringComparison.Ordinal) == true);
+            }
+    }
+
     [Fact]
     public void SaveThenLoadGivesIdenticalEmbeddings()
     {
@@ -19,7 +78,7 @@ public class FaceRecognitionCascadeTests
             trainer.Step(loader.LoadBatch(batch), loader.LoadLabels(batch), 0);
         }
         var path = Path.Combine(TestData.NewTempDir(), "model" + FaceRecognitionCascade.Extension);
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
         cascade.Calibrate(0.42);
         cascade.Save(path);
         using var loaded = FaceRecognitionCascade.Load(path);
@@ -66,7 +125,7 @@ public class FaceRecognitionCascadeTests
     {
         var loader = TrainingFixtures.SmallLfwLoader();
         using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
         using var scope = NewDisposeScope();
 
         // A probe already at the input size is sharp: "restoring" it returns it unchanged.

@@ -109,7 +109,7 @@ public class ExportCommandTests(ITestOutputHelper output)
     }
 
     private static double FaceIdentificationSimilarity(OnnxCascade onnx, string a, string b) =>
-        SrFace.Cascade.FaceRecognitionCascade.Similarity(onnx.EmbedFile(a), onnx.EmbedFile(b, 8));
+        EmbeddingMath.Cosine(onnx.EmbedFile(a), onnx.EmbedFile(b, 8));
 
     /// <summary>
     /// A copy of the test folder's managed files (the CLI with its deps.json) and links to its linux-x64 native

@@ -12,7 +12,7 @@ public class FaceReportTests
 
     private static EmbeddedFace Face(bool landmarks, int facesFound) => new([1f], 150, 60, new DetectedFace(new FaceBox(10.1234, 20.25, 50, 61.25), 0.91234,
         FaceDetectorKind.TinyLarge, landmarks ? Landmarks : null, landmarks ? FivePointLandmarks.From68(Landmarks) : null,
-        new FaceSize(null, 55)), facesFound);
+        new FaceSize(null, 55)), facesFound, Restored: true, FaceSidePx: 55.004);
 
     [Fact]
     public void A_face_with_landmarks_gives_its_box_detector_and_the_landmark_set_the_alignment_uses()
@@ -58,15 +58,15 @@ public class FaceReportTests
     public void The_json_is_byte_for_byte_the_one_verify_has_always_printed_and_the_fields_are_the_library_records()
     {
         var face = Face(landmarks: false, facesFound: 3);
-        Assert.Equal("""{"file":"b.jpg","facesFound":3,"framing":"aligned","note":"3 faces found, using the largest","box":{"x":10.12,"y":20.25,"width":50,"height":61.25},"detector":"tiny-large","score":0.9123,"landmarks":null,"fallback":"detector box"}""",
+        Assert.Equal("""{"file":"b.jpg","facesFound":3,"framing":"aligned","note":"3 faces found, using the largest","box":{"x":10.12,"y":20.25,"width":50,"height":61.25},"detector":"tiny-large","score":0.9123,"landmarks":null,"fallback":"detector box","faceSidePx":55,"restored":true}""",
             FaceReport.ImageAndFace("b.jpg", face, FaceAlignmentTemplate.DlibChip).ToJsonString());
-        Assert.Equal("""{"file":"c.png","facesFound":null,"framing":"centred crop","box":null,"detector":null,"score":null,"landmarks":null}""",
-            FaceReport.ImageAndFace("c.png", new EmbeddedFace([1f], 32, 120, null, 0), FaceAlignmentTemplate.CentredCrop).ToJsonString());
+        Assert.Equal("""{"file":"c.png","facesFound":null,"framing":"centred crop","box":null,"detector":null,"score":null,"landmarks":null,"faceSidePx":120,"restored":false}""",
+            FaceReport.ImageAndFace("c.png", new EmbeddedFace([1f], 32, 120, null, 0, FaceSidePx: 120), FaceAlignmentTemplate.CentredCrop).ToJsonString());
         // identify's split: image fields once, face fields per face; together they are the library record (what the server sends).
         var image = FaceReport.Image("b.jpg", face);
         var one = FaceReport.Face(face, FaceAlignmentTemplate.DlibChip);
         Assert.Equal(["file", "facesFound", "framing", "note"], image.Select(p => p.Key));
-        Assert.Equal(["box", "detector", "score", "landmarks", "fallback"], one.Select(p => p.Key));
+        Assert.Equal(["box", "detector", "score", "landmarks", "fallback", "faceSidePx", "restored"], one.Select(p => p.Key));
         var used = UsedFace.From(face, FaceAlignmentTemplate.DlibChip).ToJson();
         Assert.Equal(used.ToJsonString(), FaceReport.ImageAndFace("b.jpg", face, FaceAlignmentTemplate.DlibChip).ToJsonString().Replace("\"file\":\"b.jpg\",", ""));
     }

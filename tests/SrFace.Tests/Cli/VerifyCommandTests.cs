@@ -136,7 +136,7 @@ public class VerifyCommandTests
         Assert.NotEqual(embedder.EmbedFile(tight, cropFraction: 0.48), byDefault);     // not cropped again
         // The photo degraded to 16 px and the tight file hold the same face: the default framing matches them.
         var photoAt16 = embedder.EmbedFile(photo, probeSize: 16);
-        Assert.True(FaceRecognitionCascade.Similarity(photoAt16, byDefault) > FaceRecognitionCascade.Similarity(photoAt16, embedder.EmbedFile(tight, cropFraction: 0.48)));
+        Assert.True(EmbeddingMath.Cosine(photoAt16, byDefault) > EmbeddingMath.Cosine(photoAt16, embedder.EmbedFile(tight, cropFraction: 0.48)));
         // A crop given for every image applies to small images too.
         var given = new FaceEmbedder(cascade, cascade.Preprocessing);
         Assert.True(given.FramingGiven);

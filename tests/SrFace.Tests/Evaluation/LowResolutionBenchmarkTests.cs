@@ -29,7 +29,7 @@ public class LowResolutionBenchmarkTests
             int[] batch = [0, 1, 4, 5, 8, 9, 12, 13];
             trainer.Step(loader.LoadBatch(batch), loader.LoadLabels(batch), step);
         }
-        return FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        return trainer.ToCascade(loader.Preprocessing);
     }
 
     /// <summary>Copies the first <paramref name="perKind"/> matched and mismatched lines of each fold of a real pairs file.</summary>

@@ -86,7 +86,7 @@ public class PretrainedOnnxExportTests(ITestOutputHelper output)
         using var trainer = new JointTrainer(options, PretrainedStore.Open());
         var loader = FineTuningTests.Loader150();
         using (NewDisposeScope()) trainer.Step(loader.LoadBatch(FineTuningTests.Batch), loader.LoadLabels(FineTuningTests.Batch), 0);
-        return FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing, fusion);
+        return trainer.ToCascade(loader.Preprocessing, fusion);
     }
 
     /// <summary>

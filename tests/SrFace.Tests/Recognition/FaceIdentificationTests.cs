@@ -63,7 +63,7 @@ public class FaceIdentificationTests
     {
         // Untrained weights do for widths and norms.
         using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, SrFace.Data.FacePreprocessing.Lfw(32), FeatureFusion.Concatenate);
+        using var cascade = trainer.ToCascade(SrFace.Data.FacePreprocessing.Lfw(32), FeatureFusion.Concatenate);
         var embedder = new FaceEmbedder(cascade);
         Assert.Equal(2 * cascade.EmbeddingSize, embedder.EmbeddingDimension);
         var file = TinyCascade.People.Samples[0].Path;

@@ -65,7 +65,7 @@ internal static class TinyCascade
             using var scope = NewDisposeScope();
             trainer.Step(loader.LoadBatch(all), loader.LoadLabels(all), step);
         }
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, loader.Preprocessing);
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
         var path = Path.Combine(TestData.NewTempDir(), "tiny" + FaceRecognitionCascade.Extension);
         cascade.Save(path);
         return (path, loader.Dataset);

@@ -42,6 +42,11 @@ public class ServerEndpointTests
             Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
             var body = await enrolled.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal((2, 2), (body.GetProperty("added").GetInt32(), body.GetProperty("totalImages").GetInt32()));
+            // The face used per image, in order: the tiny model's centred crop (0.48 of 250 px: 120 px, not restored at S = 32).
+            var faces = body.GetProperty("faces").EnumerateArray().ToArray();
+            Assert.Equal(PhotosOf(p).Select(f => "upload:" + Path.GetFileName(f)), faces.Select(f => f.GetProperty("image").GetString()));
+            Assert.All(faces, f => Assert.Equal(("centred crop", 120.0, false),
+                (f.GetProperty("face").GetProperty("framing").GetString(), f.GetProperty("face").GetProperty("faceSidePx").GetDouble(), f.GetProperty("face").GetProperty("restored").GetBoolean())));
         }
         var list = await server.Client.GetFromJsonAsync<JsonElement>("/v1/galleries/default/identities");
         Assert.Equal(Enumerable.Range(0, 3).Select(Name).Order(StringComparer.Ordinal), list.GetProperty("identities").EnumerateArray().Select(i => i.GetProperty("identity").GetString()));
@@ -63,6 +68,8 @@ public class ServerEndpointTests
         Assert.Equal("centred crop", face.GetProperty("framing").GetString());
         foreach (var field in new[] { "facesFound", "box", "detector", "score", "landmarks" }) Assert.Equal(JsonValueKind.Null, face.GetProperty(field).ValueKind);
         Assert.False(face.TryGetProperty("note", out _));
+        // probeSize=16 makes the 120 px face a 16 px probe, below S = 32: restored and fused, and the answer says so.
+        Assert.Equal((16.0, true), (face.GetProperty("faceSidePx").GetDouble(), face.GetProperty("restored").GetBoolean()));
 
         // Open set with an explicit threshold above every cosine: unknown, but still ranked.
         var strict = await (await server.Client.PostAsync("/v1/identify?threshold=1", TestServer.Form("image", PhotosOf(5)[0]))).Content.ReadFromJsonAsync<JsonElement>();
@@ -76,6 +83,7 @@ public class ServerEndpointTests
         Assert.True(verify.GetProperty("same").GetBoolean()); // every cosine is >= -1
         Assert.All(new[] { "faceA", "faceB" }, f => Assert.Equal(JsonValueKind.Null, verify.GetProperty(f).GetProperty("box").ValueKind));
         Assert.Equal("centred crop", verify.GetProperty("faceB").GetProperty("framing").GetString());
+        Assert.All(new[] { "faceA", "faceB" }, f => Assert.False(verify.GetProperty(f).GetProperty("restored").GetBoolean()));
 
         var restore = await server.Client.PostAsync("/v1/restore?probeSize=8", TestServer.Form("image", PhotosOf(0)[0]));
         Assert.Equal("image/png", restore.Content.Headers.ContentType?.MediaType);
@@ -174,7 +182,7 @@ public class ServerEndpointTests
             foreach (var field in fields)
                 Assert.True(schemas.GetProperty(response).GetProperty("properties").TryGetProperty(field, out _), $"{response}.{field} missing");
         var usedFace = schemas.GetProperty("UsedFace").GetProperty("properties");
-        foreach (var field in new[] { "facesFound", "framing", "note", "box", "detector", "score", "landmarks", "fallback" })
+        foreach (var field in new[] { "facesFound", "framing", "note", "box", "detector", "score", "landmarks", "fallback", "faceSidePx", "restored" })
             Assert.True(usedFace.TryGetProperty(field, out _), $"UsedFace.{field} missing from the OpenAPI document");
         Assert.Contains("No face found", paths.GetProperty("/v1/verify").GetProperty("post").GetProperty("description").GetString());
     }

@@ -31,12 +31,18 @@ public class ServerFaceTests
         var (a, b) = (FacePhotos.Lfw("George_W_Bush", 2), FacePhotos.Lfw("George_W_Bush", 10));
         // The server serves .srface files: the pretrained model saved as one. What the CLI would print for a, to compare.
         var model = Path.Combine(dir, "dlib-resnet.srface");
+        var tilted = FacePhotos.SmallTiltedFaceExif6(dir, a, faceWidth: 50, degrees: 15, new SKPoint(900, 260));
         JsonObject cliA;
+        float[] tiltedChip; // the aligned face the preparation stage makes of the tilted photo, [3, s, s] in [0, 1]
+        int tiltedSide;
         using (var cascade = FaceRecognitionCascade.FromPretrained("dlib-resnet", store))
         {
             cascade.Save(model);
             var embedder = new FaceEmbedder(cascade);
             cliA = FaceReport.ImageAndFace(a, embedder.EmbedFaces([a])[0], embedder.Preprocessing.Alignment);
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var chip = embedder.PrepareImageFace(new SrFace.Imaging.FaceImageReader().Read(tilted), tilted).Chip;
+            (tiltedChip, tiltedSide) = (chip.contiguous().data<float>().ToArray(), (int)chip.shape[1]);
         }
         using var backend = TestGalleries.Of("sqlite");
         await using var server = await TestServer.StartAsync(backend.CatalogAddress(), o => o with { Model = model, Models = store.Root });
@@ -60,9 +66,15 @@ public class ServerFaceTests
 
         // Identify a small tilted face in an EXIF-rotated photo: the box is in pixels of the upright photo.
         foreach (var (person, n) in new[] { ("George_W_Bush", 10), ("George_W_Bush", 11), ("Colin_Powell", 1), ("Colin_Powell", 2) })
-            Assert.Equal(HttpStatusCode.Created, (await server.PostWithKeyAsync($"/v1/galleries/default/identities/{person}/images", Files(("images", FacePhotos.Lfw(person, n))))).StatusCode);
-        var tilted = FacePhotos.SmallTiltedFaceExif6(dir, a, faceWidth: 50, degrees: 15, new SKPoint(900, 260));
-        var identify = await (await server.Client.PostAsync("/v1/identify?top=2", Files(("image", tilted)))).Content.ReadFromJsonAsync<JsonElement>();
+        {
+            var enrolled = await server.PostWithKeyAsync($"/v1/galleries/default/identities/{person}/images", Files(("images", FacePhotos.Lfw(person, n))));
+            Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+            // The enrolment says which face of each image it used: its box and landmarks, as verify and identify do.
+            var used = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("faces").EnumerateArray().Single();
+            Assert.Equal($"upload:{person}_{n:0000}.jpg", used.GetProperty("image").GetString());
+            AssertFaceInImage(used.GetProperty("face"), FacePhotos.Lfw(person, n), landmarks: 68);
+        }
+        var identify = await (await server.Client.PostAsync("/v1/identify?top=2&images=true", Files(("image", tilted)))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("George_W_Bush", identify.GetProperty("candidates")[0].GetProperty("identity").GetString());
         var probe = identify.GetProperty("face");
         Assert.Equal(("aligned", 1), (probe.GetProperty("framing").GetString(), probe.GetProperty("facesFound").GetInt32()));
@@ -70,6 +82,23 @@ public class ServerFaceTests
         var box = probe.GetProperty("box");
         Assert.InRange(box.GetProperty("x").GetDouble() + box.GetProperty("width").GetDouble() / 2, 870, 930);  // pasted centred at (900, 260) of 1280x720
         Assert.InRange(box.GetProperty("y").GetDouble() + box.GetProperty("height").GetDouble() / 2, 230, 290);
+        // The pretrained recogniser has no SR model: the small face is embedded by the recogniser alone, and the page
+        // shows the aligned face the preparation stage produced (not a centred crop of the photo), with no restoration.
+        Assert.False(probe.GetProperty("restored").GetBoolean());
+        Assert.InRange(probe.GetProperty("faceSidePx").GetDouble(), 30, 80);
+        var images = identify.GetProperty("images");
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null), (images.GetProperty("probe").ValueKind, images.GetProperty("restored").ValueKind));
+        using (var shown = SKBitmap.Decode(Convert.FromBase64String(images.GetProperty("crop").GetString()!["data:image/png;base64,".Length..])))
+        {
+            Assert.Equal((tiltedSide, tiltedSide), (shown.Width, shown.Height));
+            var plane = tiltedSide * tiltedSide;
+            var error = Enumerable.Range(0, plane).Average(i =>
+            {
+                var c = shown.GetPixel(i % tiltedSide, i / tiltedSide);
+                return (Math.Abs(c.Red / 255.0 - tiltedChip[i]) + Math.Abs(c.Green / 255.0 - tiltedChip[plane + i]) + Math.Abs(c.Blue / 255.0 - tiltedChip[2 * plane + i])) / 3;
+            });
+            Assert.True(error < 1.0 / 255, $"the face shown differs from the aligned face by {error * 255:0.00} grey levels on average");
+        }
 
         // Two faces: the largest (left) one is used, and the answer says so.
         var two = FacePhotos.TwoFaces(dir, FacePhotos.Lfw("Colin_Powell", 3), FacePhotos.Lfw("George_W_Bush", 12));

@@ -173,7 +173,7 @@ public class FineTuningTests
     public void OddSizeProbesGoThroughThe150PxCascade()
     {
         using var trainer = new JointTrainer(Small(), PretrainedStore.Open());
-        using var cascade = FaceRecognitionCascade.FromTrainer(trainer, new FacePreprocessing(150));
+        using var cascade = trainer.ToCascade(new FacePreprocessing(150));
         Assert.True(cascade.SuperResolution!.PreUpsampled);
         using var scope = NewDisposeScope();
         var faces = Loader150().LoadBatch([0, 4]);
