@@ -84,6 +84,9 @@ public sealed class TrainingRun
         var plateau = new PlateauTracker(_options.Stop);
         long start = resume && File.Exists(CheckpointPath) ? TrainingCheckpoint.Load(CheckpointPath, trainer, plateau) : 0;
         AtomicFile.WriteText(Path.Combine(RunFolder, OptionsFileName), TrainingOptionsJson.Serialize(_options));
+        // SR pre-training belongs to a new run: a resumed one has its effect in the checkpoint's SR weights already.
+        if (start == 0 && _options.SuperResolutionPretrainIterations > 0 && !PretrainSuperResolution(trainer, observer, cancellation))
+            return End(observer, (StopReason.Cancelled, "cancelled during SR pre-training"), 0, null);
         using var metrics = new MetricsLog(Path.Combine(RunFolder, MetricsFileName), start);
         observer?.OnStart(start, _options.Stop.MaxIterations);
 
@@ -145,6 +148,34 @@ public sealed class TrainingRun
         SaveCheckpoint(trainer, iteration, plateau, observer);
         if (Validation is not null && result.Reason != StopReason.ValidationAccuracyReached) accuracy = Validation(trainer);
         return End(observer, result, iteration, accuracy);
+    }
+
+    /// <summary>File name of the SR pre-training log inside the run folder (one line per step: loss, learning rate).</summary>
+    public const string PretrainMetricsFileName = "sr-pretrain.jsonl";
+
+    /// <summary>Runs <see cref="SuperResolutionPretraining"/> on the sampler's batches 0..N-1 (the joint run's first
+    /// batches, so the faces prepared here are the ones it reads first); false when cancelled.</summary>
+    private bool PretrainSuperResolution(JointTrainer trainer, ITrainingObserver? observer, CancellationToken cancellation)
+    {
+        var steps = _options.SuperResolutionPretrainIterations;
+        using var pretraining = new SuperResolutionPretraining(trainer, steps);
+        using var log = new MetricsLog(Path.Combine(RunFolder, PretrainMetricsFileName), 0);
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; i < steps; i++)
+        {
+            if (cancellation.IsCancellationRequested) return false;
+            var batch = _sampler.BatchAt(i);
+            clock.Restart();
+            var pixels = _images.ReadBatch(batch);
+            double loss;
+            using (var hr = TorchSharp.torch.tensor(pixels.Pixels, pixels.Shape))
+                loss = pretraining.Step(hr, i);
+            if (!double.IsFinite(loss)) throw new InvalidOperationException($"SR pre-training diverged: loss {loss} at step {i}.");
+            var values = new Dictionary<string, double> { ["sr_pretrain"] = loss, ["images_per_s"] = batch.Length / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
+            log.Append(i, values);
+            observer?.OnPretrainIteration(i, steps, loss);
+        }
+        return true;
     }
 
     private void SaveCheckpoint(JointTrainer trainer, long nextIteration, PlateauTracker plateau, ITrainingObserver? observer)
