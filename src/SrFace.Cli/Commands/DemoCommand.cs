@@ -272,12 +272,13 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         if (settings.SrPretrain is null && settings.Iterations is null && options.SuperResolutionPretrainIterations > 0)
         {
             var pretrainSeconds = trainSeconds * FineTuning.SuperResolutionPretrainShare;
-            var perStep = ThroughputProbe.SecondsPerPretrainingStep(options, train, 3, store) + preparePerIteration;
+            // Pre-training reads the joint run's batches: the faces it prepares are counted in the joint iterations.
+            var perStep = ThroughputProbe.SecondsPerPretrainingStep(options, train, 3, store);
             var pretrainSteps = Math.Max(10, (long)(pretrainSeconds / perStep));
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"SR pre-training: {perStep:0.00} s per step measured here -> {pretrainSteps} steps, about {pretrainSteps * perStep / 60:0.0} min"));
             options = options with { SuperResolutionPretrainIterations = pretrainSteps };
-            trainSeconds -= pretrainSteps * perStep; // the joint run still counts preparing its faces: pre-training read only its first batches
+            trainSeconds -= pretrainSteps * perStep;
         }
         var iterations = settings.Iterations ?? Plan(options, train, trainSeconds, "fine-tuning", console, store, steps: 1,
             preparePerIteration: preparePerIteration);

@@ -153,8 +153,9 @@ public sealed class TrainingRun
     /// <summary>File name of the SR pre-training log inside the run folder (one line per step: loss, learning rate).</summary>
     public const string PretrainMetricsFileName = "sr-pretrain.jsonl";
 
-    /// <summary>Runs <see cref="SuperResolutionPretraining"/> on the sampler's batches 0..N-1 (the joint run's first
-    /// batches, so the faces prepared here are the ones it reads first); false when cancelled.</summary>
+    /// <summary>Runs <see cref="SuperResolutionPretraining"/> on the joint run's own batches (step i reads batch i modulo
+    /// the joint iterations), so pre-training prepares no face the joint run would not: preparing (detecting and aligning)
+    /// a face costs more than an SR step, and the degradation draws differ at every step anyway. False when cancelled.</summary>
     private bool PretrainSuperResolution(JointTrainer trainer, ITrainingObserver? observer, CancellationToken cancellation)
     {
         var steps = _options.SuperResolutionPretrainIterations;
@@ -164,7 +165,7 @@ public sealed class TrainingRun
         for (long i = 0; i < steps; i++)
         {
             if (cancellation.IsCancellationRequested) return false;
-            var batch = _sampler.BatchAt(i);
+            var batch = _sampler.BatchAt(i % _options.Stop.MaxIterations);
             clock.Restart();
             var pixels = _images.ReadBatch(batch);
             double loss;
