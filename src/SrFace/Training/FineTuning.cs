@@ -45,8 +45,10 @@ public static class FineTuning
     public const double SuperResolutionLearningRate = 1e-3;
 
     /// <summary>
-    /// Default SR-only pre-training steps before the joint run (<see cref="SuperResolutionPretraining"/>), 400: without
-    /// them the joint run leaves vdsr at the bicubic input (docs/RESULTS.md, "Fine-tuning").
+    /// Default SR-only pre-training steps before the joint run (<see cref="SuperResolutionPretraining"/>), 400. Measured
+    /// (docs/RESULTS.md, "SR-only pre-training", paired 150-iteration demo runs): 400 steps take vdsr from 0.41 to 0.79 dB
+    /// over bicubic at 38 px (19 px: 0.07 to 0.17 dB); it loses 1.8 dB at 75 px, where recognition is unchanged. The
+    /// recognition accuracies of the two runs agree within the noise of 250 pairs: the default rests on the restoration.
     /// </summary>
     public const long SuperResolutionPretrainIterations = 400;
 
