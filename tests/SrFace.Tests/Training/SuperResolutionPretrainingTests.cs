@@ -88,6 +88,14 @@ public class SuperResolutionPretrainingTests
     }
 
     [Fact]
+    public void TheBudgetProbeTimesAPretrainingStepAndNeedsAnSrModel()
+    {
+        var seconds = ThroughputProbe.SecondsPerPretrainingStep(Options(pretrain: 5), TrainingFixtures.SmallLfwLoader(), steps: 2);
+        Assert.True(seconds is > 0 and < 60, $"{seconds} s per step");
+        Assert.Throws<InvalidOperationException>(() => ThroughputProbe.SecondsPerPretrainingStep(Options() with { Mode = TrainingMode.RecognizerOnly }, TrainingFixtures.SmallLfwLoader(), 1));
+    }
+
+    [Fact]
     public void PretrainingNeedsAnSrModelAndACountOfAtLeastZero()
     {
         Assert.Throws<ArgumentException>(() => (Options() with { SuperResolutionPretrainIterations = -1 }).Validate());
