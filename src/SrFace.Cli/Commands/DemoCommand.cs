@@ -74,6 +74,18 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         [Description("Fine-tuning: contrastive margin on unit-vector distances, in (0, 2]] (default 0.6, FineTuning.Margin: matched to the pretrained embedding's impostor distances).")]
         public double? Margin { get; init; }
 
+        [CommandOption("--sr-pretrain <N>")]
+        [Description("Fine-tuning: SR-only pre-training steps before the joint run (default: a quarter of the training budget, FineTuning.SuperResolutionPretrainShare; with --iterations, FineTuning.SuperResolutionPretrainIterations; 0 = none).")]
+        public long? SrPretrain { get; init; }
+
+        [CommandOption("--multiscale <MIN,MAX>")]
+        [Description("Fine-tuning: range of the downsampling factor drawn per batch (default 2,16); 'none' = one scale, --scale.")]
+        public string? MultiScale { get; init; }
+
+        [CommandOption("--scale <S>")]
+        [Description("Fine-tuning with --multiscale none: the one downsampling factor trained (e.g. 8: a single-scale x8 model).")]
+        public int? Scale { get; init; }
+
         [CommandOption("--lambda <W>")]
         [Description("Identity weight: the contrastive loss of restored faces also trains the SR model (default 0.1; 0 = the patent's literal variant).")]
         public double Lambda { get; init; } = 0.1;
@@ -110,6 +122,10 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
             : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
             : FromScratch && (LearningRateRecognizer is not null || Margin is not null) ? ValidationResult.Error("--lr-rec and --margin belong to the fine-tuning demo, not --from-scratch.")
+            : FromScratch && (SrPretrain is not null || MultiScale is not null || Scale is not null) ? ValidationResult.Error("--sr-pretrain, --multiscale and --scale belong to the fine-tuning demo, not --from-scratch.")
+            : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
+            : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
+            : Scale is not null && MultiScale?.Equals("none", StringComparison.OrdinalIgnoreCase) != true ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
             : ValidationResult.Success();
     }
 
@@ -205,6 +221,10 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             FrozenRecognizerStages = settings.FreezeStages ?? o.FrozenRecognizerStages,
             RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = settings.LearningRateRecognizer ?? o.RecognizerOptimizer.LearningRate },
             Margin = settings.Margin ?? o.Margin,
+            SuperResolutionPretrainIterations = settings.SrPretrain ?? o.SuperResolutionPretrainIterations,
+            ScaleRange = settings.MultiScale is not { } multi ? o.ScaleRange
+                : multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : TrainOptionsResolver.ParseRange(multi, "--multiscale"),
+            Degradation = o.Degradation with { Scale = settings.Scale ?? o.Degradation.Scale },
             Seed = settings.Seed,
         };
     }
@@ -247,8 +267,21 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var trainSeconds = Math.Max(30, remaining - evalPairs * perPair);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"evaluation: {perPass * 1000:0} ms per recogniser pass and {perFace * 1000:0} ms per face prepared{(preparer.Aligns ? " (detected and aligned)" : "")} measured here -> {(maxPairs is { } m ? $"at most {m} pairs per View 1 file" : "all View 1 pairs")}, about {evalPairs * perPair / 60:0.0} min"));
+        // SR-only pre-training gets its share of the training time (FineTuning.SuperResolutionPretrainShare), the joint run the rest.
+        var preparePerIteration = options.IdentitiesPerBatch * options.ImagesPerIdentity * perFace;
+        if (settings.SrPretrain is null && settings.Iterations is null && options.SuperResolutionPretrainIterations > 0)
+        {
+            var pretrainSeconds = trainSeconds * FineTuning.SuperResolutionPretrainShare;
+            // Pre-training reads the joint run's batches: the faces it prepares are counted in the joint iterations.
+            var perStep = ThroughputProbe.SecondsPerPretrainingStep(options, train, 3, store);
+            var pretrainSteps = Math.Max(10, (long)(pretrainSeconds / perStep));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"SR pre-training: {perStep:0.00} s per step measured here -> {pretrainSteps} steps, about {pretrainSteps * perStep / 60:0.0} min"));
+            options = options with { SuperResolutionPretrainIterations = pretrainSteps };
+            trainSeconds -= pretrainSteps * perStep;
+        }
         var iterations = settings.Iterations ?? Plan(options, train, trainSeconds, "fine-tuning", console, store, steps: 1,
-            preparePerIteration: options.IdentitiesPerBatch * options.ImagesPerIdentity * perFace);
+            preparePerIteration: preparePerIteration);
         options = options with { Stop = new StopConditions(iterations) };
 
         var cascadePath = Train(options, train, Path.Combine(folder, "finetuned"), preprocessing, console, store, cancellation);
@@ -278,6 +311,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         }
         foreach (var protocol in report.Protocols) EvaluateCommand.PrintProtocol(report, protocol);
         PrintFineTuneVerdict(console, report, options.InputSize);
+        PrintSrQuality(console, report);
         console.MarkupLineInterpolated($"Report: [bold]{Path.Combine(evaluationFolder, EvaluationReport.MarkdownFile)}[/] (figures beside it)");
         console.MarkupLineInterpolated($"Cascade: [bold]{cascadePath}[/]{(report.Calibration is { } c ? $" (threshold {c.Threshold:0.0000})" : "")}");
         console.MarkupLineInterpolated($"Done in {clock.Elapsed.TotalMinutes:0.0} min.");
@@ -333,6 +367,17 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         console.WriteLine($"View 1 pairs used: {view1.EvaluatedPairs} DevTest (threshold from DevTrain); accuracy on fewer than 1000 pairs moves by a few points from sample to sample.");
     }
 
+    /// <summary>Whether the SR model restores: PSNR of the restored and the bicubic faces per probe size (the report's SR quality rows).</summary>
+    private static void PrintSrQuality(IAnsiConsole console, EvaluationReport report)
+    {
+        foreach (var r in report.SrQuality)
+        {
+            var gain = r.PsnrRestored - r.PsnrBicubic;
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"SR quality at {r.ProbeSize} px ({r.Faces} held-out faces): PSNR restored {r.PsnrRestored:0.00} dB vs bicubic {r.PsnrBicubic:0.00} dB ([{(gain >= 0 ? "green" : "red")}]{gain:+0.00;-0.00} dB[/]), SSIM {r.SsimRestored:0.0000} vs {r.SsimBicubic:0.0000}"));
+        }
+    }
+
     private static long Plan(JointTrainingOptions options, FaceImageLoader images, double seconds, string name, IAnsiConsole console,
         SrFace.Models.Pretrained.ModelStore? store = null, int steps = 3, double preparePerIteration = 0)
     {
@@ -349,7 +394,8 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         SrFace.Models.Pretrained.ModelStore? store, CancellationToken cancellation)
     {
         var name = options.Mode == TrainingMode.Joint ? "joint" : "baseline";
-        console.MarkupLineInterpolated($"[bold]Training {name}[/]: {options.Stop.MaxIterations} iterations of {options.IdentitiesPerBatch} x {options.ImagesPerIdentity} faces -> {runFolder}");
+        var pretrain = options.SuperResolutionPretrainIterations > 0 ? $" after {options.SuperResolutionPretrainIterations} SR-only pre-training steps" : "";
+        console.MarkupLineInterpolated($"[bold]Training {name}[/]: {options.Stop.MaxIterations} iterations of {options.IdentitiesPerBatch} x {options.ImagesPerIdentity} faces{pretrain} -> {runFolder}");
         using var trainer = new JointTrainer(options, store);
         var result = TrainingConsole.Run(new TrainingRun(options, images, runFolder), trainer, console, 25, resume: false, name, cancellation);
         if (result.Reason is StopReason.NonFiniteLoss or StopReason.Cancelled)

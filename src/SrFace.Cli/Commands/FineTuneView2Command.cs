@@ -43,6 +43,10 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         [Description("Distillation weight (default 10, FineTuning.DistillationWeight; 0 = off).")]
         public double? Distill { get; init; }
 
+        [CommandOption("--sr-pretrain <N>")]
+        [Description("SR-only pre-training steps before each fold's joint run (default FineTuning.SuperResolutionPretrainIterations; 0 = none).")]
+        public long? SrPretrain { get; init; }
+
         [CommandOption("--models <DIR>")]
         [Description("Model store with the pretrained weights.")]
         public string? Models { get; init; }
@@ -64,6 +68,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
             if (Iterations < 1) return ValidationResult.Error("--iterations must be >= 1.");
             if (ThresholdPairs < 2) return ValidationResult.Error("--threshold-pairs must be >= 2.");
             if (Distill is { } kd && !(kd >= 0 && double.IsFinite(kd))) return ValidationResult.Error("--distill must be finite and >= 0.");
+            if (SrPretrain < 0) return ValidationResult.Error("--sr-pretrain must be >= 0.");
             try { FoldList(); } catch (FormatException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
@@ -77,6 +82,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         var training = FineTuning.Defaults(ModelSource.DefaultPretrained) with
         {
             DistillationWeight = settings.Distill ?? FineTuning.DistillationWeight,
+            SuperResolutionPretrainIterations = settings.SrPretrain ?? FineTuning.SuperResolutionPretrainIterations,
             Seed = settings.Seed,
             Stop = new StopConditions(settings.Iterations),
         };

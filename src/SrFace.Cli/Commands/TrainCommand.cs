@@ -109,6 +109,12 @@ internal sealed class TrainCommand : Command<TrainSettings>
         }
         if (result.Reason == StopReason.Cancelled)
         {
+            if (!File.Exists(run.CheckpointPath))
+            {
+                // Cancelled during SR pre-training: nothing to resume from yet.
+                console.MarkupLineInterpolated($"[yellow]Cancelled[/]: {result.Message}; no checkpoint yet: run the same command again to start over.");
+                return 130;
+            }
             console.MarkupLineInterpolated($"[yellow]Cancelled[/] after {result.IterationsCompleted} iterations; checkpoint saved in {runFolder}.");
             console.MarkupLineInterpolated($"Continue with: [bold]srface train --resume --out {runFolder}[/]");
             return 130;

@@ -21,7 +21,7 @@ internal static class TrainOptionsResolver
         var o = s.Pretrained ? FineTuning.Defaults(s.Recognizer ?? ModelSource.DefaultPretrained) : new JointTrainingOptions();
         if (s.Config is { } config) o = TrainingPresetFile.Load(config, o);
 
-        if (s.Baseline) o = o with { Mode = TrainingMode.RecognizerOnly };
+        if (s.Baseline) o = o with { Mode = TrainingMode.RecognizerOnly, SuperResolutionPretrainIterations = 0 };
         if (s.SuperResolution is { } sr) o = o with { SuperResolutionModel = sr };
         if (s.Recognizer is { } rec) o = o with { Recognizer = rec };
         if (s.Width is { } width) o = o with { RecognizerWidth = width };
@@ -50,6 +50,7 @@ internal static class TrainOptionsResolver
         if (s.FreezeStages is { } frozen) o = o with { FrozenRecognizerStages = frozen };
         if (s.FreezeNorm) o = o with { FreezeNormalization = true };
         if (s.Distill is { } kd) o = o with { DistillationWeight = kd };
+        if (s.SrPretrain is { } pre) o = o with { SuperResolutionPretrainIterations = pre };
         if (s.MultiScale is { } multi)
             o = o with { ScaleRange = multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : ParseRange(multi, "--multiscale") };
         if (s.LearningRateSr is { } lrSr) o = o with { SuperResolutionOptimizer = o.SuperResolutionOptimizer with { LearningRate = lrSr } };
@@ -93,7 +94,7 @@ internal static class TrainOptionsResolver
         Check(s.CheckpointEvery is not null, "--checkpoint-every"); Check(s.Patience is not null, "--patience");
         Check(s.Baseline, "--baseline"); Check(s.ValidationFraction is not null, "--validation-fraction");
         Check(s.Pretrained, "--pretrained"); Check(s.FreezeStages is not null, "--freeze-stages"); Check(s.FreezeNorm, "--freeze-norm");
-        Check(s.Distill is not null, "--distill"); Check(s.MultiScale is not null, "--multiscale");
+        Check(s.Distill is not null, "--distill"); Check(s.MultiScale is not null, "--multiscale"); Check(s.SrPretrain is not null, "--sr-pretrain");
         return given;
     }
 

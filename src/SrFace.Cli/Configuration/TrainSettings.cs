@@ -141,7 +141,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--pretrained")]
-    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 1e-4 (SR 1e-3), first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction F: a centred crop of F instead). Flags override each default.")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 3e-5 (SR 1e-3), SR-only pre-training first, first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction F: a centred crop of F instead). Flags override each default.")]
     public bool Pretrained { get; init; }
 
     [CommandOption("--models <DIR>")]
@@ -163,6 +163,10 @@ internal sealed class TrainSettings : CommandSettings
     [CommandOption("--multiscale <MIN,MAX>")]
     [Description("Draw the downsampling factor per batch log-uniformly from MIN,MAX (e.g. 2,16; needs a pre-upsampled SR model such as vdsr); 'none' = the fixed --scale.")]
     public string? MultiScale { get; init; }
+
+    [CommandOption("--sr-pretrain <N>")]
+    [Description("SR-only pre-training steps before the joint run (Charbonnier pixel loss on the same degraded batches; the recogniser is not touched). With --pretrained the default is FineTuning.SuperResolutionPretrainIterations; 0 = none.")]
+    public long? SrPretrain { get; init; }
 
     [CommandOption("--log-every <N>")]
     [Description("When output is not a terminal: print a progress line every N iterations. Default 10.")]
@@ -214,6 +218,8 @@ internal sealed class TrainSettings : CommandSettings
             : FreezeStages < 0 ? $"--freeze-stages must be >= 0; got {FreezeStages}."
             : Distill is { } kd && !(kd >= 0 && double.IsFinite(kd)) ? $"--distill must be finite and >= 0; got {kd}."
             : Distill > 0 && !Pretrained ? "--distill needs --pretrained (the teacher is the pretrained recogniser)."
+            : SrPretrain < 0 ? $"--sr-pretrain must be >= 0; got {SrPretrain}."
+            : SrPretrain > 0 && Baseline ? "--sr-pretrain needs an SR model; --baseline trains the recogniser alone."
             : null;
     }
 }

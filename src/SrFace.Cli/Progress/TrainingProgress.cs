@@ -32,6 +32,8 @@ internal abstract class TrainingProgressBase : ITrainingObserver
 
     public virtual void OnCheckpoint(string path, long nextIteration) { }
 
+    public virtual void OnPretrainIteration(long step, long steps, double loss) { }
+
     /// <summary>"l_rec 0.0512  l_con 0.8123  215 img/s" (the losses that apply to this run).</summary>
     protected string Figures()
     {
@@ -51,6 +53,13 @@ internal sealed class LiveTrainingProgress(ProgressTask task) : TrainingProgress
         task.MaxValue = maxIterations;
         task.Value = startIteration;
         task.Description = $"{startIteration}/{maxIterations}";
+    }
+
+    public override void OnPretrainIteration(long step, long steps, double loss)
+    {
+        task.MaxValue = steps;
+        task.Value = step + 1;
+        task.Description = string.Create(CultureInfo.InvariantCulture, $"SR pre-training {step + 1}/{steps}  l_pix {loss:F4}");
     }
 
     public override void OnIteration(long iteration, IReadOnlyDictionary<string, double> metrics)
@@ -81,6 +90,13 @@ internal sealed class PlainTrainingProgress(IAnsiConsole console, int every) : T
         var rate = (done - Start) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
         var eta = TimeSpan.FromSeconds(Math.Round((Total - done) / Math.Max(1e-9, rate)));
         console.WriteLine($"iteration {done}/{Total}  {Figures()}  ETA {eta:g}");
+    }
+
+    public override void OnPretrainIteration(long step, long steps, double loss)
+    {
+        var done = step + 1;
+        if (done % (every * 4) == 0 || done == steps)
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SR pre-training {done}/{steps}  l_pix {loss:F4}"));
     }
 
     public override void OnCheckpoint(string path, long nextIteration) => console.WriteLine($"checkpoint at {nextIteration}: {path}");

@@ -16,6 +16,12 @@ public interface ITrainingObserver
     /// <param name="metrics">Its logged values: losses (<c>l_*</c>), learning rates (<c>lr_*</c>), <c>images_per_s</c>.</param>
     void OnIteration(long iteration, IReadOnlyDictionary<string, double> metrics) { }
 
+    /// <summary>Called after every SR pre-training step (<see cref="SuperResolutionPretraining"/>), before the joint iterations.</summary>
+    /// <param name="step">The 0-based step just run.</param>
+    /// <param name="steps">Pre-training steps in all.</param>
+    /// <param name="loss">Its Charbonnier loss (mean per pixel, [0, 1] images).</param>
+    void OnPretrainIteration(long step, long steps, double loss) { }
+
     /// <summary>Called after a checkpoint was written.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="nextIteration">Iterations completed.</param>

@@ -144,6 +144,14 @@ public sealed record JointTrainingOptions
     /// </summary>
     public DegradationRange? ScaleRange { get; init; }
 
+    /// <summary>
+    /// Iterations of SR-only pre-training before the joint run (<see cref="SuperResolutionPretraining"/>), &gt;= 0
+    /// (0: none, the SR model starts from its initialisation). Each trains the SR model alone on one P x K batch with a
+    /// Charbonnier pixel loss, degraded as the joint run degrades (multi-scale draws included), so the joint run starts
+    /// from a model that restores instead of one that is the bicubic input.
+    /// </summary>
+    public long SuperResolutionPretrainIterations { get; init; }
+
     /// <summary>Reconstruction loss of METHOD.md step 4.</summary>
     public ReconstructionLossKind ReconstructionLoss { get; init; } = ReconstructionLossKind.L1;
 
@@ -194,6 +202,8 @@ public sealed record JointTrainingOptions
         Require(Stop.MaxIterations >= 1, "Stop.MaxIterations must be >= 1");
         Require(Stop.TargetValidationAccuracy is null or (> 0 and <= 1), "Stop.TargetValidationAccuracy must be in (0, 1]");
         Require(CheckpointEvery >= 1, "CheckpointEvery must be >= 1");
+        Require(SuperResolutionPretrainIterations >= 0, "SuperResolutionPretrainIterations must be >= 0");
+        Require(SuperResolutionPretrainIterations == 0 || Mode == TrainingMode.Joint, "SuperResolutionPretrainIterations needs an SR model (joint mode)");
         var preUpsampled = Models.ModelCatalog.SuperResolution.TryGetValue(SuperResolutionModel, out var sr) && sr.PreUpsampled;
         Require(Mode == TrainingMode.RecognizerOnly || preUpsampled || InputSize % Degradation.Scale == 0,
             $"InputSize {InputSize} must be divisible by the scale x{Degradation.Scale} (or use a pre-upsampled SR model such as vdsr)");

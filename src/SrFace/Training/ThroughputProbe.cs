@@ -23,19 +23,47 @@ public static class ThroughputProbe
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="steps"/> &lt; 1.</exception>
     public static double SecondsPerIteration(JointTrainingOptions options, FaceImageLoader images, int steps = 3, Models.Pretrained.ModelStore? store = null)
     {
+        using var trainer = new JointTrainer(options, store);
+        return MedianSeconds(options, images, steps, (hr, batch, i) =>
+        {
+            using var labels = images.LoadLabels(batch);
+            trainer.Step(hr, labels, i);
+        });
+    }
+
+    /// <summary>
+    /// Like <see cref="SecondsPerIteration"/> for one step of <see cref="SuperResolutionPretraining"/> (the SR model alone):
+    /// one warm-up and <paramref name="steps"/> timed steps on real batches; median seconds per step.
+    /// </summary>
+    /// <param name="options">The options of the run to plan (joint mode: it needs an SR model).</param>
+    /// <param name="images">The run's training images.</param>
+    /// <param name="steps">Timed steps, &gt;= 1.</param>
+    /// <param name="store">The model store, when the options fine-tune a pretrained recogniser.</param>
+    /// <returns>Median wall-clock seconds per step, &gt; 0.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="steps"/> &lt; 1.</exception>
+    /// <exception cref="InvalidOperationException">When the options have no SR model.</exception>
+    public static double SecondsPerPretrainingStep(JointTrainingOptions options, FaceImageLoader images, int steps = 3, Models.Pretrained.ModelStore? store = null)
+    {
+        using var trainer = new JointTrainer(options with { DistillationWeight = 0 }, store); // no teacher: pre-training does not use it
+        using var pretraining = new SuperResolutionPretraining(trainer, steps + 1);
+        return MedianSeconds(options, images, steps, (hr, _, i) => pretraining.Step(hr, i));
+    }
+
+    /// <summary>One warm-up and <paramref name="steps"/> timed calls of <paramref name="step"/> on the run's first batches
+    /// (decoded outside the timed part: training revisits the cached crops); the median seconds per call.</summary>
+    private static double MedianSeconds(JointTrainingOptions options, FaceImageLoader images, int steps, Action<TorchSharp.torch.Tensor, int[], int> step)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var sampler = new PkBatchSampler(images.Dataset.Samples.Select(s => s.Label).ToArray(),
             options.IdentitiesPerBatch, options.ImagesPerIdentity, options.Seed);
-        using var trainer = new JointTrainer(options, store);
         var seconds = new List<double>();
         for (var i = 0; i <= steps; i++)
         {
             var batch = sampler.BatchAt(i);
-            images.LoadBatch(batch).Dispose(); // decode outside the timed part: training revisits the cached crops
+            images.LoadBatch(batch).Dispose();
             var clock = Stopwatch.StartNew();
             using (var hr = images.LoadBatch(batch))
-            using (var labels = images.LoadLabels(batch))
-                trainer.Step(hr, labels, i);
+                step(hr, batch, i);
             if (i > 0) seconds.Add(clock.Elapsed.TotalSeconds);
         }
         seconds.Sort();

@@ -84,6 +84,9 @@ public sealed class TrainingRun
         var plateau = new PlateauTracker(_options.Stop);
         long start = resume && File.Exists(CheckpointPath) ? TrainingCheckpoint.Load(CheckpointPath, trainer, plateau) : 0;
         AtomicFile.WriteText(Path.Combine(RunFolder, OptionsFileName), TrainingOptionsJson.Serialize(_options));
+        // SR pre-training belongs to a new run: a resumed one has its effect in the checkpoint's SR weights already.
+        if (start == 0 && _options.SuperResolutionPretrainIterations > 0 && PretrainSuperResolution(trainer, observer, cancellation) is { } stopped)
+            return End(observer, stopped, 0, null);
         using var metrics = new MetricsLog(Path.Combine(RunFolder, MetricsFileName), start);
         observer?.OnStart(start, _options.Stop.MaxIterations);
 
@@ -145,6 +148,36 @@ public sealed class TrainingRun
         SaveCheckpoint(trainer, iteration, plateau, observer);
         if (Validation is not null && result.Reason != StopReason.ValidationAccuracyReached) accuracy = Validation(trainer);
         return End(observer, result, iteration, accuracy);
+    }
+
+    /// <summary>File name of the SR pre-training log inside the run folder (one line per step: loss, images per second).</summary>
+    public const string PretrainMetricsFileName = "sr-pretrain.jsonl";
+
+    /// <summary>Runs <see cref="SuperResolutionPretraining"/> on the joint run's own batches (step i reads batch i modulo
+    /// the joint iterations), so pre-training prepares no face the joint run would not: preparing (detecting and aligning)
+    /// a face costs more than an SR step, and the degradation draws differ at every step anyway. Null when done; why it
+    /// stopped when cancelled or when the loss is not finite (no checkpoint is written then).</summary>
+    private (StopReason Reason, string Message)? PretrainSuperResolution(JointTrainer trainer, ITrainingObserver? observer, CancellationToken cancellation)
+    {
+        var steps = _options.SuperResolutionPretrainIterations;
+        using var pretraining = new SuperResolutionPretraining(trainer, steps);
+        using var log = new MetricsLog(Path.Combine(RunFolder, PretrainMetricsFileName), 0);
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; i < steps; i++)
+        {
+            if (cancellation.IsCancellationRequested) return (StopReason.Cancelled, $"cancelled during SR pre-training (step {i} of {steps})");
+            var batch = _sampler.BatchAt(i % _options.Stop.MaxIterations);
+            clock.Restart();
+            var pixels = _images.ReadBatch(batch);
+            double loss;
+            using (var hr = TorchSharp.torch.tensor(pixels.Pixels, pixels.Shape))
+                loss = pretraining.Step(hr, i);
+            if (!double.IsFinite(loss)) return (StopReason.NonFiniteLoss, $"non-finite SR pre-training loss at step {i}");
+            var values = new Dictionary<string, double> { ["sr_pretrain"] = loss, ["images_per_s"] = batch.Length / Math.Max(1e-9, clock.Elapsed.TotalSeconds) };
+            log.Append(i, values);
+            observer?.OnPretrainIteration(i, steps, loss);
+        }
+        return null;
     }
 
     private void SaveCheckpoint(JointTrainer trainer, long nextIteration, PlateauTracker plateau, ITrainingObserver? observer)

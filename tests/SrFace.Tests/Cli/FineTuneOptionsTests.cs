@@ -99,6 +99,26 @@ public class FineTuneOptionsTests
     }
 
     [Fact]
+    public void SrPretrainingIsOnByDefaultWhenFineTuningAndSetByItsFlag()
+    {
+        Assert.Equal(FineTuning.SuperResolutionPretrainIterations, TrainOptionsResolver.Resolve(Parse("--pretrained")).SuperResolutionPretrainIterations);
+        Assert.True(FineTuning.SuperResolutionPretrainIterations > 0);
+        Assert.Equal(0, TrainOptionsResolver.Resolve(Parse("--pretrained", "--sr-pretrain", "0")).SuperResolutionPretrainIterations);
+        Assert.Equal(0, TrainOptionsResolver.Resolve(Parse("--pretrained", "--baseline")).SuperResolutionPretrainIterations); // no SR model
+        Assert.Contains("--sr-pretrain", new TrainSettings { SrPretrain = -1 }.FirstError());
+        Assert.Contains("--sr-pretrain", new TrainSettings { SrPretrain = 5, Baseline = true }.FirstError());
+        Assert.Equal(["--sr-pretrain"], TrainOptionsResolver.FlagsRefusedOnResume(Parse("--resume", "--out", "x", "--sr-pretrain", "10")));
+
+        var demo = DemoCommand.FineTuneOptions(new DemoCommand.Settings { SrPretrain = 50, MultiScale = "none", Scale = 8 });
+        Assert.Equal((50L, null, 8), (demo.SuperResolutionPretrainIterations, demo.ScaleRange, demo.Degradation.Scale)); // a single-scale x8 model
+        Assert.Equal(new DegradationRange(4, 16), DemoCommand.FineTuneOptions(new DemoCommand.Settings { MultiScale = "4,16" }).ScaleRange);
+        Assert.False(new DemoCommand.Settings { Scale = 8 }.Validate().Successful);            // --scale needs --multiscale none
+        Assert.False(new DemoCommand.Settings { SrPretrain = -1 }.Validate().Successful);
+        Assert.False(new DemoCommand.Settings { FromScratch = true, SrPretrain = 10 }.Validate().Successful);
+        Assert.False(new FineTuneView2Command.Settings { Out = "x", SrPretrain = -1 }.Validate().Successful);
+    }
+
+    [Fact]
     public void FineTuningFramesFacesAsTheRecognizersCatalogueEntrySays()
     {
         var dlib = FineTuning.Preprocessing("dlib-resnet");

@@ -26,8 +26,8 @@ public sealed record VdsrOptions(int Channels = 3, int Width = 32, int Layers = 
 /// residual to the bicubic input, one network for several scales); Zhang, Zuo, Zhang, "FFDNet: Toward a Fast and
 /// Flexible Solution for CNN-Based Image Denoising", IEEE TIP 27(9), 2018 (reversible pixel-unshuffle so the
 /// convolutions run at half resolution). Differences from VDSR: 8 layers of width 32 instead of 20 of 64, the FFDNet
-/// unshuffle, no gradient clipping; the last convolution starts at a tenth of its default scale so the untrained
-/// model is the bicubic input plus a small correction. Sides that are not multiples of <see cref="VdsrOptions.Unshuffle"/>
+/// unshuffle, no gradient clipping; hidden convolutions start from He init and the last one at a hundredth of its default scale,
+/// so the untrained model is the bicubic input plus a small correction. Sides that are not multiples of <see cref="VdsrOptions.Unshuffle"/>
 /// are replicate-padded at the bottom/right and cropped back.</para>
 /// <code>
 /// layer    kernel   channels              activation   key
@@ -59,9 +59,16 @@ public sealed class Vdsr : SuperResolutionModel
         body = nn.ModuleList(convs.ToArray());
         tail = new PrecisionConv2d(options.Width, inner, 3, padding: 1);
         RegisterComponents();
-        ParameterInit.Shrink(tail.weight, tail.bias, 0.1);
+        // He init for the ReLU stack (VDSR's); the last convolution starts at a hundredth of PyTorch's default scale,
+        // so the untrained model is the bicubic input plus a correction far below one grey level.
+        ParameterInit.HeNormal(convs[0].weight, convs[0].bias, inner * 9);
+        foreach (var conv in convs.Skip(1)) ParameterInit.HeNormal(conv.weight, conv.bias, options.Width * 9);
+        ParameterInit.Shrink(tail.weight, tail.bias, TailInitScale);
         this.ToChannelsLast();
     }
+
+    /// <summary>Factor applied to the last convolution's PyTorch-default initial weights (bias zero): 0.01.</summary>
+    public const double TailInitScale = 0.01;
 
     /// <summary>The options this model was built with.</summary>
     public VdsrOptions Options { get; }
