@@ -130,6 +130,16 @@ def contrastive(features, labels, margin=1.0):
     return pos + neg, d.masked_select(positive).detach().mean().item(), d.masked_select(negative).detach().mean().item()
 
 
+def begin_step(step, hr, iteration):
+    """What both steps do first (JointTrainer.Step): seed, training mode, zero gradients; returns hr channels-last."""
+    torch.manual_seed(iteration)
+    step.recognizer.train()
+    step.sr.train()
+    step.sr_opt.zero_grad()
+    step.rec_opt.zero_grad()
+    return hr.contiguous(memory_format=torch.channels_last)
+
+
 class JointStep:
     def __init__(self, size, precision, scale=4, seed=1):
         torch.manual_seed(seed)
@@ -140,12 +150,7 @@ class JointStep:
         self.sr_opt = torch.optim.AdamW(self.sr.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
 
     def __call__(self, hr, labels, iteration):
-        torch.manual_seed(iteration)
-        self.recognizer.train()
-        self.sr.train()
-        self.sr_opt.zero_grad()
-        self.rec_opt.zero_grad()
-        hr = hr.contiguous(memory_format=torch.channels_last)
+        hr = begin_step(self, hr, iteration)
         n, lr_side = hr.shape[0], self.size // self.scale
         with torch.no_grad():
             lr = F.interpolate(hr, size=(lr_side, lr_side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
@@ -187,12 +192,7 @@ class FineTuneStep:
         return max(1, min(self.size, math.ceil(self.size / math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) - 1e-9)))
 
     def __call__(self, hr, labels, iteration):
-        torch.manual_seed(iteration)
-        self.recognizer.train()
-        self.sr.train()
-        self.sr_opt.zero_grad()
-        self.rec_opt.zero_grad()
-        hr = hr.contiguous(memory_format=torch.channels_last)
+        hr = begin_step(self, hr, iteration)
         side = self.lr_side(iteration)
         bf16 = self.precision == "bf16"
         with torch.no_grad():
