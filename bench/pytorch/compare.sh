@@ -29,7 +29,7 @@ started=$(date +%s)
 dotnet build -c Release -nologo -v q -clp:ErrorsOnly bench/SrFace.Benchmarks/SrFace.Benchmarks.csproj >&2
 echo "load average (1/5/15 min) at the start: $(loadavg)"
 LD_LIBRARY_PATH="${root}/usr/lib/x86_64-linux-gnu:${root}/usr/lib:${root}/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}" \
-PYTHONPATH="${root}/usr/lib/python3/dist-packages" \
+PYTHONPATH="${root}/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
   python3 -W ignore bench/pytorch/joint_step.py --conv --warmup 1 --steps "${steps}" > "${out}/pytorch.jsonl"
 echo "load average between PyTorch and SrFace: $(loadavg)"
 dotnet run -c Release --no-build --project bench/SrFace.Benchmarks -- joint "${quick[@]}" --json "${out}/srface.json" > "${out}/srface.log"
