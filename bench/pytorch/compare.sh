@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# SrFace's joint training step against the PyTorch reference of the same step (bench/pytorch/joint_step.py), on this
-# machine, one after the other: HR images/s of both and SrFace / PyTorch, fp32 and bf16, at 64 and 112 px.
+# SrFace's training steps against the PyTorch reference of the same steps (bench/pytorch/joint_step.py), on this
+# machine, one after the other, and both against the machine's convolution throughput:
+#   from scratch: FSRCNN x4 + FaceResNet-18 w32 joint step, P x K = 16 x 4, at 64 and 112 px;
+#   pretrained:   srface demo's fine-tuning step (dlib-resnet 150 px + vdsr, P x K = 8 x 2);
+# fp32 and bf16 each. Prints HR images/s of both, SrFace / PyTorch, and each row's fraction of the fp32 and bf16
+# throughput of a 3x3 64->64 convolution measured in both frameworks in the same run (the machine's figure is the
+# faster of the two), with the step's multiply-adds counted by joint_step.py.
 #   usage: bench/pytorch/compare.sh [--full]     (default: 1 warm-up + 2 timed steps per case; --full: 1 + 5)
 # PyTorch is Debian's python3-torch, unpacked (not installed) by bench/pytorch/fetch-pytorch.sh into
-# ${SRFACE_PYTORCH_DIR:-~/.cache/srface/pytorch}. The load average is printed with each phase: on a shared machine the
-# two sides may see different load, so read the ratio with it.
+# ${SRFACE_PYTORCH_DIR:-~/.cache/srface/pytorch}. The load average is printed at the start, between the two sides and
+# at the end: on a shared machine the two sides may see different load, so read the ratio with it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=2; quick=(--quick)
@@ -19,32 +24,55 @@ bench/pytorch/fetch-pytorch.sh "${dir}"
 root="${dir}/root"
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 out=$(mktemp -d); trap 'rm -rf "${out}"' EXIT
+started=$(date +%s)
 
 dotnet build -c Release -nologo -v q -clp:ErrorsOnly bench/SrFace.Benchmarks/SrFace.Benchmarks.csproj >&2
-echo "load average (1/5/15 min) before PyTorch: $(loadavg)"
+echo "load average (1/5/15 min) at the start: $(loadavg)"
 LD_LIBRARY_PATH="${root}/usr/lib/x86_64-linux-gnu:${root}/usr/lib:${root}/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}" \
-PYTHONPATH="${root}/usr/lib/python3/dist-packages" \
-  python3 bench/pytorch/joint_step.py --warmup 1 --steps "${steps}" > "${out}/pytorch.jsonl"
-echo "load average before SrFace:  $(loadavg)"
+PYTHONPATH="${root}/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
+  python3 -W ignore bench/pytorch/joint_step.py --conv --warmup 1 --steps "${steps}" > "${out}/pytorch.jsonl"
+echo "load average between PyTorch and SrFace: $(loadavg)"
 dotnet run -c Release --no-build --project bench/SrFace.Benchmarks -- joint "${quick[@]}" --json "${out}/srface.json" > "${out}/srface.log"
-echo "load average after both:     $(loadavg)"
+echo "load average at the end: $(loadavg); $(( $(date +%s) - started )) s in all"
 
 python3 - "${out}/pytorch.jsonl" "${out}/srface.json" <<'PY'
 import json, sys
-pytorch = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 srface = json.load(open(sys.argv[2]))
-cases = {(c["size"], c["precision"]): c for s in srface["suites"] for c in s["cases"]}
+cases = [c for s in srface["suites"] for c in s["cases"]]
+notes = [n for s in srface["suites"] for n in s["notes"]]
 runtime = srface["runtime"]
-print(f"PyTorch {pytorch[0]['torch']} (Debian python3-torch), {pytorch[0]['threads']} threads; SrFace on TorchSharp (libtorch {runtime.get('libTorchVersion', runtime.get('libtorchVersion', '?'))})")
-print("joint step: FSRCNN x4 + FaceResNet-18 w32, P x K = 16 x 4 HR images, SGD + AdamW, L1 + contrastive; median of the timed steps")
+CONV_MACS_PER_IMAGE = 64 * 56 * 56 * 64 * 9          # Roofline.ConvolutionMacsPerImage, joint_step.conv_throughput
+torch_conv = {l["precision"]: l["macs_per_s"] for l in lines if l["kind"] == "conv"}
+sharp_conv = {c["precision"]: c["itemsPerSecond"] * CONV_MACS_PER_IMAGE for c in cases if c["case"].startswith("roofline conv")}
+peak = {p: max(torch_conv.get(p, 0), sharp_conv.get(p, 0)) for p in ("fp32", "bf16")}
+steps = [l for l in lines if l["kind"] == "step"]
+print(f"PyTorch {steps[0]['torch']} (Debian python3-torch), {steps[0]['threads']} threads; SrFace on TorchSharp (libtorch {runtime.get('libTorchVersion', runtime.get('libtorchVersion', '?'))})")
 print()
-print("| size | precision | SrFace HR img/s | PyTorch HR img/s | SrFace / PyTorch | SrFace steps (s) | PyTorch steps (s) |")
-print("| ---: | --- | ---: | ---: | ---: | --- | --- |")
-for p in pytorch:
-    c = cases.get((p["size"], p["precision"]))
+print("Convolution throughput (3x3 64->64, batch 32, 56x56, channels-last, no grad), GMAC/s:")
+print("| precision | SrFace (TorchSharp) | PyTorch | machine (the faster) |")
+print("| --- | ---: | ---: | ---: |")
+for p in ("fp32", "bf16"):
+    print(f"| {p} | {sharp_conv.get(p, float('nan')) / 1e9:.1f} | {torch_conv.get(p, float('nan')) / 1e9:.1f} | {peak[p] / 1e9:.1f} |")
+print()
+print("Training steps, median of the timed steps; GMAC/img = the step's convolution + linear multiply-adds (forward,")
+print("input and weight gradients) per HR image; % of peak = HR img/s x GMAC/img / machine convolution GMAC/s.")
+print()
+print("| set-up | size | precision | SrFace HR img/s | PyTorch HR img/s | SrFace / PyTorch | GMAC/img | SrFace % of bf16 peak | SrFace % of fp32 peak | PyTorch % of bf16 peak | PyTorch % of fp32 peak | SrFace steps (s) | PyTorch steps (s) |")
+print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+names = {"scratch": "joint FSRCNN x4 + FaceResNet-18 w32 step", "pretrained": "fine-tuning dlib-resnet + vdsr step"}
+label = {"scratch": "from scratch (FSRCNN + FaceResNet-18)", "pretrained": "pretrained (dlib-resnet + vdsr)"}
+fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)
+for p in steps:
+    c = next((c for c in cases if c["case"] == names[p["model"]] and c["size"] == p["size"] and c["precision"] == p["precision"]), None)
+    macs = p["macs_per_step"] / p["batch"]
+    pct = lambda ips, prec: f"{100 * ips * macs / peak[prec]:.1f} %" if peak[prec] else "-"
     if c is None:
+        print(f"| {label[p['model']]} | {p['size']} | {p['precision']} | not run | {p['images_per_s']:.2f} | - | {macs / 1e9:.2f} | - | - | {pct(p['images_per_s'], 'bf16')} | {pct(p['images_per_s'], 'fp32')} | - | {fmt(p['step_s'])} |")
         continue
-    ratio = c["itemsPerSecond"] / p["images_per_s"]
-    fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)
-    print(f"| {p['size']} | {p['precision']} | {c['itemsPerSecond']:.2f} | {p['images_per_s']:.2f} | {ratio:.2f}x | {fmt(c['seconds'])} | {fmt(p['step_s'])} |")
+    ips = c["itemsPerSecond"]
+    print(f"| {label[p['model']]} | {p['size']} | {p['precision']} | {ips:.2f} | {p['images_per_s']:.2f} | {ips / p['images_per_s']:.2f}x | {macs / 1e9:.2f} | "
+          f"{pct(ips, 'bf16')} | {pct(ips, 'fp32')} | {pct(p['images_per_s'], 'bf16')} | {pct(p['images_per_s'], 'fp32')} | {fmt(c['seconds'])} | {fmt(p['step_s'])} |")
+for n in notes:
+    print(f"- {n}")
 PY

@@ -1,6 +1,16 @@
 #!/usr/bin/env python3
 """PyTorch reference of SrFace's joint training step (JointTrainer.Step), for speed comparison on the same machine.
 
+Two set-ups ("--models"): "scratch", the from-scratch joint step below, at 64 and 112 px; "pretrained", the fine-tuning
+step of `srface demo` (src/SrFace/Training/FineTuning.cs defaults, bench/pytorch/finetune_models.py): dlib ResNet
+150 px (stem and stage 1 frozen) + VDSR on the bicubic pre-upsampled probe, multi-scale x2..x16, P x K = 8 x 2,
+l_con (margin 0.6) + l_rec (L1) + 10 x l_kd (1 - cos to a frozen teacher's embedding of the HR face), lambda 0.1,
+Adam (AdamW, no decay) on both models, random weights of the pretrained shapes.
+Also measures the machine's convolution throughput ("--conv": a 3x3 64->64 convolution, batch 32, 56x56,
+channels-last, no grad, as bench/SrFace.Benchmarks/Harness/Roofline.cs) and counts each step's multiply-adds of its
+convolutions and linear layers with forward hooks: forward, plus the input gradient when the input needs one, plus
+the weight gradient when the weight is trained.
+
 Same models as src/SrFace/Models (FSRCNN(d=56, s=12, m=4) x4 with the bicubic skip; FaceResNet-18 width 32, D=128,
 insightface IR blocks + E head, L2-normalised), same batch (P x K = 16 x 4 HR faces), same step:
   lr = clamp(bicubic antialiased downsample(hr))                           (default degradation: no blur/noise/JPEG)
@@ -10,18 +20,22 @@ insightface IR blocks + E head, L2-normalised), same batch (P x K = 16 x 4 HR fa
   (l_con + l_rec).backward(); AdamW(1e-3, wd 0) on FSRCNN; SGD(0.05, momentum 0.9, wd 5e-4) on the recogniser
 channels-last everywhere; bf16 = torch.autocast('cpu', torch.bfloat16) (SrFace casts conv/linear weights and inputs
 to bf16 inside forward instead; parameters stay fp32 in both). Inputs are uniform random pixels: speed does not
-depend on the values. Prints one JSON object per case: {"size", "precision", "images_per_s", "step_s": [...]}.
+depend on the values. Prints one JSON object per line: steps {"kind": "step", "model", "size", "precision",
+"images_per_s", "step_s": [...], "macs_per_step"} and {"kind": "conv", "precision", "macs_per_s"}.
 """
 import argparse
 import json
 import math
 import os
+import random
 import statistics
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from finetune_models import DlibResNet, Vdsr
 
 
 class Fsrcnn(nn.Module):
@@ -116,6 +130,16 @@ def contrastive(features, labels, margin=1.0):
     return pos + neg, d.masked_select(positive).detach().mean().item(), d.masked_select(negative).detach().mean().item()
 
 
+def begin_step(step, hr, iteration):
+    """What both steps do first (JointTrainer.Step): seed, training mode, zero gradients; returns hr channels-last."""
+    torch.manual_seed(iteration)
+    step.recognizer.train()
+    step.sr.train()
+    step.sr_opt.zero_grad()
+    step.rec_opt.zero_grad()
+    return hr.contiguous(memory_format=torch.channels_last)
+
+
 class JointStep:
     def __init__(self, size, precision, scale=4, seed=1):
         torch.manual_seed(seed)
@@ -126,12 +150,7 @@ class JointStep:
         self.sr_opt = torch.optim.AdamW(self.sr.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
 
     def __call__(self, hr, labels, iteration):
-        torch.manual_seed(iteration)
-        self.recognizer.train()
-        self.sr.train()
-        self.sr_opt.zero_grad()
-        self.rec_opt.zero_grad()
-        hr = hr.contiguous(memory_format=torch.channels_last)
+        hr = begin_step(self, hr, iteration)
         n, lr_side = hr.shape[0], self.size // self.scale
         with torch.no_grad():
             lr = F.interpolate(hr, size=(lr_side, lr_side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
@@ -149,23 +168,120 @@ class JointStep:
         return l_con.item(), l_rec.item()
 
 
+class FineTuneStep:
+    """One iteration of JointTrainer.Step with FineTuning.Defaults() (dlib-resnet + vdsr)."""
+
+    def __init__(self, precision, size=150, seed=1, scale_range=(2, 16), margin=0.6, kd_weight=10.0, identity_weight=0.1):
+        torch.manual_seed(seed)
+        self.size, self.precision, self.scale_range = size, precision, scale_range
+        self.margin, self.kd_weight, self.identity_weight = margin, kd_weight, identity_weight
+        self.recognizer = DlibResNet(size).to(memory_format=torch.channels_last)
+        self.teacher = DlibResNet(size).to(memory_format=torch.channels_last).eval()
+        self.teacher.load_state_dict(self.recognizer.state_dict())
+        for p in self.teacher.parameters():
+            p.requires_grad = False
+        for p in self.recognizer.stage_parameters(2):   # FrozenRecognizerStages = 2: stem + stage 1
+            p.requires_grad = False
+        self.sr = Vdsr().to(memory_format=torch.channels_last)
+        self.rec_opt = torch.optim.AdamW([p for p in self.recognizer.parameters() if p.requires_grad], lr=3e-5, weight_decay=0)
+        self.sr_opt = torch.optim.AdamW(self.sr.parameters(), lr=1e-3, weight_decay=0)
+
+    def lr_side(self, iteration):
+        lo, hi = self.scale_range
+        u = random.Random(iteration).random()
+        return max(1, min(self.size, math.ceil(self.size / math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) - 1e-9)))
+
+    def __call__(self, hr, labels, iteration):
+        hr = begin_step(self, hr, iteration)
+        side = self.lr_side(iteration)
+        bf16 = self.precision == "bf16"
+        with torch.no_grad():
+            lr = F.interpolate(hr, size=(side, side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+            up = F.interpolate(lr, size=(self.size, self.size), mode="bicubic", align_corners=False).clamp(0, 1)
+            up = up.contiguous(memory_format=torch.channels_last)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                targets = self.teacher(hr)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            restored = self.sr(up)
+            l_rec = F.l1_loss(restored.float(), hr)
+            frozen = restored.detach()
+            scaled = frozen + (restored - frozen) * self.identity_weight      # gradient x lambda into the SR model
+            target = torch.cat([hr, up, scaled], 0).contiguous(memory_format=torch.channels_last)
+            features = self.recognizer(target)
+        l_con, _, _ = contrastive(features, labels.repeat(3), self.margin)
+        l_kd = 1 - (features * targets.repeat(3, 1)).sum(1).mean()
+        (l_con + l_rec + self.kd_weight * l_kd).backward()
+        self.sr_opt.step()
+        self.rec_opt.step()
+        return l_con.item(), l_rec.item()
+
+
+def count_multiply_adds(models, run):
+    """Multiply-adds of convolutions and linear layers in `run()`: forward, + input gradient, + weight gradient."""
+    total = [0.0]
+
+    def hook(module, inputs, output):
+        x = inputs[0]
+        if isinstance(module, nn.ConvTranspose2d):
+            fwd = x.shape[0] * x.shape[1] * x.shape[2] * x.shape[3] * module.out_channels * module.kernel_size[0] * module.kernel_size[1]
+        elif isinstance(module, nn.Conv2d):
+            fwd = output.numel() * (module.in_channels // module.groups) * module.kernel_size[0] * module.kernel_size[1]
+        else:
+            fwd = output.numel() * module.in_features
+        grad = torch.is_grad_enabled()
+        total[0] += fwd * (1 + (grad and x.requires_grad) + (grad and module.weight.requires_grad))
+
+    handles = [m.register_forward_hook(hook) for model in models for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    try:
+        run()
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]
+
+
+def conv_throughput(precision, repetitions=5):
+    """Multiply-adds/s of a 3x3 64->64 convolution, batch 32, 56x56, channels-last, no grad (Roofline.cs's case)."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    x = torch.randn(32, 64, 56, 56).to(dtype).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(64, 64, 3, 3).to(dtype).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        F.conv2d(x, w, padding=1)
+        times = []
+        for _ in range(repetitions):
+            start = time.perf_counter()
+            F.conv2d(x, w, padding=1)
+            times.append(time.perf_counter() - start)
+    return 32.0 * 64 * 56 * 56 * 64 * 9 / statistics.median(times)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 112])
+    parser.add_argument("--models", nargs="+", default=["scratch", "pretrained"], choices=["scratch", "pretrained"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 112], help="sizes of the from-scratch step (the pretrained one is 150 px)")
     parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"], choices=["fp32", "bf16"])
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--conv", action="store_true", help="also print the convolution throughput, fp32 and bf16")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    p, k = 16, 4
-    for size in args.sizes:
+    common = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    if args.conv:
+        for precision in ("fp32", "bf16"):
+            print(json.dumps({"kind": "conv", "precision": precision, "macs_per_s": conv_throughput(precision), **common}), flush=True)
+    cases = [("scratch", size, 16, 4) for size in args.sizes] if "scratch" in args.models else []
+    cases += [("pretrained", 150, 8, 2)] if "pretrained" in args.models else []
+    for model, size, p, k in cases:
         for precision in args.precisions:
-            step = JointStep(size, precision)
+            step = JointStep(size, precision) if model == "scratch" else FineTuneStep(precision, size)
             g = torch.Generator().manual_seed(size)
             hr = torch.rand(p * k, 3, size, size, generator=g)
             labels = torch.arange(p).repeat_interleave(k)
-            for i in range(args.warmup):
+            models = [step.sr, step.recognizer] + ([step.teacher] if model == "pretrained" else [])
+            macs = count_multiply_adds(models, lambda: step(hr, labels, 0))   # the first warm-up step, counted
+            for i in range(1, args.warmup):
                 step(hr, labels, i)
             times = []
             for i in range(args.steps):
@@ -173,11 +289,11 @@ def main():
                 l_con, l_rec = step(hr, labels, args.warmup + i)
                 times.append(time.perf_counter() - start)
                 if not (math.isfinite(l_con) and math.isfinite(l_rec)):
-                    raise SystemExit(f"non-finite loss at {size} px {precision}: l_con={l_con}, l_rec={l_rec}")
+                    raise SystemExit(f"non-finite loss at {model} {size} px {precision}: l_con={l_con}, l_rec={l_rec}")
             median = statistics.median(times)
-            print(json.dumps({"size": size, "precision": precision, "batch": p * k, "images_per_s": p * k / median,
-                              "step_s": times, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                              "load": os.getloadavg()}), flush=True)
+            print(json.dumps({"kind": "step", "model": model, "size": size, "precision": precision, "batch": p * k,
+                              "images_per_s": p * k / median, "step_s": times, "macs_per_step": macs,
+                              "load": os.getloadavg(), **common}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,114 +1,81 @@
-using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using static TorchSharp.torch;
 
 namespace SrFace.Benchmarks.Harness;
 
 /// <summary>
-/// The inference roofline: multiply-adds per face of an exported cascade graph (counted from its Conv, ConvTranspose,
-/// Gemm and MatMul nodes with the shapes walked through the graph) against the convolution throughput measured on the
+/// The roofline: multiply-adds per face of an exported cascade graph against the convolution throughput measured on the
 /// same cores, i.e. the faces/s the machine could reach if every multiply-add ran at that speed.
 /// </summary>
 internal static class Roofline
 {
-    /// <summary>Multiply-adds to compute <paramref name="output"/> for one item of the batch of <paramref name="input"/> [C, H, W].</summary>
+    private static readonly HashSet<string> Counted = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
+
+    /// <summary>
+    /// Multiply-adds of the Conv, ConvTranspose, Gemm and MatMul nodes that compute <paramref name="output"/> from
+    /// <paramref name="input"/>, for one item: the graph is pruned to that path, every such node's data input and
+    /// output is made a graph output, and ONNX Runtime runs it on one item of shape [1, C, H, W] =
+    /// <paramref name="inputShape"/> with a batch of 1; the shapes it returns give the counts (so run-time padding,
+    /// pooling and pixel (un)shuffles need no shape rules here). Conv: output elements x C_in / groups x kH x kW;
+    /// ConvTranspose: input elements x C_out / groups x kH x kW; Gemm and MatMul: output elements x the inner dimension.
+    /// </summary>
     public static double MultiplyAddsPerItem(ModelProto model, string input, string output, long[] inputShape)
     {
         var pruned = SrFace.Export.OnnxGraphPruning.Prune(model, input, output);
         var init = pruned.Graph.Initializer.ToDictionary(t => t.Name, t => t.Dims.ToArray());
-        // Per value: its shape without the batch axis and how many batch items it holds per input item.
-        var shapes = new Dictionary<string, (long[] Shape, double Items)> { [input] = (inputShape, 1) };
+        var nodes = pruned.Graph.Node.Where(n => Counted.Contains(n.OpType)).ToList();
+        var probed = pruned.Clone();
+        var outputs = probed.Graph.Output.Select(o => o.Name).ToHashSet();
+        foreach (var name in nodes.SelectMany(n => new[] { n.Input[0], n.Input[1], n.Output[0] }).Distinct())
+            if (!init.ContainsKey(name) && name != input && outputs.Add(name))
+                probed.Graph.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probed));
+        long[] shape = [1, .. inputShape];
+        var pixels = new DenseTensor<float>(Enumerable.Repeat(0.5f, (int)shape.Aggregate(1L, (a, b) => a * b)).ToArray(), shape.Select(d => (int)d).ToArray());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, pixels)]);
+        var shapes = results.ToDictionary(r => r.Name, r => r.AsTensor<float>().Dimensions.ToArray().Select(d => (long)d).ToArray());
+        shapes[input] = shape;
+        long[] Of(string name) => shapes.TryGetValue(name, out var v) ? v : init[name];
+        static long Count(long[] dims) => dims.Aggregate(1L, (a, b) => a * b);
         double macs = 0;
-        long[] Of(string name) => shapes.TryGetValue(name, out var v) ? v.Shape : init[name][1..];
-        foreach (var node in pruned.Graph.Node)
+        foreach (var node in nodes)
         {
-            var first = node.Input.FirstOrDefault(shapes.ContainsKey) ?? node.Input[0];
-            var (shape, items) = shapes.TryGetValue(first, out var known) ? known : (Of(first), 1.0);
-            long Attr(string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
-            long[] Ints(string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray() ?? [];
-            long[] result = shape;
-            switch (node.OpType)
+            long groups = node.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
+            macs += node.OpType switch
             {
-                case "Conv":
-                {
-                    var w = init[node.Input[1]];
-                    var (k, s, p) = (w[2], Ints("strides")[0], Ints("pads")[0]);
-                    var side = (shape[1] + 2 * p - k) / s + 1;
-                    result = [w[0], side, (shape[2] + 2 * p - k) / s + 1];
-                    macs += items * w[0] * result[1] * result[2] * w[1] * k * k;
-                    break;
-                }
-                case "ConvTranspose":
-                {
-                    var w = init[node.Input[1]];
-                    var (k, s, p, op) = (w[2], Ints("strides")[0], Ints("pads")[0], Ints("output_padding")[0]);
-                    result = [w[1], (shape[1] - 1) * s - 2 * p + k + op, (shape[2] - 1) * s - 2 * p + k + op];
-                    macs += items * w[0] * shape[1] * shape[2] * w[1] * k * k;
-                    break;
-                }
-                case "Gemm":
-                {
-                    var w = init[node.Input[1]];
-                    result = [w[0]];
-                    macs += items * w[0] * w[1];
-                    break;
-                }
-                case "MatMul":
-                {
-                    if (init.TryGetValue(node.Input[1], out var right)) // x [.., h, w] @ [w, w']
-                    {
-                        result = [.. shape[..^1], right[1]];
-                        macs += items * shape[..^1].Aggregate(1L, (a, b) => a * b) * right[0] * right[1];
-                    }
-                    else // [h', h] @ x [.., h, w]
-                    {
-                        var left = init[node.Input[0]];
-                        var x = shapes[node.Input[1]];
-                        (shape, items) = x;
-                        result = [.. shape[..^2], left[0], shape[^1]];
-                        macs += items * shape[..^2].Aggregate(1L, (a, b) => a * b) * left[0] * left[1] * shape[^1];
-                    }
-                    break;
-                }
-                case "Resize":
-                    if (node.Input.Count > 3 && node.Input[3].Length > 0)
-                    {
-                        var sizes = pruned.Graph.Initializer.First(t => t.Name == node.Input[3]).Int64Data;
-                        result = [shape[0], sizes[0], sizes[1]];
-                    }
-                    else
-                    {
-                        var scales = pruned.Graph.Initializer.First(t => t.Name == node.Input[2]);
-                        var f = BitConverter.ToSingle(scales.RawData.Span[..4]);
-                        result = [shape[0], (long)(shape[1] * f), (long)(shape[2] * f)];
-                    }
-                    break;
-                case "Flatten": result = [shape.Aggregate(1L, (a, b) => a * b)]; break;
-                case "Concat" when Attr("axis", 0) == 0: items *= 2; break;
-                case "Concat": result = [shape[0] * 2]; break;
-                case "Split": items /= 2; break;
-            }
-            foreach (var o in node.Output) shapes[o] = (result, items);
+                "Conv" => (double)Count(Of(node.Output[0])) * Count(init[node.Input[1]][1..]),
+                "ConvTranspose" => (double)Count(Of(node.Input[0])) * init[node.Input[1]][1] * Count(init[node.Input[1]][2..]),
+                "Gemm" when node.Attribute.FirstOrDefault(a => a.Name == "transA")?.I == 1 => (double)Count(Of(node.Output[0])) * Of(node.Input[0])[0],
+                _ => (double)Count(Of(node.Output[0])) * Of(node.Input[0])[^1],
+            };
         }
         return macs;
     }
 
-    /// <summary>Measured throughput of a large 3x3 convolution (64 -> 64 channels, 32 x 56 x 56, channels-last, no grad) in multiply-adds per second.</summary>
-    public static double ConvolutionMacsPerSecond(ScalarType dtype, int repetitions = 5)
+    /// <summary>Multiply-adds of the roofline convolution per image of its batch: 3x3, 64 -> 64 channels, 56 x 56 output
+    /// (bench/pytorch/joint_step.py's <c>conv_throughput</c> times the same convolution in PyTorch).</summary>
+    public const double ConvolutionMacsPerImage = 64.0 * 56 * 56 * 64 * 9;
+
+    /// <summary>Batch of the roofline convolution.</summary>
+    public const int ConvolutionBatch = 32;
+
+    /// <summary>Name of the roofline convolution's case in the reports.</summary>
+    public const string ConvolutionCase = "roofline conv 3x3 64->64, 56x56, batch 32";
+
+    /// <summary>Times the roofline convolution (channels-last, no grad) with <paramref name="runner"/>'s step profile plus
+    /// 2 more repetitions (one call takes tens of milliseconds); items are images of the batch.</summary>
+    public static CaseResult ConvolutionThroughput(StopwatchRunner runner, string suite, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = SrFace.Runtime.ChannelsLast.ToChannelsLast(randn(32, 64, 56, 56).to(dtype));
+        var x = SrFace.Runtime.ChannelsLast.ToChannelsLast(randn(ConvolutionBatch, 64, 56, 56).to(dtype));
         var w = SrFace.Runtime.ChannelsLast.ToChannelsLast(randn(64, 64, 3, 3).to(dtype));
-        nn.functional.conv2d(x, w, padding: [1, 1]).Dispose(); // oneDNN picks and caches its kernel
-        var times = new double[repetitions];
-        for (var i = 0; i < repetitions; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            nn.functional.conv2d(x, w, padding: [1, 1]).Dispose();
-            times[i] = watch.Elapsed.TotalSeconds;
-        }
-        Array.Sort(times);
-        return 32.0 * 64 * 56 * 56 * 64 * 9 / times[repetitions / 2];
+        var timing = StopwatchRunner.Time(() => nn.functional.conv2d(x, w, padding: [1, 1]), 1, runner.Profile.StepRepetitions + 2);
+        return new CaseResult(suite, ConvolutionCase, 56, dtype == bfloat16 ? "bf16" : "fp32", ConvolutionBatch, "img", timing);
     }
+
+    /// <summary>Multiply-adds per second of a <see cref="ConvolutionThroughput"/> case.</summary>
+    public static double MacsPerSecond(CaseResult convolution) => convolution.ItemsPerSecond * ConvolutionMacsPerImage;
 }

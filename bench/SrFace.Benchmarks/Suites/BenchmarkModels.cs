@@ -43,4 +43,19 @@ internal static class BenchmarkModels
     /// <summary>The HR-only baseline of the same recogniser (no SR model; the recogniser sees the N HR images only).</summary>
     public static JointTrainingOptions RecognizerOnly(int size, ComputePrecision precision, int width = 32, int identities = Identities) =>
         Joint(size, precision) with { Mode = TrainingMode.RecognizerOnly, RecognizerWidth = width, IdentitiesPerBatch = identities };
+
+    /// <summary>The fine-tuning step of <c>srface demo</c>: <see cref="FineTuning.Defaults"/> (dlib-resnet + vdsr) at <paramref name="precision"/>.</summary>
+    public static JointTrainingOptions FineTune(ComputePrecision precision) =>
+        FineTuning.Defaults() with { Precision = precision, Stop = new StopConditions(MaxIterations: 100_000) };
+
+    /// <summary>A P x K batch of <paramref name="options"/>' shape at its input size, taken from the suites' 16 x 4 faces
+    /// (the first K images of the first P identities): HR <c>[P K, 3, S, S]</c> in [0, 1] and labels <c>[P K]</c>.</summary>
+    public static (TorchSharp.torch.Tensor Images, TorchSharp.torch.Tensor Labels) FineTuneBatch(Harness.FaceBatches faces, JointTrainingOptions options)
+    {
+        var (hr, labels) = faces.Load(options.InputSize);
+        var rows = Enumerable.Range(0, options.IdentitiesPerBatch)
+            .SelectMany(p => Enumerable.Range(0, options.ImagesPerIdentity).Select(k => (long)(p * PerIdentity + k))).ToArray();
+        using var index = TorchSharp.torch.tensor(rows);
+        return (hr.index_select(0, index), labels.index_select(0, index));
+    }
 }

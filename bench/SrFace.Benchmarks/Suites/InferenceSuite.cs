@@ -24,8 +24,9 @@ internal static class InferenceSuite
         var ratios = new List<RatioResult>();
         var notes = new List<string>();
         progress($"{Name}: convolution throughput (roofline)");
-        var convFp32 = Roofline.ConvolutionMacsPerSecond(float32);
-        var convBf16 = Roofline.ConvolutionMacsPerSecond(bfloat16);
+        var convolutions = new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(runner, Name, t)).ToArray();
+        cases.AddRange(convolutions);
+        var (convFp32, convBf16) = (Roofline.MacsPerSecond(convolutions[0]), Roofline.MacsPerSecond(convolutions[1]));
         notes.Add($"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {convFp32 / 1e9:F1} GMAC/s fp32 and {convBf16 / 1e9:F1} GMAC/s bf16 on these cores (TorchSharp/oneDNN, measured now).");
         foreach (var size in new[] { 64, 112 })
         {
@@ -84,6 +85,7 @@ internal static class InferenceSuite
                 File.Delete(onnxPath);
             }
         }
+        Pretrained(runner, faces, convFp32, convBf16, cases, ratios, notes, progress);
         return new SuiteResult(Name, faces.Source, cases, ratios,
         [
             .. notes,
@@ -92,6 +94,113 @@ internal static class InferenceSuite
             "cascade = EmbedLowResolution (FSRCNN restore + 2 recogniser passes); recogniser only = EmbedRecognizerOnly (1 pass).",
             "Cascade = FSRCNN (d=56, s=12, m=4) x4 + FaceResNet-18 (width 32, D=128), mean fusion, eval mode, no-grad.",
         ]);
+    }
+
+    /// <summary>Case-name prefix of the pretrained cascade rows.</summary>
+    public const string PretrainedCascade = "pretrained cascade (dlib-resnet + vdsr)";
+
+    /// <summary>
+    /// The pretrained cascade of <c>srface demo</c> (dlib-resnet 150 px + vdsr, <see cref="BenchmarkModels.FineTune"/>'s
+    /// set-up, weights as loaded: the fine-tuned weights run at the same speed) on probes of S/8 px (19 px, the demo's
+    /// nominal x8): TorchSharp fp32 and bf16, ONNX Runtime fp32 when <see cref="CascadeOnnxExporter"/> exports both models
+    /// ("not exportable" with its reason otherwise), and the original face-api recogniser in Node.js (one pass of the
+    /// same network on a 150 px chip: the package has no SR stage), 1 face and batch 64; with the roofline of the graph.
+    /// </summary>
+    private static void Pretrained(StopwatchRunner runner, FaceBatches faces, double convFp32, double convBf16,
+        List<CaseResult> cases, List<RatioResult> ratios, List<string> notes, Action<string> progress)
+    {
+        using var scope = NewDisposeScope();
+        var options = BenchmarkModels.FineTune(ComputePrecision.Float32);
+        FaceRecognitionCascade built;
+        try
+        {
+            using var trainer = new JointTrainer(options, BenchmarkModels.Store());
+            built = trainer.ToCascade(FineTuning.Preprocessing(options.Recognizer));
+        }
+        catch (SrFace.Models.Pretrained.ModelStoreException e)
+        {
+            notes.Add($"Pretrained cascade rows not run: {e.Message}");
+            return;
+        }
+        using var cascade = built;
+        var size = options.InputSize;
+        var probeSide = JointTrainer.ProbeSide(size, options.Degradation.Scale);
+        var (hr, _) = faces.Load(size);
+        var batch = SrFace.Degradation.FaceDegradation.Resize(hr, probeSide, probeSide); // [64, 3, 19, 19], the probes
+        var single = batch.narrow(0, 0, 1);
+        var n = (int)batch.shape[0];
+        var sharp = new Dictionary<string, (CaseResult One, CaseResult Batch)>();
+        foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
+        {
+            cascade.Precision = precision;
+            var label = BenchmarkModels.Label(precision);
+            progress($"{Name}: {PretrainedCascade}, {label}");
+            var one = Latency(runner, $"{PretrainedCascade}, 1 face", size, label, () => cascade.EmbedLowResolution(single));
+            var many = Batched(runner, $"{PretrainedCascade}, batch", size, label, batch, () => cascade.EmbedLowResolution(batch));
+            cases.AddRange([one, many]);
+            sharp[label] = (one, many);
+        }
+        cascade.Precision = ComputePrecision.Float32;
+
+        CaseResult? onnxBatch = null;
+        double? macs = null;
+        Onnx.ModelProto? model = null;
+        try
+        {
+            model = CascadeOnnxExporter.Build(cascade, probeSide);
+        }
+        catch (NotSupportedException e)
+        {
+            notes.Add($"Pretrained cascade, ONNX Runtime: not exportable ({e.Message})");
+        }
+        if (model is not null)
+        {
+            var onnxPath = Path.Combine(Path.GetTempPath(), $"srface-bench-{Environment.ProcessId}-pretrained.onnx");
+            File.WriteAllBytes(onnxPath, Google.Protobuf.MessageExtensions.ToByteArray(model));
+            try
+            {
+                using var onnx = new OnnxCascade(onnxPath);
+                var batchPixels = batch.contiguous().data<float>().ToArray();
+                var singlePixels = single.contiguous().data<float>().ToArray();
+                progress($"{Name}: {PretrainedCascade}, ONNX Runtime");
+                var onnxOne = Latency(runner, $"{PretrainedCascade}, 1 face, ONNX Runtime", size, "fp32", () => onnx.Embed(singlePixels, 1, probeSide));
+                onnxBatch = Batched(runner, $"{PretrainedCascade}, batch", size, "fp32", batch, () => onnx.Embed(batchPixels, n, probeSide)) with { Case = $"{PretrainedCascade}, batch {n}, ONNX Runtime" };
+                cases.AddRange([onnxOne, onnxBatch]);
+                ratios.Add(RatioResult.Throughput($"ONNX Runtime / TorchSharp faces/s, {PretrainedCascade}, 1 face, fp32", onnxOne, sharp["fp32"].One));
+                ratios.Add(RatioResult.Throughput($"ONNX Runtime / TorchSharp faces/s, {PretrainedCascade}, batch {n}, fp32", onnxBatch, sharp["fp32"].Batch));
+                macs = Roofline.MultiplyAddsPerItem(model, CascadeOnnxExporter.ProbeInput, CascadeOnnxExporter.ProbeOutput, [3, probeSide, probeSide]);
+            }
+            finally
+            {
+                File.Delete(onnxPath);
+            }
+        }
+
+        progress($"{Name}: original @vladmandic/face-api recogniser in Node.js (wasm)");
+        if (PretrainedSuite.RunNode(runner.Profile.LatencyRepetitions < RunProfile.Full.LatencyRepetitions) is var (nodeOne, nodeBatch))
+        {
+            cases.AddRange([nodeOne with { Suite = Name }, nodeBatch with { Suite = Name }]);
+            foreach (var (label, (one, many)) in sharp)
+            {
+                ratios.Add(RatioResult.Latency($"original face-api recogniser (Node) / SrFace {PretrainedCascade} {label} ms per face, 1 face", nodeOne, one));
+                ratios.Add(RatioResult.Latency($"original face-api recogniser (Node) / SrFace {PretrainedCascade} {label} ms per face, batch {n}", nodeBatch, many));
+            }
+        }
+        else
+        {
+            notes.Add("The Node.js reference did not run (node/npm missing or tools/face-api-reference/setup.sh failed): no Node rows.");
+        }
+
+        if (macs is { } m)
+        {
+            var (fp32, bf16) = (sharp["fp32"].Batch.ItemsPerSecond, sharp["bf16"].Batch.ItemsPerSecond);
+            notes.Add($"Roofline {PretrainedCascade}, {probeSide} px probe: {m / 1e6:F1} M multiply-adds per face (vdsr at {size} px + dlib-resnet on 2 faces) -> at most {convFp32 / m:F0} faces/s fp32, {convBf16 / m:F0} bf16; " +
+                $"batch {n}: TorchSharp fp32 {fp32:F1} faces/s = {100 * fp32 * m / convFp32:F0} %, bf16 {bf16:F1} = {100 * bf16 * m / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch!.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond * m / convFp32:F0} %.");
+        }
+        else
+        {
+            notes.Add($"Roofline {PretrainedCascade}: not counted (the multiply-adds are read from the ONNX export, which this build cannot make).");
+        }
     }
 
     private static CaseResult Latency(StopwatchRunner runner, string name, int size, string precision, Action step) =>

@@ -74,7 +74,7 @@ internal static class PretrainedSuite
     }
 
     /// <summary>Runs the Node benchmark (installing its pinned packages first) and reads its JSON; null when it cannot run.</summary>
-    private static (CaseResult One, CaseResult Batch)? RunNode(bool quick)
+    internal static (CaseResult One, CaseResult Batch)? RunNode(bool quick)
     {
         var tool = Path.Combine(FindRepoRoot(), "tools", "face-api-reference");
         if (Run("bash", $"\"{Path.Combine(tool, "setup.sh")}\"") is null) return null;

@@ -17,20 +17,46 @@ internal static class TrainingSuite
     /// <summary>Name of the joint-step-only suite (the four joint rows, as <c>bench/pytorch/compare.sh</c> compares them with PyTorch).</summary>
     public const string JointName = "joint";
 
-    /// <summary>Times only the joint step at 64 and 112 px, fp32 and bf16.</summary>
+    /// <summary>
+    /// The rows bench/pytorch/compare.sh sets beside PyTorch: the roofline convolution (fp32, bf16), the from-scratch
+    /// joint step at 64 and 112 px and the pretrained fine-tuning step (<see cref="FineTuning.Defaults"/>: dlib-resnet
+    /// 150 px + vdsr, P x K = 8 x 2), fp32 and bf16.
+    /// </summary>
     public static SuiteResult RunJoint(StopwatchRunner runner, FaceBatches faces, Action<string> progress)
     {
         var cases = new List<CaseResult>();
+        var notes = new List<string>
+        {
+            $"From scratch: P x K = {BenchmarkModels.Identities} x {BenchmarkModels.PerIdentity} = {faces.Count} HR images per step; images/s counts HR input images.",
+        };
+        progress($"{JointName}: roofline convolution");
+        cases.AddRange(new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(runner, JointName, t)));
         foreach (var size in new[] { 64, 112 })
         {
             using var scope = NewDisposeScope();
             var (hr, labels) = faces.Load(size);
             foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
-                cases.Add(Measure(runner, BenchmarkModels.Joint(size, precision), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress));
+                cases.Add(Measure(runner, BenchmarkModels.Joint(size, precision), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress) with { Suite = JointName });
         }
-        return new SuiteResult(JointName, faces.Source, cases, [],
-            [$"Batch: P x K = {BenchmarkModels.Identities} x {BenchmarkModels.PerIdentity} = {faces.Count} HR images per step; images/s counts HR input images."]);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var store = BenchmarkModels.Store();
+            var options = BenchmarkModels.FineTune(ComputePrecision.Float32);
+            var (hr, labels) = BenchmarkModels.FineTuneBatch(faces, options);
+            foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
+                cases.Add(Measure(runner, options with { Precision = precision }, hr, labels, FineTuneCase, progress, store) with { Suite = JointName });
+            notes.Add($"Pretrained: srface demo's fine-tuning step (FineTuning.Defaults: dlib-resnet {options.InputSize} px, stem + stage 1 frozen, + vdsr, multi-scale x2..x16, P x K = {options.IdentitiesPerBatch} x {options.ImagesPerIdentity}, Adam, l_con + l_rec + 10 l_kd).");
+        }
+        catch (SrFace.Models.Pretrained.ModelStoreException e)
+        {
+            notes.Add($"Pretrained rows not run: {e.Message}");
+        }
+        return new SuiteResult(JointName, faces.Source, cases, [], notes);
     }
+
+    /// <summary>Case name of the pretrained fine-tuning step.</summary>
+    public const string FineTuneCase = "fine-tuning dlib-resnet + vdsr step";
 
     public static SuiteResult Run(StopwatchRunner runner, FaceBatches faces, Action<string> progress)
     {
@@ -63,11 +89,12 @@ internal static class TrainingSuite
         ]);
     }
 
-    private static CaseResult Measure(StopwatchRunner runner, JointTrainingOptions options, Tensor hr, Tensor labels, string name, Action<string> progress)
+    private static CaseResult Measure(StopwatchRunner runner, JointTrainingOptions options, Tensor hr, Tensor labels, string name, Action<string> progress,
+        SrFace.Models.Pretrained.ModelStore? store = null)
     {
         var precision = BenchmarkModels.Label(options.Precision);
         progress($"{Name}: {name}, {options.InputSize} px, {precision}");
-        using var trainer = new JointTrainer(options);
+        using var trainer = new JointTrainer(options, store);
         long iteration = 0;
         var timing = runner.TimeStep(() => trainer.Step(hr, labels, iteration++));
         return new CaseResult(Name, name, options.InputSize, precision, (int)hr.shape[0], "HR img", timing);

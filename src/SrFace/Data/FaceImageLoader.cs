@@ -8,8 +8,9 @@ namespace SrFace.Data;
 /// Turns dataset samples (or any image files) into model-input batches <c>[N, C, S, S]</c> float32 in [0, 1] with the
 /// one preprocessing stage, <see cref="FacePreparer"/>. A centred crop (read, crop, bicubic antialiased resize) runs
 /// in managed code (<see cref="FacePreparer.PrepareManaged"/>: the same result as its TorchSharp path to 1e-6, with no
-/// libtorch call), so batches can be read on worker threads (<see cref="ReadBatch"/>) while the training thread
-/// computes; detection + alignment runs in libtorch (<see cref="ReadsInManagedCode"/> is then false). With <c>cacheCrops</c>, each file's preprocessed crop is kept in
+/// libtorch call); detection + alignment runs in libtorch (<see cref="ReadsInManagedCode"/> is then false), each face
+/// in its own dispose scope on a pool thread. Either way batches can be read on worker threads (<see cref="ReadBatch"/>)
+/// while the training thread computes. With <c>cacheCrops</c>, each file's preprocessed crop is kept in
 /// managed memory (C x S x S x 4 bytes per image: 150 KB at 3x112x112, so about 2 GB for all of LFW), because
 /// training revisits every image each epoch and JPEG decoding dominates the loading time.
 /// </summary>
@@ -88,9 +89,8 @@ public sealed class FaceImageLoader
     public FacePreprocessing Preprocessing { get; }
 
     /// <summary>
-    /// True when loading makes no libtorch call (a centred crop: <see cref="FacePreparer.PrepareManaged"/>), so
-    /// <see cref="ReadBatch"/> may run on a worker thread while libtorch computes on another; false when faces are
-    /// detected and aligned (libtorch).
+    /// True when loading makes no libtorch call (a centred crop: <see cref="FacePreparer.PrepareManaged"/>); false when
+    /// faces are detected and aligned (libtorch).
     /// </summary>
     public bool ReadsInManagedCode => !_preparer.Aligns;
 
@@ -131,9 +131,9 @@ public sealed class FaceImageLoader
     }
 
     /// <summary>
-    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so, when
-    /// <see cref="ReadsInManagedCode"/>, it can run on a worker thread while libtorch computes on another (background
-    /// prefetch in <see cref="Training.TrainingRun"/>).
+    /// <see cref="LoadBatch"/> without any tensor: the batch's pixels in managed memory, so it can run on a worker thread
+    /// while libtorch computes on another (background prefetch in <see cref="Training.TrainingRun"/>; faces that are
+    /// detected and aligned call libtorch from that thread, in their own dispose scopes, with no random draws).
     /// </summary>
     /// <param name="indices">Sample indices into <see cref="Dataset"/>.</param>
     /// <returns>Pixels <c>[N, C, S, S]</c> row-major, float in [0, 1], and that shape.</returns>

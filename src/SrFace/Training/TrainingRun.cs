@@ -95,8 +95,9 @@ public sealed class TrainingRun
         long iteration = start;
         var clock = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
-        // The next batch is read (decoded, cropped, resized: managed code only) on a worker thread while this one
-        // trains; a loader that aligns faces calls libtorch, so it reads on this thread instead.
+        // The next batch is read (decoded, detected and aligned or centre-cropped, resized) on a worker thread while this
+        // one trains. Aligning calls libtorch (detector, landmarks, warp) from that thread: no random draws, its own
+        // dispose scopes (FaceImageLoader prepares faces on pool threads already), so the step's seeded draws are unchanged.
         Task<(float[] Pixels, long[] Shape)>? prefetch = null;
         for (; iteration < _options.Stop.MaxIterations; iteration++)
         {
@@ -105,7 +106,7 @@ public sealed class TrainingRun
             clock.Restart();
             var pixels = prefetch?.GetAwaiter().GetResult() ?? _images.ReadBatch(batch);
             prefetch = null;
-            if (_images.ReadsInManagedCode && iteration + 1 < _options.Stop.MaxIterations)
+            if (iteration + 1 < _options.Stop.MaxIterations)
             {
                 var next = _sampler.BatchAt(iteration + 1);
                 prefetch = Task.Run(() => _images.ReadBatch(next));

@@ -42,6 +42,37 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public void FacesAlignedOnTheWorkerThreadWhileTrainingGiveTheSameRunAsFacesAlignedBeforehand()
+    {
+        // The next batch is detected and aligned (libtorch) on a worker thread while the step runs: the run must see
+        // the same faces and the same seeded draws as a run whose faces were all prepared before it started.
+        var options = TrainingFixtures.TinyOptions() with { Stop = new StopConditions(MaxIterations: 4), CheckpointEvery = 100 };
+        var dataset = TrainingFixtures.SmallLfwLoader().Dataset;
+        SrFace.Data.FaceImageLoader Aligned() => new(dataset, new SrFace.Data.FacePreparer(
+            new SrFace.Data.FacePreprocessing(options.InputSize, Alignment: SrFace.Models.FaceAlignmentTemplate.DlibChip),
+            SrFace.Tests.Detection.DetectionModels.Detector, centredCropWhenNoFace: true), cacheCrops: true);
+        var beforehand = Aligned();
+        using (TorchSharp.torch.NewDisposeScope())
+            beforehand.LoadBatch(Enumerable.Range(0, dataset.Count).ToArray());
+        var live = Aligned();
+        Assert.False(live.ReadsInManagedCode);
+
+        var runs = new List<IReadOnlyList<Dictionary<string, double>>>();
+        foreach (var loader in new[] { beforehand, live })
+        {
+            var folder = TestData.NewTempDir();
+            using var trainer = new JointTrainer(options);
+            new TrainingRun(options, loader, folder).Run(trainer);
+            runs.Add(MetricsLog.Read(Path.Combine(folder, TrainingRun.MetricsFileName)));
+        }
+        Assert.True(live.CachedCount > 0);
+        Assert.Equal(4, runs[1].Count);
+        for (var i = 0; i < runs[0].Count; i++)
+            foreach (var key in new[] { "l_rec", "l_con", "d_pos", "d_neg" })
+                Assert.Equal(runs[0][i][key], runs[1][i][key]);
+    }
+
+    [Fact]
     public void ACorruptCheckpointIsAClearErrorAndOtherOptionsAreRefused()
     {
         var options = TrainingFixtures.TinyOptions();
