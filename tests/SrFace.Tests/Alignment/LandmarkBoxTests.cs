@@ -68,9 +68,7 @@ public sealed class LandmarkBoxTests
         // sampling: chip pixel (u, v) of an S-pixel chip over the square [x0, x0 + side) holds f at the continuous point
         // x0 + (u + 0.5) side / S, i.e. pixel-centre coordinate that minus 0.5.
         const int W = 300, H = 300, S = 150;
-        using var xs = arange(W, dtype: float32).view(1, 1, W).expand(3, H, W);
-        using var ys = arange(H, dtype: float32).view(1, H, 1).expand(3, H, W);
-        using var image = (xs * 0.002f + ys * 0.001f + 0.1f).contiguous();
+        using var image = FaceAlignerTests.LinearImage(W, H, 0.1f, 0.002f, 0.001f);
         var face = Face();
         using var chip = FaceAligner.Align(image, face, AlignmentTemplate.FaceApiLandmarkBox, S);
         Assert.Equal([3, S, S], chip.shape);
