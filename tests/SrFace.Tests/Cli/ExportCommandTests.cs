@@ -73,7 +73,7 @@ public class ExportCommandTests(ITestOutputHelper output)
         Assert.Equal(2, RecognitionCliHarness.Run("verify", people[0], people[1], "--model", "dlib-resnet", "--runtime", "onnx", "--threshold", "-1"));
         var e = Assert.Throws<NotSupportedException>(() => SrFace.Cli.Commands.RecognitionCli.LoadOnnx(null, null));
         Assert.Contains("dlib-resnet", e.Message);
-        Assert.Contains("DlibChip", e.Message);
+        Assert.Contains("LandmarkBox", e.Message);
 
         using var cascade = TinyCascade.Load();
         var similarity = new FaceIdentification(cascade).Verify(people[0], people[1], 0, 8, 0.6, 0.6).Similarity;
