@@ -25,6 +25,13 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                      "(default: the model's: its own crop, or detection + landmarks + alignment for a pretrained recogniser).")]
         public double? CropFraction { get; init; }
 
+        /// <summary>How faces are framed instead of the model's own framing: dlib-chip, landmark-box or centred (null: the model's).</summary>
+        [CommandOption("--alignment <NAME>")]
+        [Description("Frame faces this way instead of the model's framing: dlib-chip (detection + 68 landmarks + dlib's 150-px chip, rotation corrected), " +
+                     "landmark-box (detection + 68 landmarks + face-api's upright square from the eye and mouth centres) or centred " +
+                     "(a centred crop of the model's fraction, or of --crop-fraction). Detection needs a model that loads the face detector (a pretrained recogniser).")]
+        public string? Alignment { get; init; }
+
         /// <summary>The HR-only recogniser, for pipeline (a).</summary>
         [CommandOption("--baseline <FILE>")]
         [Description("Recogniser-only model trained on HR faces (pipeline (a)); without it (a) is skipped.")]
@@ -86,6 +93,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public override ValidationResult Validate()
         {
             if (CropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
+            if (Alignment is not null && ParseAlignment(Alignment) is null)
+                return ValidationResult.Error($"--alignment must be {string.Join(", ", AlignmentNames.Keys)}; got '{Alignment}'.");
+            if (CropFraction is not null && Alignment is not (null or "centred"))
+                return ValidationResult.Error($"--crop-fraction frames faces by a centred crop; it does not go with --alignment {Alignment}.");
             if ((Pairs is null) != (Images is null)) return ValidationResult.Error("--pairs <FILE> and --images <DIR> go together.");
             if (Pairs is not null && (Protocol is not null || Calibrate)) return ValidationResult.Error("--pairs replaces the LFW views: no --protocol or --calibrate with it.");
             // Checked before the model loads, and as a usage error (exit 2) like the rest of a wrong command line.
@@ -101,6 +112,31 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         }
     }
 
+    /// <summary>The names <c>--alignment</c> takes, and the framing each stands for.</summary>
+    internal static IReadOnlyDictionary<string, SrFace.Models.FaceAlignmentTemplate> AlignmentNames { get; } = new Dictionary<string, SrFace.Models.FaceAlignmentTemplate>
+    {
+        ["dlib-chip"] = SrFace.Models.FaceAlignmentTemplate.DlibChip,
+        ["landmark-box"] = SrFace.Models.FaceAlignmentTemplate.LandmarkBox,
+        ["centred"] = SrFace.Models.FaceAlignmentTemplate.CentredCrop,
+    };
+
+    /// <summary>The framing an <c>--alignment</c> name stands for; null for an unknown name.</summary>
+    internal static SrFace.Models.FaceAlignmentTemplate? ParseAlignment(string name) =>
+        AlignmentNames.TryGetValue(name, out var alignment) ? alignment : null;
+
+    /// <summary>
+    /// The framing evaluate uses: <c>--crop-fraction</c> (a centred crop of it), else <c>--alignment</c>, else the
+    /// model's own.
+    /// </summary>
+    /// <param name="model">The model's preprocessing.</param>
+    /// <param name="alignment">The <c>--alignment</c> name, or null.</param>
+    /// <param name="cropFraction">The <c>--crop-fraction</c>, or null.</param>
+    internal static SrFace.Data.FacePreprocessing Framing(SrFace.Data.FacePreprocessing model, string? alignment, double? cropFraction) =>
+        cropFraction is { } f ? model.CentredCrop(f)
+        : alignment is null ? model
+        : ParseAlignment(alignment) is SrFace.Models.FaceAlignmentTemplate.CentredCrop ? model.CentredCrop(model.CropFraction)
+        : model with { Alignment = ParseAlignment(alignment)!.Value };
+
     /// <summary>Parses <c>4,8,16,64</c>; null for null/empty.</summary>
     /// <exception cref="FormatException">When an entry is not a positive integer.</exception>
     internal static int[]? ParseProbeSizes(string? text) =>
@@ -115,9 +151,13 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var modelName = ModelSource.Name(settings.Model);
         using var joint = ModelSource.Load(settings.Model, settings.Models);
         using var baseline = settings.Baseline is null ? null : ModelSource.Load(settings.Baseline, settings.Models);
-        if (settings.CropFraction is { } crop)
-            foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
-                model.UsePreprocessing(model.Preprocessing.CentredCrop(crop));
+        foreach (var model in new[] { joint, baseline }.OfType<FaceRecognitionCascade>())
+        {
+            var framing = Framing(model.Preprocessing, settings.Alignment, settings.CropFraction);
+            if (SrFace.Data.FacePreparer.TemplateOf(framing.Alignment) is not null && model.Detector is null)
+                throw new ArgumentException($"--alignment {settings.Alignment}: {ModelSource.Name(model == joint ? settings.Model : settings.Baseline!)} frames faces by a centred crop and loads no face detector; detection and alignment need a pretrained recogniser (e.g. dlib-resnet).");
+            model.UsePreprocessing(framing);
+        }
         // A pretrained recogniser was not trained on LFW people, nor anyone on one's own set: nothing to exclude unless the user says otherwise.
         var trainPeople = settings.TrainPeople ?? (ModelSource.IsPretrained(settings.Model) || ownPairs ? "none" : Path.Combine(lfw, "peopleDevTrain.txt"));
         var trained = trainPeople == "none" ? null : ProtocolGuard.ReadIdentities(trainPeople);

@@ -10,6 +10,9 @@ public enum AlignmentKind
 
     /// <summary>A fixed centred square crop of the image (pre-cropped data sets such as LFW deep-funneled, ORL, the tests); landmarks are not used.</summary>
     CentredCrop,
+
+    /// <summary>An upright square placed from the eye and mouth landmarks (<see cref="FaceAlignment.LandmarkBox"/>), no rotation.</summary>
+    LandmarkBox,
 }
 
 /// <summary>
@@ -27,8 +30,9 @@ public enum AlignmentKind
 /// <param name="BoxScale">Fallback when a face has no landmarks (too small): the output covers a square centred on the
 /// detector box, of side <c>BoxScale x box side</c>. An approximation of the template, flagged on the face.</param>
 /// <param name="CropFraction">For <see cref="AlignmentKind.CentredCrop"/>: crop side as a fraction of the image's shorter side.</param>
+/// <param name="Box">For <see cref="AlignmentKind.LandmarkBox"/>: how the square follows the landmarks; null otherwise.</param>
 public sealed record AlignmentTemplate(string Name, AlignmentKind Kind, int ReferenceSize, IReadOnlyList<PointF2> Points,
-    IReadOnlyList<int>? Landmark68Indices, double BoxScale, double CropFraction = 1)
+    IReadOnlyList<int>? Landmark68Indices, double BoxScale, double CropFraction = 1, LandmarkBox? Box = null)
 {
     // dlib's mean face shape for 68-point landmarks 17..67 (dlib/image_transforms/interpolation.h,
     // get_face_chip_details), in [0, 1] of the unpadded chip. Public data (Boost Software License).
@@ -87,6 +91,14 @@ public sealed record AlignmentTemplate(string Name, AlignmentKind Kind, int Refe
         [new(38.2946, 51.6963), new(73.5318, 51.5014), new(56.0252, 71.7366), new(41.5493, 92.3655), new(70.7299, 92.2041)],
         null, 1.15);
 
+    /// <summary>
+    /// face-api's framing of the dlib net (<see cref="FaceAlignment.LandmarkBox.FaceApi"/>): the upright square from the eye
+    /// and mouth centres, resized to the output; no template points, no rotation. A face without landmarks is framed by
+    /// its detector box (<see cref="BoxScale"/> 1), as face-api frames a bare detection.
+    /// </summary>
+    public static AlignmentTemplate FaceApiLandmarkBox { get; } =
+        new("landmark-box", AlignmentKind.LandmarkBox, 150, [], FaceAlignment.LandmarkBox.Landmark68Indices, 1, Box: FaceAlignment.LandmarkBox.FaceApi);
+
     /// <summary>A centred square crop of <paramref name="fraction"/> of the shorter side (SrFace's pre-cropped data sets: 0.48 for LFW deep-funneled, 1 for ORL).</summary>
     /// <param name="fraction">Crop side over the shorter image side, in (0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">When the fraction is outside (0, 1].</exception>
@@ -110,7 +122,7 @@ public sealed record AlignmentTemplate(string Name, AlignmentKind Kind, int Refe
     /// <exception cref="ArgumentException">When there are not 68 landmarks.</exception>
     public IReadOnlyList<PointF2> SelectLandmarks(IReadOnlyList<PointF2> landmarks68)
     {
-        if (Kind != AlignmentKind.Landmarks) throw new InvalidOperationException($"Template {Name} uses no landmarks.");
+        if (Kind == AlignmentKind.CentredCrop) throw new InvalidOperationException($"Template {Name} uses no landmarks.");
         ArgumentNullException.ThrowIfNull(landmarks68);
         if (landmarks68.Count != 68) throw new ArgumentException($"Expected 68 landmarks; got {landmarks68.Count}.", nameof(landmarks68));
         return Landmark68Indices is null ? FivePointLandmarks.From68(landmarks68).Points : Landmark68Indices.Select(i => landmarks68[i]).ToList();

@@ -73,7 +73,8 @@ public static class FaceAligner
 
     /// <summary>
     /// The transform from output pixels (integer pixel centres, S x S chip) to image pixels (integer pixel centres):
-    /// fitted from the template's points to the chosen landmarks.
+    /// fitted from the template's points to the chosen landmarks, or, for a <see cref="AlignmentKind.LandmarkBox"/>
+    /// template, the scale and shift that map the chip onto the landmarks' upright square.
     /// </summary>
     /// <param name="landmarks68">68 landmarks in image pixels (continuous coordinates).</param>
     /// <param name="template">A landmark template.</param>
@@ -82,7 +83,14 @@ public static class FaceAligner
     /// <exception cref="ArgumentException">When there are not 68 landmarks.</exception>
     public static SimilarityTransform Estimate(IReadOnlyList<PointF2> landmarks68, AlignmentTemplate template, int size)
     {
-        var targets = template.SelectLandmarks(landmarks68).Select(p => new PointF2(p.X - 0.5, p.Y - 0.5)).ToList();
+        ArgumentNullException.ThrowIfNull(template);
+        var selected = template.SelectLandmarks(landmarks68);
+        if (template.Kind == AlignmentKind.LandmarkBox)
+        {
+            var (x, y, side) = template.Box!.Square(selected);
+            return FromSquare(x, y, side, size);
+        }
+        var targets = selected.Select(p => new PointF2(p.X - 0.5, p.Y - 0.5)).ToList();
         return SimilarityTransform.Estimate(template.PointsFor(size), targets);
     }
 
@@ -93,10 +101,16 @@ public static class FaceAligner
     public static SimilarityTransform FromBox(FaceBox box, AlignmentTemplate template, int size)
     {
         var side = Math.Max(box.Side, 1e-6) * template.BoxScale;
-        var s = side / size;
         var (cx, cy) = (box.X + box.Width / 2, box.Y + box.Height / 2);
-        // output pixel centre u (0..S-1) -> continuous (u + 0.5) s + (cx - side/2) -> integer-centre minus 0.5
-        return new SimilarityTransform(s, 0, cx - side / 2 + 0.5 * s - 0.5, cy - side / 2 + 0.5 * s - 0.5);
+        return FromSquare(cx - side / 2, cy - side / 2, side, size);
+    }
+
+    /// <summary>Output-to-image transform of an upright square: the S x S chip covers [x, x + side) x [y, y + side) (continuous image coordinates).</summary>
+    private static SimilarityTransform FromSquare(double x, double y, double side, int size)
+    {
+        var s = side / size;
+        // output pixel centre u (0..S-1) -> continuous (u + 0.5) s + x -> integer-centre minus 0.5
+        return new SimilarityTransform(s, 0, x + 0.5 * s - 0.5, y + 0.5 * s - 0.5);
     }
 
     /// <summary>Samples <c>[N, C, S, S]</c> from the image through output-to-image transforms (bilinear, zeros outside).</summary>

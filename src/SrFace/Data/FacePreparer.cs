@@ -21,7 +21,7 @@ public sealed record PreparedFace(Tensor Chip, int NativeSide, DetectedFace? Fac
 /// <c>[C, H, W]</c> into the recogniser's face chip as <see cref="FacePreprocessing"/> says: a centred crop (pre-aligned
 /// data sets: LFW deep-funneled, ORL, the tests) or detection + 68 landmarks + a least-squares similarity alignment to
 /// the recogniser's template (<see cref="FaceAlignmentTemplate.DlibChip"/>, <see cref="FaceAlignmentTemplate.ArcFace5Point"/>;
-/// rotation corrected). The chip is sampled at the face's native resolution and then resized (bicubic, antialiased),
+/// rotation corrected), or face-api's upright square from the landmarks (<see cref="FaceAlignmentTemplate.LandmarkBox"/>). The chip is sampled at the face's native resolution and then resized (bicubic, antialiased),
 /// so a small face stays a low-resolution probe and a large one is not aliased.
 /// </summary>
 /// <remarks>Detection runs one image at a time (TorchSharp modules are not thread-safe); cropping is thread-safe.</remarks>
@@ -70,6 +70,7 @@ public sealed class FacePreparer
     {
         FaceAlignmentTemplate.DlibChip => AlignmentTemplate.DlibChip150,
         FaceAlignmentTemplate.ArcFace5Point => AlignmentTemplate.ArcFace112,
+        FaceAlignmentTemplate.LandmarkBox => AlignmentTemplate.FaceApiLandmarkBox,
         _ => null,
     };
 

@@ -63,6 +63,10 @@ public enum FaceAlignmentTemplate
 
     /// <summary>The 5-point ArcFace / insightface 112 x 112 template.</summary>
     ArcFace5Point,
+
+    /// <summary>face-api's framing of the dlib net (@vladmandic/face-api, <c>FaceLandmarks.align</c> with
+    /// <c>useDlibAlignment</c>): an upright square from the eye and mouth centres, no rotation, resized to the input.</summary>
+    LandmarkBox,
 }
 
 /// <summary>

@@ -45,9 +45,7 @@ public sealed class FaceAlignerTests(ITestOutputHelper output)
     {
         // A linear image f(x, y) = (0.2 + 0.002 x + 0.001 y) is reproduced exactly by bilinear sampling inside the image.
         const int W = 200, H = 160, S = 64;
-        using var xs = arange(W, dtype: float32).view(1, 1, W).expand(3, H, W);
-        using var ys = arange(H, dtype: float32).view(1, H, 1).expand(3, H, W);
-        using var image = (xs * 0.002f + ys * 0.001f + 0.2f).contiguous();
+        using var image = LinearImage(W, H, 0.2f, 0.002f, 0.001f);
         var t = SimilarityTransform.From(1.3, 20 * Math.PI / 180, 60, 30);      // output pixel -> image pixel (integer centres)
         using var warped = FaceAligner.Warp(image, [t], S);
         Assert.Equal([1, 3, S, S], warped.shape);
@@ -62,6 +60,14 @@ public sealed class FaceAlignerTests(ITestOutputHelper output)
                 checkedPixels++;
             }
         Assert.True(checkedPixels > S * S / 2, $"only {checkedPixels} pixels fell inside the image");
+    }
+
+    /// <summary>A linear RGB image <c>[3, H, W]</c>: f(x, y) = c + ax x + ay y at pixel centres (x, y), which bilinear sampling reproduces exactly.</summary>
+    internal static Tensor LinearImage(int width, int height, float c, float ax, float ay)
+    {
+        using var xs = arange(width, dtype: float32).view(1, 1, width).expand(3, height, width);
+        using var ys = arange(height, dtype: float32).view(1, height, 1).expand(3, height, width);
+        return (xs * ax + ys * ay + c).contiguous();
     }
 
     [Fact]

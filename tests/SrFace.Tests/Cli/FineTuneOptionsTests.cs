@@ -122,12 +122,12 @@ public class FineTuneOptionsTests
     public void FineTuningFramesFacesAsTheRecognizersCatalogueEntrySays()
     {
         var dlib = FineTuning.Preprocessing("dlib-resnet");
-        Assert.Equal((150, SrFace.Models.FaceAlignmentTemplate.DlibChip), (dlib.Size, dlib.Alignment));
+        Assert.Equal((150, SrFace.Models.FaceAlignmentTemplate.LandmarkBox), (dlib.Size, dlib.Alignment));
         Assert.Equal(0.3, FineTuning.Preprocessing("dlib-resnet", 0.3).CropFraction); // the frame of images without a detected face
         Assert.Equal(SrFace.Models.FaceAlignmentTemplate.CentredCrop, FineTuning.Preprocessing("face-resnet18").Alignment);
         Assert.Throws<ArgumentException>(() => FineTuning.Preprocessing("nope"));
         // srface train: the pretrained recogniser's framing, unless --crop-fraction asks for a centred crop (as evaluate does).
-        Assert.Equal((SrFace.Models.ModelCatalog.Recognizers["dlib-resnet"].CentredCropFraction, SrFace.Models.FaceAlignmentTemplate.DlibChip), TrainCommand.Framing(FineTuning.Defaults(), null));
+        Assert.Equal((SrFace.Models.ModelCatalog.Recognizers["dlib-resnet"].CentredCropFraction, SrFace.Models.FaceAlignmentTemplate.LandmarkBox), TrainCommand.Framing(FineTuning.Defaults(), null));
         Assert.Equal((0.6, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(FineTuning.Defaults(), 0.6));
         Assert.Equal((0.48, SrFace.Models.FaceAlignmentTemplate.CentredCrop), TrainCommand.Framing(new JointTrainingOptions(), null));
     }

@@ -26,10 +26,10 @@ public class TrainCommandTests
         };
         var (code, text) = RunCommand(settings);
         Assert.Equal(0, code);
-        // dlib-resnet's catalogue entry asks for the dlib chip: detected and aligned as pipeline (a) frames faces.
-        Assert.Contains("faces: detected and aligned (DlibChip)", text);
-        Assert.Contains("\"Alignment\": \"DlibChip\"", File.ReadAllText(Path.Combine(run, RunData.FileName)));
-        Assert.Equal(SrFace.Models.FaceAlignmentTemplate.DlibChip, RunData.Load(run).Alignment);
+        // dlib-resnet's catalogue entry asks for face-api's landmark box: detected and aligned as pipeline (a) frames faces.
+        Assert.Contains("faces: detected and aligned (LandmarkBox)", text);
+        Assert.Contains("\"Alignment\": \"LandmarkBox\"", File.ReadAllText(Path.Combine(run, RunData.FileName)));
+        Assert.Equal(SrFace.Models.FaceAlignmentTemplate.LandmarkBox, RunData.Load(run).Alignment);
         var path = Path.Combine(run, TrainCommand.CascadeFileName);
         using (var cascade = FaceRecognitionCascade.Load(path, store))
         {
