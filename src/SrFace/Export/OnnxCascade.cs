@@ -149,7 +149,10 @@ public sealed class OnnxCascade : IDisposable
         var embedding = Embed(face.Pixels, 1, target)[0];
         if (!embedding.All(float.IsFinite))
             throw new InvalidDataException($"{Path}: gives a NaN or infinite embedding for {path} (damaged or diverged weights); no similarity can be computed.");
-        return new Recognition.EmbeddedFace(embedding, target, face.NativeSide, face.Face, face.FacesFound);
+        // The graph's probe path restores and fuses unless the export has no SR model (probe-only fusion: bicubic alone).
+        var restored = target < m.InputSize && m.Fusion != FeatureFusion.ProbeOnly;
+        return new Recognition.EmbeddedFace(embedding, target, face.NativeSide, face.Face, face.FacesFound, restored,
+            Recognition.FaceEmbedder.FaceSideInPhoto(face.Face, face.NativeSide, probeSize));
     }
 
     /// <summary>A face chip as managed values <c>[C, side, side]</c> and what the preparation found.</summary>

@@ -48,9 +48,22 @@ public sealed partial class FaceEmbedder
             throw new InvalidDataException($"{path}: the face is {side}x{side} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         var pixels = prepared.Chip.contiguous().data<float>().ToArray();
         RequireTexture(pixels, path);
-        var degradation = probeSize is { } p ? Math.Min(1.0, (double)p / Math.Max(1, prepared.NativeSide)) : 1.0;
-        var faceSide = (prepared.Face?.Size.BoxSide ?? prepared.NativeSide) * degradation;
+        var faceSide = FaceSideInPhoto(prepared.Face, prepared.NativeSide, probeSize);
         return new CroppedFace(pixels, side, prepared.NativeSide, prepared.Face, prepared.FacesFound, faceSide, Cascade.NeedsRestoration(faceSide, framing));
+    }
+
+    /// <summary>
+    /// The face's side in the photo, the measure of <see cref="FaceRecognitionCascade.NeedsRestoration"/>: the detector
+    /// box side (the crop side for a centred crop), scaled down when <paramref name="probeSize"/> degrades the face.
+    /// </summary>
+    /// <param name="face">The detected face, or null for a centred crop.</param>
+    /// <param name="nativeSide">The side of the photo region the chip was taken from, in px.</param>
+    /// <param name="probeSize">The probe side the face is degraded to, or null.</param>
+    /// <returns>The face side in photo pixels, &gt;= 0.</returns>
+    public static double FaceSideInPhoto(Detection.DetectedFace? face, int nativeSide, int? probeSize)
+    {
+        var degradation = probeSize is { } p ? Math.Min(1.0, (double)p / Math.Max(1, nativeSide)) : 1.0;
+        return (face?.Size.BoxSide ?? nativeSide) * degradation;
     }
 
     /// <summary>Embeds cropped faces batched by chip side and restoration decision; <paramref name="source"/> names face i in messages.</summary>

@@ -29,7 +29,8 @@ public static class CascadeBuilder
             joint ? o.SuperResolutionModel : null,
             joint ? new SrModelConfig(o.Degradation.Scale, o.Channels, o.SuperResolutionWidth, o.SuperResolutionBlocks, o.SuperResolutionResidual) : null,
             o.Recognizer, new RecognizerConfig(o.InputSize, o.Channels, o.EmbeddingSize, o.RecognizerWidth),
-            preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold, Describe(o));
+            preprocessing with { Size = o.InputSize }, o.Degradation.Scale, fusion, threshold, Describe(o),
+            RestorationLimit: joint && o.PretrainedRecognizer ? FineTuning.RestorationLimit : null);
         var cascade = FaceRecognitionCascade.Create(manifest);
         CopyWeights(trainer.Recognizer, cascade.Recognizer);
         if (trainer.SuperResolution is not null) CopyWeights(trainer.SuperResolution, cascade.SuperResolution!);

@@ -55,6 +55,15 @@ public static class FineTuning
     /// <summary>Share of a time-budgeted fine-tuning (the demo) given to SR-only pre-training, 0.25; the joint run gets the rest.</summary>
     public const double SuperResolutionPretrainShare = 0.25;
 
+    /// <summary>
+    /// Restoration limit written into a fine-tuned cascade's manifest (<see cref="Cascade.CascadeManifest.RestorationLimit"/>),
+    /// 0.5: a face of a photo goes through vdsr and fusion only when the recogniser's input spans fewer than S/2 of its
+    /// pixels, i.e. when it must be upsampled more than x2. Measured (docs/RESULTS.md, "SR-only pre-training"): the
+    /// multi-scale vdsr gains 0.79 dB PSNR over bicubic at 38 px (x4) and loses 1.79 dB at 75 px (x2) on held-out LFW
+    /// faces; above x2 the recogniser alone sees a face no worse than the SR model would make it.
+    /// </summary>
+    public const double RestorationLimit = 0.5;
+
     /// <summary>Default multi-scale range [2, 16] (probes from S/2 down to S/16: 75 to 10 px at 150).</summary>
     public static readonly DegradationRange DefaultScaleRange = new(2, 16);
 

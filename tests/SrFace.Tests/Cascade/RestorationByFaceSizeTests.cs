@@ -98,6 +98,8 @@ public class RestorationByFaceSizeTests
         {
             SuperResolutionModel = "fsrcnn", SuperResolution = new SrModelConfig(4), Scale = 4, Fusion = FeatureFusion.Mean,
             RestorationLimit = restorationLimit,
+            // dlib's chip, not the catalogue's default landmark box: the chip's box scale (1.5) is what the limits above assume.
+            Preprocessing = pretrained.Manifest.Preprocessing with { Alignment = FaceAlignmentTemplate.DlibChip },
         };
         var path = Path.Combine(dir, $"dlib-fsrcnn-{restorationLimit}{FaceRecognitionCascade.Extension}");
         using (var built = FaceRecognitionCascade.Create(manifest))

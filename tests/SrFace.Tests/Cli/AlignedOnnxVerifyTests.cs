@@ -39,7 +39,7 @@ public class AlignedOnnxVerifyTests(ITestOutputHelper output)
             Assert.Equal(torch.Threshold, viaOnnx.Threshold);      // the export carries the model's calibrated threshold
             Assert.Equal(torch.Same, viaOnnx.Same);
             Assert.Equal(torch.Code, viaOnnx.Code);
-            Assert.Equal(torch.Boxes, viaOnnx.Boxes);              // the same faces were found and aligned
+            Assert.Equal(torch.Faces, viaOnnx.Faces);              // the same faces were found and aligned, with the same size and path
         }
         output.WriteLine($"max |cosine(ONNX Runtime) - cosine(TorchSharp)| over {cases.Length} verifications = {worst:E2}");
         Assert.True(worst < 1e-5, $"similarities differ by {worst:E2}");
@@ -49,12 +49,14 @@ public class AlignedOnnxVerifyTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs <c>srface verify --json</c> and reads its answer.</summary>
-    private static (int Code, double Similarity, double Threshold, bool Same, string Boxes) Verify(string[] args)
+    private static (int Code, double Similarity, double Threshold, bool Same, string Faces) Verify(string[] args)
     {
         var (code, text) = CliHelpTests.RunProgram(args);
         Assert.True(code is 0 or 1, $"exit {code}: {text}");
         var json = JsonNode.Parse(text.Split('\n').Single(l => l.StartsWith('{')))!;
-        var boxes = string.Join(" | ", json["images"]!.AsArray().Select(i => i!["box"]!.ToJsonString()));
-        return (code, json["similarity"]!.GetValue<double>(), json["threshold"]!.GetValue<double>(), json["same"]!.GetValue<bool>(), boxes);
+        var faces = string.Join(" | ", json["images"]!.AsArray().Select(i =>
+            $"{i!["box"]!.ToJsonString()} side {i["faceSidePx"]!.GetValue<double>():F2} restored {i["restored"]!.GetValue<bool>()}"));
+        Assert.All(json["images"]!.AsArray(), i => Assert.True(i!["faceSidePx"]!.GetValue<double>() > 0, $"no face side in {text}"));
+        return (code, json["similarity"]!.GetValue<double>(), json["threshold"]!.GetValue<double>(), json["same"]!.GetValue<bool>(), faces);
     }
 }
