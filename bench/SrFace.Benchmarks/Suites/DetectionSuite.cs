@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace SrFace.Benchmarks.Suites;
 
 /// <summary>
-/// The face preparation stage of the pretrained recogniser (dlib-resnet: detection + 68 landmarks + alignment to the
-/// dlib chip, 150 px), per photo: <see cref="FaceDetector"/> and <see cref="FacePreparer"/> as
+/// The face preparation stage of the pretrained recogniser (dlib-resnet: detection + 68 landmarks + alignment to its
+/// catalogue template, face-api's landmark box, 150 px), per photo: <see cref="FaceDetector"/> and <see cref="FacePreparer"/> as
 /// <see cref="FaceRecognitionCascade.FromPretrained"/> loads them, split into the public steps (tiny detector, SSD
 /// fallback when it ran, landmark net, alignment warp) and timed whole (<see cref="FaceDetector.Detect"/>,
 /// <see cref="FacePreparer.Prepare"/>), on a few 250x250 LFW photos and on 1920x1080 photos built in memory around

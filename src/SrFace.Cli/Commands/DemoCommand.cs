@@ -238,7 +238,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var store = ModelSource.Store(settings.Models);
         using var pretrained = FaceRecognitionCascade.FromPretrained(ModelSource.DefaultPretrained, store); // pipeline (a)
         var options = FineTuneOptions(settings);
-        // The pretrained recogniser's own framing (FineTuning.Preprocessing: the dlib chip, detected and aligned by
+        // The pretrained recogniser's own framing (FineTuning.Preprocessing: the catalogue's template, detected and aligned by
         // FacePreparer, each file once and cached), so (a) and the fine-tuned models see the same pixels; an LFW image
         // without a detected face is framed by the centred crop, as the benchmark does.
         var preprocessing = pretrained.Preprocessing;

@@ -141,7 +141,7 @@ internal sealed class TrainSettings : CommandSettings
     public double? ValidationFraction { get; init; }
 
     [CommandOption("--pretrained")]
-    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 3e-5 (SR 1e-3), SR-only pre-training first, first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib chip; --crop-fraction F: a centred crop of F instead). Flags override each default.")]
+    [Description("Fine-tune from the recogniser's pretrained weights in the model store (default recogniser dlib-resnet): vdsr SR at the recogniser's input size, multi-scale x2..x16, recogniser Adam 3e-5 (SR 1e-3), SR-only pre-training first, first 2 stages frozen, faces detected and aligned as the catalogue entry asks (dlib-resnet: face-api's landmark box; --crop-fraction F: a centred crop of F instead). Flags override each default.")]
     public bool Pretrained { get; init; }
 
     [CommandOption("--models <DIR>")]
