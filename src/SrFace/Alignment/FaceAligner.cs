@@ -125,6 +125,28 @@ public static class FaceAligner
         var (c, h, w) = (image.shape[0], image.shape[1], image.shape[2]);
         var n = outputToImage.Count;
         if (n == 0) return zeros(0, c, size, size);
+        var grid = SamplingGrid(outputToImage, size, (int)h, (int)w);
+        using var scope = NewDisposeScope();
+        var g = tensor(grid, [n, size, size, 2]);
+        var input = image.to(float32).unsqueeze(0).expand(n, -1, -1, -1);
+        var sampled = nn.functional.grid_sample(input, g, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+        return SafeScalars.Clamp_(sampled.contiguous()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The sampling grid of <see cref="Warp"/> for libtorch's <c>grid_sample</c> or ONNX GridSample (opset 16;
+    /// bilinear, zeros, <c>align_corners = 0</c>): per face and output pixel (u, v) the image point
+    /// <c>T(u, v)</c>, normalised as <c>2 (x + 0.5) / W - 1</c>, <c>2 (y + 0.5) / H - 1</c>.
+    /// </summary>
+    /// <param name="outputToImage">Per face: output pixel (integer centres) to image pixel (integer centres).</param>
+    /// <param name="size">Output side S.</param>
+    /// <param name="height">Image height H, pixels.</param>
+    /// <param name="width">Image width W, pixels.</param>
+    /// <returns><c>[N, S, S, 2]</c> row-major (x, y) in [-1, 1] inside the image.</returns>
+    public static float[] SamplingGrid(IReadOnlyList<SimilarityTransform> outputToImage, int size, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(outputToImage);
+        var n = outputToImage.Count;
         var grid = new float[n * size * size * 2];
         for (var k = 0; k < n; k++)
         {
@@ -135,15 +157,11 @@ public static class FaceAligner
                     var p = t.Apply(new PointF2(u, v));
                     var o = ((k * size + v) * size + u) * 2;
                     // integer-centre x -> continuous x + 0.5 -> normalised (align_corners = false): 2 (x + 0.5) / W - 1
-                    grid[o] = (float)(2 * (p.X + 0.5) / w - 1);
-                    grid[o + 1] = (float)(2 * (p.Y + 0.5) / h - 1);
+                    grid[o] = (float)(2 * (p.X + 0.5) / width - 1);
+                    grid[o + 1] = (float)(2 * (p.Y + 0.5) / height - 1);
                 }
         }
-        using var scope = NewDisposeScope();
-        var g = tensor(grid, [n, size, size, 2]);
-        var input = image.to(float32).unsqueeze(0).expand(n, -1, -1, -1);
-        var sampled = nn.functional.grid_sample(input, g, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
-        return SafeScalars.Clamp_(sampled.contiguous()).MoveToOuterDisposeScope();
+        return grid;
     }
 
     private static Tensor CentredCrop(Tensor image, AlignmentTemplate template, int size) =>

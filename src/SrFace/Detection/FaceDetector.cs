@@ -119,25 +119,7 @@ public sealed class FaceDetector : IDisposable
         NetInput.CheckImage(image);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (h, w) = ((int)image.shape[1], (int)image.shape[2]);
-        var scale = Math.Min(1.0, (double)Options.MaxDetectionSide / Math.Max(h, w));
-        var work = scale < 1 ? Downscale(image, scale) : image;
-        // Per-axis factors from detection back to original pixels (the downscaled sides are rounded).
-        var (fx, fy) = ((double)w / work.shape[2], (double)h / work.shape[1]);
-        var (kind, detections) = RunDetectors(work);
-        var landmarkRegions = detections.Where(d => d.Box.Side >= Options.MinLandmarkBoxSide).Select(d => d.Box).ToList();
-        var points = Landmarks.DetectBatch(work, landmarkRegions);
-        var faces = new List<DetectedFace>();
-        var k = 0;
-        foreach (var d in detections)
-        {
-            var lm = d.Box.Side >= Options.MinLandmarkBoxSide ? points[k++] : null;
-            var box = d.Box.Scale(fx, fy);
-            var lmOriginal = lm?.Select(p => new PointF2(p.X * fx, p.Y * fy)).ToArray();
-            var five = lmOriginal is null ? null : FivePointLandmarks.From68(lmOriginal);
-            faces.Add(new DetectedFace(box, d.Score, kind, lmOriginal, five, new FaceSize(five?.InterOcularDistance, box.Side)));
-        }
-        return new FaceDetectionResult(faces, w, h, scale);
+        return FaceDetectionPipeline.Detect(new TorchNetworks(this), image, Options);
     }
 
     /// <summary>Detects faces in several photos one after another (the networks run per photo; sizes may differ).</summary>
@@ -146,28 +128,23 @@ public sealed class FaceDetector : IDisposable
     /// <exception cref="ArgumentException">When an image is not <c>[3, H, W]</c> floats.</exception>
     public IReadOnlyList<FaceDetectionResult> DetectMany(IEnumerable<Tensor> images) => images.Select(Detect).ToList();
 
-    private (FaceDetectorKind, IReadOnlyList<FaceDetection>) RunDetectors(Tensor image)
+    /// <summary>The pipeline's network steps in TorchSharp (tensors stay in the caller's dispose scope).</summary>
+    private sealed class TorchNetworks(FaceDetector detector) : IFaceDetectionNetworks<Tensor>
     {
-        var found = Tiny.Detect(image, Options.Tiny);
-        if (found.Count > 0) return (FaceDetectorKind.Tiny, found);
-        found = Ssd.Detect(image, Options.Ssd);
-        if (found.Count > 0) return (FaceDetectorKind.Ssd, found);
-        var longer = Math.Max(image.shape[1], image.shape[2]);
-        if (Options.TinyLargeInputSize > Options.Tiny.InputSize && longer > 1.5 * Options.Tiny.InputSize)
-        {
-            found = Tiny.Detect(image, Options.Tiny with { InputSize = Options.TinyLargeInputSize });
-            if (found.Count > 0) return (FaceDetectorKind.TinyLarge, found);
-        }
-        return (FaceDetectorKind.Tiny, []);
-    }
+        public (int Height, int Width) SizeOf(Tensor image) => ((int)image.shape[1], (int)image.shape[2]);
 
-    private static Tensor Downscale(Tensor image, double scale)
-    {
-        var (h, w) = (image.shape[1], image.shape[2]);
-        var size = new[] { Math.Max(1L, (long)Math.Round(h * scale)), Math.Max(1L, (long)Math.Round(w * scale)) };
-        using var batch = image.to(float32).unsqueeze(0);
-        using var resized = nn.functional.interpolate(batch, size, mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-        return resized.squeeze(0);
+        public Tensor Downscale(Tensor image, int height, int width)
+        {
+            using var batch = image.to(float32).unsqueeze(0);
+            using var resized = nn.functional.interpolate(batch, [height, width], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+            return resized.squeeze(0);
+        }
+
+        public TinyNetOutput RunTiny(Tensor image, int inputSize) => detector.Tiny.Run(image, inputSize);
+
+        public SsdNetOutput RunSsd(Tensor image) => detector.Ssd.Run(image);
+
+        public float[] RunLandmarks(Tensor image, IReadOnlyList<(int X, int Y, int Width, int Height)> crops) => detector.Landmarks.Run(image, crops);
     }
 
     /// <summary>Disposes the three networks.</summary>

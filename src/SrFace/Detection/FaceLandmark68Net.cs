@@ -98,37 +98,23 @@ public sealed class FaceLandmark68Net : nn.Module<Tensor, Tensor>
     public IReadOnlyList<PointF2[]?> DetectBatch(Tensor image, IReadOnlyList<FaceBox> regions)
     {
         NetInput.CheckImage(image);
-        var results = new PointF2[]?[regions.Count];
-        var (w, h) = ((int)image.shape[2], (int)image.shape[1]);
-        var crops = regions.Select(r => r.ClipToPixels(w, h)).ToArray();
-        var valid = Enumerable.Range(0, regions.Count).Where(i => crops[i].Width > 0 && crops[i].Height > 0).ToArray();
-        if (valid.Length == 0) return results;
+        return FaceDetectionPipeline.Landmarks((int)image.shape[1], (int)image.shape[2], regions, crops => Run(image, crops));
+    }
+
+    /// <summary>The network on pixel regions of one image, each padded centred to a square and resized to 112, as one batch.</summary>
+    /// <param name="image">RGB image <c>[3, H, W]</c>, float in [0, 1]; not disposed.</param>
+    /// <param name="crops">Non-empty whole-pixel regions inside the image.</param>
+    /// <returns><c>[k, 136]</c> row-major, relative to the 112 input.</returns>
+    public float[] Run(Tensor image, IReadOnlyList<(int X, int Y, int Width, int Height)> crops)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var batch = cat(valid.Select(i =>
+        var batch = cat(crops.Select(c =>
         {
-            var c = crops[i];
             using var crop = image.narrow(1, c.Y, c.Height).narrow(2, c.X, c.Width);
             return NetInput.ToBatch(crop, InputSize, centre: true).Batch;
         }).ToList(), 0);
-        var output = forward(batch).data<float>().ToArray();
-        for (var k = 0; k < valid.Length; k++)
-        {
-            var c = crops[valid[k]];
-            var s = (double)InputSize / Math.Max(c.Width, c.Height);
-            var (sw, sh) = (c.Width * s, c.Height * s);
-            var padX = sw < sh ? Math.Abs(sw - sh) / 2 : 0;
-            var padY = sh < sw ? Math.Abs(sw - sh) / 2 : 0;
-            var points = new PointF2[68];
-            for (var j = 0; j < 68; j++)
-            {
-                var relX = (output[k * 136 + 2 * j] * InputSize - padX) / sw;
-                var relY = (output[k * 136 + 2 * j + 1] * InputSize - padY) / sh;
-                points[j] = new PointF2(c.X + relX * c.Width, c.Y + relY * c.Height);
-            }
-            results[valid[k]] = points;
-        }
-        return results;
+        return forward(batch).data<float>().ToArray();
     }
 
     /// <summary>The TF.js tensor of each parameter: <c>denseB/convK/...</c> and <c>fc/weights</c>, <c>fc/bias</c>.</summary>
@@ -155,7 +141,7 @@ public sealed class FaceLandmark68Net : nn.Module<Tensor, Tensor>
         TfJsImport.LoadInto(this, TfJsWeights.LoadManifest(manifestPath), TfJsNames(), manifestPath);
 
     /// <summary>face-api's <c>denseBlock4</c>: out1 = relu(conv0 stride 2), then out2..out4 from relu'd sums of the previous outputs.</summary>
-    private sealed class DenseBlock : nn.Module<Tensor, Tensor>
+    internal sealed class DenseBlock : nn.Module<Tensor, Tensor>
     {
         private readonly PrecisionConv2d? conv0;
         private readonly SeparableConv? sep0;

@@ -160,21 +160,44 @@ public sealed class SsdMobilenetV1 : nn.Module<Tensor, (Tensor Boxes, Tensor Sco
     {
         options ??= new SsdMobilenetV1Options();
         options.Validate();
+        return Decode(Run(image), (int)image.shape[2], (int)image.shape[1], options);
+    }
+
+    /// <summary>The network on one image, padded and resized as face-api does.</summary>
+    /// <param name="image">RGB image <c>[3, H, W]</c>, float in [0, 1]; not disposed.</param>
+    /// <returns>The decoded boxes and scores of the 5118 priors and the reshaped dimensions.</returns>
+    /// <exception cref="ArgumentException">When the image is not <c>[3, H, W]</c> floats.</exception>
+    public SsdNetOutput Run(Tensor image)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (batch, rw, rh) = NetInput.ToBatch(image, InputSize, centre: false);
         var (boxesT, scoresT) = forward(batch);
-        var b = boxesT[0].contiguous().data<float>().ToArray();
-        var s = scoresT[0].contiguous().data<float>().ToArray();
-        var (w, h) = ((int)image.shape[2], (int)image.shape[1]);
-        var (padX, padY) = ((double)InputSize / rw, (double)InputSize / rh);
+        return new SsdNetOutput(boxesT[0].contiguous().data<float>().ToArray(), scoresT[0].contiguous().data<float>().ToArray(), rw, rh);
+    }
+
+    /// <summary>
+    /// face-api's post-processing of the raw output, the same for every runtime: NMS on scores above the confidence,
+    /// boxes clipped to the padded square and mapped to the image.
+    /// </summary>
+    /// <param name="raw">The network's output for one image.</param>
+    /// <param name="imageWidth">The image's width W, pixels.</param>
+    /// <param name="imageHeight">The image's height H, pixels.</param>
+    /// <param name="options">Thresholds.</param>
+    /// <returns>Faces, best score first; boxes in image pixels.</returns>
+    public static IReadOnlyList<FaceDetection> Decode(SsdNetOutput raw, int imageWidth, int imageHeight, SsdMobilenetV1Options options)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(options);
+        var (b, s) = (raw.Boxes, raw.Scores);
+        var (padX, padY) = ((double)InputSize / raw.ReshapedWidth, (double)InputSize / raw.ReshapedHeight);
         return Suppress(b, s, options).Select(i =>
         {
             var top = Math.Max(0, b[4 * i]) * padY;
             var left = Math.Max(0, b[4 * i + 1]) * padX;
             var bottom = Math.Min(1, b[4 * i + 2]) * padY;
             var right = Math.Min(1, b[4 * i + 3]) * padX;
-            return new FaceDetection(FaceBox.FromCorners(left, top, right, bottom).Scale(w, h), s[i]);
+            return new FaceDetection(FaceBox.FromCorners(left, top, right, bottom).Scale(imageWidth, imageHeight), s[i]);
         }).ToList();
     }
 
@@ -255,7 +278,7 @@ public sealed class SsdMobilenetV1 : nn.Module<Tensor, (Tensor Boxes, Tensor Sco
     }
 
     /// <summary>Convolution (k x k, TF 'same') + bias + ReLU6 (the pointwise layers; the first one is 3 x 3 stride 2).</summary>
-    private sealed class PointwiseLayer : nn.Module<Tensor, Tensor>
+    internal sealed class PointwiseLayer : nn.Module<Tensor, Tensor>
     {
         private readonly PrecisionConv2d conv;
         private readonly int kernel, stride;
@@ -276,7 +299,7 @@ public sealed class SsdMobilenetV1 : nn.Module<Tensor, (Tensor Boxes, Tensor Sco
     }
 
     /// <summary>Depthwise 3 x 3 convolution (TF 'same', no bias), batch norm (epsilon 0.001), ReLU6.</summary>
-    private sealed class DepthwiseLayer : nn.Module<Tensor, Tensor>
+    internal sealed class DepthwiseLayer : nn.Module<Tensor, Tensor>
     {
         private readonly PrecisionConv2d conv;
         private readonly Parameter scale, offset, mean, variance;

@@ -49,23 +49,9 @@ internal static class TfOps
     {
         var actual = (int)x.shape[dim];
         if (inSize == outSize && actual == inSize) return x.alias();
-        var scale = (float)inSize / outSize;
-        var lo = new long[outSize];
-        var hi = new long[outSize];
-        var wLo = new float[outSize];
-        var wHi = new float[outSize];
-        for (var i = 0; i < outSize; i++)
-        {
-            var src = i * scale;
-            var f = (int)Math.Floor(src);
-            var (l, h) = (Math.Min(f, inSize - 1), Math.Min(f + 1, inSize - 1));
-            var frac = src - f;
-            // Indices at or beyond the real extent are padding (zeros): weight 0, any valid index.
-            (lo[i], wLo[i]) = l < actual ? (l, 1 - frac) : (0, 0);
-            (hi[i], wHi[i]) = h < actual ? (h, frac) : (0, 0);
-        }
-        using var loIdx = tensor(lo);
-        using var hiIdx = tensor(hi);
+        var (lo, hi, wLo, wHi) = LegacyBilinearTaps(inSize, 0, actual, outSize);
+        using var loIdx = tensor(lo.Select(i => (long)i).ToArray());
+        using var hiIdx = tensor(hi.Select(i => (long)i).ToArray());
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[dim] = outSize;
@@ -76,6 +62,36 @@ internal static class TfOps
         using var wa = a.mul(weightLo);
         using var wb = b.mul(weightHi);
         return wa.add(wb);
+    }
+
+    /// <summary>
+    /// The two taps of <see cref="ResizeBilinearLegacy"/> along one axis of a zero-padded extent, shared by the
+    /// TorchSharp resize and the managed one (<see cref="ManagedNetInput"/>): output i reads source
+    /// <c>src = i (in / out)</c> (float32), neighbours floor(src) and min(floor(src) + 1, in - 1) with weights
+    /// 1 - frac and frac. Padded cells (before <paramref name="before"/> or at/after before + actual) read 0: weight 0, index 0.
+    /// </summary>
+    /// <param name="inSize">Side of the padded extent.</param>
+    /// <param name="before">Padding before the real cells.</param>
+    /// <param name="actual">Number of real cells.</param>
+    /// <param name="outSize">Output side.</param>
+    /// <returns>Indices into the real cells and their weights, per output index.</returns>
+    public static (int[] Lo, int[] Hi, float[] WLo, float[] WHi) LegacyBilinearTaps(int inSize, int before, int actual, int outSize)
+    {
+        var scale = (float)inSize / outSize;
+        var lo = new int[outSize];
+        var hi = new int[outSize];
+        var wLo = new float[outSize];
+        var wHi = new float[outSize];
+        for (var i = 0; i < outSize; i++)
+        {
+            var src = i * scale;
+            var f = (int)Math.Floor(src);
+            var (l, h) = (Math.Min(f, inSize - 1) - before, Math.Min(f + 1, inSize - 1) - before);
+            var frac = src - f;
+            (lo[i], wLo[i]) = l >= 0 && l < actual ? (l, 1 - frac) : (0, 0);
+            (hi[i], wHi[i]) = h >= 0 && h < actual ? (h, frac) : (0, 0);
+        }
+        return (lo, hi, wLo, wHi);
     }
 
     /// <summary>TF 'same' padding of one axis: total <c>max((ceil(in / s) - 1) s + k - in, 0)</c>, the smaller half before.</summary>

@@ -106,33 +106,57 @@ public sealed class TinyFaceDetector : nn.Module<Tensor, Tensor>
     {
         options ??= new TinyFaceDetectorOptions();
         options.Validate();
+        return Decode(Run(image, options.InputSize), (int)image.shape[2], (int)image.shape[1], options);
+    }
+
+    /// <summary>The network on one image, padded and resized as face-api does (<see cref="NetInput.ToBatch"/>).</summary>
+    /// <param name="image">RGB image <c>[3, H, W]</c>, float in [0, 1]; not disposed.</param>
+    /// <param name="inputSize">S, a multiple of 32.</param>
+    /// <returns>The raw logits <c>[25, S/32, S/32]</c> and the reshaped dimensions.</returns>
+    /// <exception cref="ArgumentException">When the image is not <c>[3, H, W]</c> floats.</exception>
+    public TinyNetOutput Run(Tensor image, int inputSize)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (batch, rw, rh) = NetInput.ToBatch(image, options.InputSize, centre: false);
+        var (batch, rw, rh) = NetInput.ToBatch(image, inputSize, centre: false);
         var raw = forward(batch);                                                   // [1, 25, G, G]
-        var grid = (int)raw.shape[2];
-        var values = raw[0].permute(1, 2, 0).contiguous().data<float>().ToArray();  // [G, G, 5 * 5]
-        var (w, h) = ((int)image.shape[2], (int)image.shape[1]);
+        return new TinyNetOutput(raw[0].contiguous().data<float>().ToArray(), (int)raw.shape[2], rw, rh);
+    }
+
+    /// <summary>
+    /// Decodes the raw output (see the class remarks: YOLOv2 boxes relative to the padded square, then to the image)
+    /// and applies non-maximum suppression; the same for every runtime.
+    /// </summary>
+    /// <param name="raw">The network's output for one image.</param>
+    /// <param name="imageWidth">The image's width W, pixels.</param>
+    /// <param name="imageHeight">The image's height H, pixels.</param>
+    /// <param name="options">Thresholds.</param>
+    /// <returns>Faces, best score first; boxes in image pixels (they may extend past its border).</returns>
+    public static IReadOnlyList<FaceDetection> Decode(TinyNetOutput raw, int imageWidth, int imageHeight, TinyFaceDetectorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(options);
+        var (grid, values, rw, rh) = (raw.Grid, raw.Logits, raw.ReshapedWidth, raw.ReshapedHeight);
         var side = (double)Math.Max(rw, rh);
         var (cx, cy) = (side / rw, side / rh);
         var boxes = new List<FaceBox>();
         var scores = new List<double>();
+        double At(int channel, int row, int col) => values[(channel * grid + row) * grid + col];
         for (var row = 0; row < grid; row++)
             for (var col = 0; col < grid; col++)
                 for (var a = 0; a < Anchors.Length; a++)
                 {
-                    var o = ((row * grid + col) * Anchors.Length + a) * 5;
-                    var score = Sigmoid(values[o + 4]);
+                    var score = Sigmoid(At(5 * a + 4, row, col));
                     if (score <= options.ScoreThreshold) continue;
-                    var ctX = (col + Sigmoid(values[o])) / grid * cx;
-                    var ctY = (row + Sigmoid(values[o + 1])) / grid * cy;
-                    var bw = Math.Exp(values[o + 2]) * Anchors[a].W / grid * cx;
-                    var bh = Math.Exp(values[o + 3]) * Anchors[a].H / grid * cy;
+                    var ctX = (col + Sigmoid(At(5 * a, row, col))) / grid * cx;
+                    var ctY = (row + Sigmoid(At(5 * a + 1, row, col))) / grid * cy;
+                    var bw = Math.Exp(At(5 * a + 2, row, col)) * Anchors[a].W / grid * cx;
+                    var bh = Math.Exp(At(5 * a + 3, row, col)) * Anchors[a].H / grid * cy;
                     boxes.Add(new FaceBox(ctX - bw / 2, ctY - bh / 2, bw, bh));
                     scores.Add(score);
                 }
         return TfOps.NonMaxSuppression(boxes, scores, options.IouThreshold)
-            .Select(i => new FaceDetection(boxes[i].Scale(w, h), scores[i])).ToList();
+            .Select(i => new FaceDetection(boxes[i].Scale(imageWidth, imageHeight), scores[i])).ToList();
     }
 
     /// <summary>The TF.js tensor of each parameter: <c>convK/filters</c>, <c>/bias</c>, <c>/depthwise_filter</c>, <c>/pointwise_filter</c>.</summary>

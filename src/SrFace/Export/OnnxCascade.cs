@@ -198,7 +198,7 @@ public sealed class OnnxCascade : IDisposable
     /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
     public static OnnxCascadeMetadata ReadMetadata(string path) => MetadataOf(ReadModel(path), path);
 
-    private static Onnx.ModelProto ReadModel(string path)
+    internal static Onnx.ModelProto ReadModel(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model not found: {path}", path);
         try
@@ -215,7 +215,7 @@ public sealed class OnnxCascade : IDisposable
     private static OnnxCascadeMetadata MetadataOf(Onnx.ModelProto model, string path) =>
         OnnxCascadeMetadata.FromDictionary(model.MetadataProps.ToDictionary(p => p.Key, p => p.Value), path);
 
-    private static InferenceSession Open(Onnx.ModelProto model, SessionOptions options, string path)
+    internal static InferenceSession Open(Onnx.ModelProto model, SessionOptions options, string path)
     {
         try
         {

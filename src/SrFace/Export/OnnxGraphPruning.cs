@@ -14,14 +14,26 @@ public static class OnnxGraphPruning
     /// <param name="output">The graph output to keep.</param>
     /// <returns>The pruned copy.</returns>
     /// <exception cref="ArgumentException">When the input or output is not in the graph, or the output needs another graph input.</exception>
-    public static ModelProto Prune(ModelProto model, string input, string output)
+    public static ModelProto Prune(ModelProto model, string input, string output) => Prune(model, [input], [output]);
+
+    /// <summary>As <see cref="Prune(ModelProto, string, string)"/> for a path with several inputs or outputs (e.g. an image and a sampling grid).</summary>
+    /// <param name="model">The model; not modified.</param>
+    /// <param name="inputs">The graph inputs to keep.</param>
+    /// <param name="outputs">The graph outputs to keep.</param>
+    /// <returns>The pruned copy.</returns>
+    /// <exception cref="ArgumentException">When an input or output is not in the graph, or the outputs need another graph input.</exception>
+    public static ModelProto Prune(ModelProto model, IReadOnlyCollection<string> inputs, IReadOnlyCollection<string> outputs)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
         var copy = model.Clone();
         var graph = copy.Graph;
-        if (graph.Input.All(i => i.Name != input)) throw new ArgumentException($"The graph has no input '{input}'.", nameof(input));
-        if (graph.Output.All(o => o.Name != output)) throw new ArgumentException($"The graph has no output '{output}'.", nameof(output));
-        var needed = new HashSet<string> { output };
+        foreach (var input in inputs)
+            if (graph.Input.All(i => i.Name != input)) throw new ArgumentException($"The graph has no input '{input}'.", nameof(inputs));
+        foreach (var output in outputs)
+            if (graph.Output.All(o => o.Name != output)) throw new ArgumentException($"The graph has no output '{output}'.", nameof(outputs));
+        var needed = new HashSet<string>(outputs);
         var kept = new List<NodeProto>();
         foreach (var node in graph.Node.Reverse())
         {
@@ -30,19 +42,19 @@ public static class OnnxGraphPruning
             foreach (var name in node.Input) if (name.Length > 0) needed.Add(name);
         }
         kept.Reverse();
-        var otherInputs = graph.Input.Where(i => i.Name != input && needed.Contains(i.Name)).Select(i => i.Name).ToList();
-        if (otherInputs.Count > 0) throw new ArgumentException($"Output '{output}' also needs input(s) {string.Join(", ", otherInputs)}.", nameof(output));
+        var otherInputs = graph.Input.Where(i => !inputs.Contains(i.Name) && needed.Contains(i.Name)).Select(i => i.Name).ToList();
+        if (otherInputs.Count > 0) throw new ArgumentException($"Output(s) {string.Join(", ", outputs)} also need input(s) {string.Join(", ", otherInputs)}.", nameof(outputs));
         graph.Node.Clear();
         graph.Node.AddRange(kept);
         var initializers = graph.Initializer.Where(t => needed.Contains(t.Name)).ToList();
         graph.Initializer.Clear();
         graph.Initializer.AddRange(initializers);
-        var inputs = graph.Input.Where(i => i.Name == input).ToList();
+        var keptInputs = graph.Input.Where(i => inputs.Contains(i.Name)).ToList();
         graph.Input.Clear();
-        graph.Input.AddRange(inputs);
-        var outputs = graph.Output.Where(o => o.Name == output).ToList();
+        graph.Input.AddRange(keptInputs);
+        var keptOutputs = graph.Output.Where(o => outputs.Contains(o.Name)).ToList();
         graph.Output.Clear();
-        graph.Output.AddRange(outputs);
+        graph.Output.AddRange(keptOutputs);
         return copy;
     }
 }

@@ -84,11 +84,29 @@ public static class ManagedFacePreprocessing
     /// <param name="outHeight">Output height.</param>
     /// <param name="outWidth">Output width.</param>
     /// <returns>outHeight x outWidth values.</returns>
-    public static float[] ResizeAntialiased(float[] plane, int height, int width, int outHeight, int outWidth)
+    public static float[] ResizeAntialiased(float[] plane, int height, int width, int outHeight, int outWidth) =>
+        Resize(plane, height, width, Weights(width, outWidth, Cubic, 2), Weights(height, outHeight, Cubic, 2));
+
+    /// <summary>
+    /// PyTorch's antialiased bilinear resize of one plane (<c>interpolate(mode: bilinear, align_corners: false,
+    /// antialias: true)</c>): as <see cref="ResizeAntialiased"/> with the triangle filter and support max(scale, 1)
+    /// (the detector's downscaling of very large photos).
+    /// </summary>
+    /// <param name="plane">H x W values, row-major.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="outHeight">Output height.</param>
+    /// <param name="outWidth">Output width.</param>
+    /// <returns>outHeight x outWidth values.</returns>
+    public static float[] ResizeAntialiasedBilinear(float[] plane, int height, int width, int outHeight, int outWidth) =>
+        Resize(plane, height, width, Weights(width, outWidth, Triangle, 1), Weights(height, outHeight, Triangle, 1));
+
+    private static float[] Resize(float[] plane, int height, int width, (int[] Start, float[][] Weights) horizontal, (int[] Start, float[][] Weights) vertical)
     {
         ArgumentNullException.ThrowIfNull(plane);
-        var (xStart, xWeights) = Weights(width, outWidth);
-        var (yStart, yWeights) = Weights(height, outHeight);
+        var ((xStart, xWeights), (yStart, yWeights)) = (horizontal, vertical);
+        var outWidth = xStart.Length;
+        var outHeight = yStart.Length;
         var rows = new float[height * outWidth];
         for (var y = 0; y < height; y++)
             for (var x = 0; x < outWidth; x++)
@@ -120,17 +138,18 @@ public static class ManagedFacePreprocessing
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(input, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(output, 1);
-        var (start, weights) = Weights(input, output);
+        var (start, weights) = Weights(input, output, Cubic, 2);
         var matrix = new float[output * input];
         for (var i = 0; i < output; i++)
             for (var k = 0; k < weights[i].Length; k++) matrix[i * input + start[i] + k] = weights[i][k];
         return matrix;
     }
 
-    private static (int[] Start, float[][] Weights) Weights(int input, int output)
+    /// <summary>PyTorch's antialiased taps: support halfWidth x max(scale, 1), filter arguments divided by max(scale, 1).</summary>
+    private static (int[] Start, float[][] Weights) Weights(int input, int output, Func<double, double> filter, double halfWidth)
     {
         var scale = (double)input / output;
-        var support = 2.0 * Math.Max(scale, 1.0);
+        var support = halfWidth * Math.Max(scale, 1.0);
         var invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
         var starts = new int[output];
         var weights = new float[output][];
@@ -141,12 +160,14 @@ public static class ManagedFacePreprocessing
             var count = Math.Min((int)(centre + support + 0.5), input) - min;
             var w = new double[count];
             double total = 0;
-            for (var j = 0; j < count; j++) total += w[j] = Cubic((j + min - centre + 0.5) * invScale);
+            for (var j = 0; j < count; j++) total += w[j] = filter((j + min - centre + 0.5) * invScale);
             starts[i] = min;
             weights[i] = w.Select(v => (float)(total != 0 ? v / total : v)).ToArray();
         }
         return (starts, weights);
     }
+
+    private static double Triangle(double x) => Math.Max(0, 1 - Math.Abs(x));
 
     private static double Cubic(double x)
     {
