@@ -12,8 +12,9 @@ namespace SrFace.Cli.Commands;
 /// size (resize, SR, recogniser on the restored face and on the upsampled probe, fusion; plus the sharp-face path) as
 /// one ONNX graph (opset 18, dynamic batch) that <c>verify --runtime onnx</c> or any ONNX Runtime can run. The model is
 /// a trained cascade (e.g. the fine-tuned vdsr + dlib-resnet of <c>srface demo</c>) or a pretrained recogniser's name
-/// (default dlib-resnet); the face framing (crop or alignment template) is recorded in the file's metadata, the face
-/// detector and landmark net are not exported (an aligning model's faces are prepared by TorchSharp at run time).
+/// (default dlib-resnet); the face framing (crop or alignment template) is recorded in the file's metadata. A model that
+/// aligns faces also gets <c>F.faces.onnx</c> beside it (<see cref="FaceDetectorOnnxExporter"/>: face detectors,
+/// landmark net and alignment warp from the model store's face-api weights), so <c>--runtime onnx</c> needs no libtorch.
 /// Exit 0 on success, 2 on any error.
 /// </summary>
 internal sealed class ExportCommand : Command<ExportCommand.Settings>
@@ -60,6 +61,14 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
                 $"{CascadeOnnxExporter.ProbeInput} [batch, {m.Channels}, {ProbeSide(m)}, {ProbeSide(m)}] -> {CascadeOnnxExporter.ProbeOutput} [batch, {m.EmbeddingWidth}] ({m.Fusion} fusion); " +
                 $"{CascadeOnnxExporter.FaceInput} [batch, {m.Channels}, {m.InputSize}, {m.InputSize}] -> {CascadeOnnxExporter.FaceOutput} [batch, {m.EmbeddingWidth}]; threshold {threshold}";
             Console.WriteLine(line);
+            if (m.Preprocessing.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop)
+            {
+                var faces = FaceDetectorOnnxExporter.PathFor(settings.Out!);
+                using (var detector = SrFace.Detection.FaceDetector.Load(ModelSource.Store(settings.Models)))
+                    FaceDetectorOnnxExporter.Export(detector, faces);
+                Console.WriteLine($"wrote {faces} ({new FileInfo(faces).Length / 1024.0:F0} KiB, ONNX opset {OnnxGraphBuilder.Opset}): the faces are framed as {m.Preprocessing.Alignment}; " +
+                    $"face detectors, 68 landmarks and the alignment warp for --runtime onnx (keep it beside {Path.GetFileName(settings.Out)})");
+            }
             return 0;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -40,8 +40,9 @@ internal static class RecognitionCli
 
     /// <summary>
     /// Loads an exported ONNX cascade, with the face crop fraction overridden when given. A centred-crop export (or
-    /// every image given a crop) makes no libtorch call; an export that aligns faces also gets the face detector from
-    /// the model store, which runs in TorchSharp (libtorch) while the cascade runs in ONNX Runtime.
+    /// every image given a crop) makes no libtorch call, nor does an export that aligns faces and has its exported
+    /// detector beside it (<c>F.faces.onnx</c>); an older aligning export without it gets the face detector from the
+    /// model store, which runs in TorchSharp (libtorch) while the cascade runs in ONNX Runtime.
     /// </summary>
     /// <param name="model">The .onnx file (a catalogue recogniser's name is an error: export it first).</param>
     /// <param name="cropFraction">--crop-fraction, or null.</param>
@@ -59,7 +60,8 @@ internal static class RecognitionCli
             throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}': export it first " +
                 $"(srface export --model {name} --probe-size PX --out {name}.onnx), or use --runtime torch.");
         var aligns = SrFace.Export.OnnxCascade.ReadMetadata(name).Preprocessing.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop;
-        var detector = aligns && cropFraction is null && !everyImageCropped ? SrFace.Detection.FaceDetector.Load(ModelSource.Store(modelsFolder)) : null;
+        var exportedDetector = File.Exists(SrFace.Export.FaceDetectorOnnxExporter.PathFor(name));
+        var detector = aligns && !exportedDetector && cropFraction is null && !everyImageCropped ? SrFace.Detection.FaceDetector.Load(ModelSource.Store(modelsFolder)) : null;
         try
         {
             return (new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null, detector: detector), detector);

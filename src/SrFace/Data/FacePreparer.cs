@@ -1,4 +1,5 @@
 using SrFace.Detection;
+using SrFace.Export;
 using SrFace.FaceAlignment;
 using SrFace.Imaging;
 using SrFace.Models;
@@ -16,6 +17,13 @@ namespace SrFace.Data;
 /// <param name="FacesFound">How many faces the detector found in the image (0 for a centred crop); <see cref="FacePreparer.Prepare"/> uses the largest.</param>
 public sealed record PreparedFace(Tensor Chip, int NativeSide, DetectedFace? Face, int FacesFound);
 
+/// <summary>A face made ready by <see cref="FacePreparer.PrepareManaged"/> (no libtorch call): as <see cref="PreparedFace"/> in managed planes.</summary>
+/// <param name="Chip">The face <c>[C, s, s]</c> in [0, 1] at the requested side s.</param>
+/// <param name="NativeSide">The face's own resolution (see <see cref="PreparedFace.NativeSide"/>).</param>
+/// <param name="Face">The detected face used, or null for a centred crop.</param>
+/// <param name="FacesFound">How many faces the detector found (0 for a centred crop).</param>
+public sealed record ManagedPreparedFace(PlanarImage Chip, int NativeSide, DetectedFace? Face, int FacesFound);
+
 /// <summary>
 /// The one preprocessing stage of SrFace (training loader, embedder, evaluation, benchmarks, server): turns an image
 /// <c>[C, H, W]</c> into the recogniser's face chip as <see cref="FacePreprocessing"/> says: a centred crop (pre-aligned
@@ -24,13 +32,20 @@ public sealed record PreparedFace(Tensor Chip, int NativeSide, DetectedFace? Fac
 /// rotation corrected), or face-api's upright square from the landmarks (<see cref="FaceAlignmentTemplate.LandmarkBox"/>). The chip is sampled at the face's native resolution and then resized (bicubic, antialiased),
 /// so a small face stays a low-resolution probe and a large one is not aliased.
 /// </summary>
-/// <remarks>Detection runs one image at a time (TorchSharp modules are not thread-safe); cropping is thread-safe.</remarks>
+/// <remarks>
+/// The stage runs on either backend with one control flow: TorchSharp tensors with <see cref="FaceDetector"/> and
+/// libtorch's <c>grid_sample</c> (<see cref="Prepare"/>), or managed images with the ONNX Runtime networks and GridSample
+/// of <see cref="OnnxFaceDetector"/> (<see cref="PrepareManaged"/>: no libtorch
+/// call). Framing, the choice of face, the similarity transform (Umeyama, C#) and the chip sides are shared.
+/// Detection runs one image at a time (TorchSharp modules are not thread-safe); cropping is thread-safe.
+/// </remarks>
 public sealed class FacePreparer
 {
     /// <summary>The smallest chip side the stage produces: the smallest probe a cascade accepts.</summary>
     public const int MinimumSide = 4;
 
     private readonly FaceDetector? _detector;
+    private readonly OnnxFaceDetector? _onnxDetector;
     private readonly AlignmentTemplate? _template;
     private readonly object _detectorLock = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<string>? _fallbacks;
@@ -44,14 +59,30 @@ public sealed class FacePreparer
     /// (LFW): when the detector finds no face, take the centred crop instead of failing, and list the file in
     /// <see cref="FallbackFiles"/>. Off for photos: there "no face found" is the answer.</param>
     public FacePreparer(FacePreprocessing preprocessing, FaceDetector? detector = null, bool centredCropWhenNoFace = false)
+        : this(preprocessing, detector, null, centredCropWhenNoFace)
+    {
+    }
+
+    /// <summary>Creates the stage on ONNX Runtime: <see cref="PrepareManaged"/> detects and aligns with no libtorch call.</summary>
+    /// <param name="preprocessing">How faces are framed, and the recogniser input side S.</param>
+    /// <param name="detector">The ONNX Runtime face detector, landmark net and warp (not disposed here).</param>
+    /// <param name="centredCropWhenNoFace">As for the TorchSharp constructor.</param>
+    /// <exception cref="ArgumentOutOfRangeException">When the preprocessing is out of range.</exception>
+    public FacePreparer(FacePreprocessing preprocessing, OnnxFaceDetector detector, bool centredCropWhenNoFace = false)
+        : this(preprocessing, null, detector ?? throw new ArgumentNullException(nameof(detector)), centredCropWhenNoFace)
+    {
+    }
+
+    private FacePreparer(FacePreprocessing preprocessing, FaceDetector? detector, OnnxFaceDetector? onnxDetector, bool centredCropWhenNoFace)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
         preprocessing.Validate();
         Preprocessing = preprocessing;
         _template = TemplateOf(preprocessing.Alignment);
-        if (_template is not null && detector is null)
+        if (_template is not null && detector is null && onnxDetector is null)
             throw new ArgumentException($"Faces framed as {preprocessing.Alignment} need a face detector (from the model store).", nameof(detector));
         _detector = detector;
+        _onnxDetector = onnxDetector;
         _fallbacks = centredCropWhenNoFace ? new() : null;
     }
 
@@ -83,7 +114,8 @@ public sealed class FacePreparer
     /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
     /// <exception cref="InvalidDataException">When the image is smaller than a centred crop.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
-    public PreparedFace Prepare(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareFaces(image, source, sideFor, allFaces: false)[0];
+    /// <exception cref="NotSupportedException">When alignment is on and this stage was made with an ONNX Runtime detector.</exception>
+    public PreparedFace Prepare(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareTorch(image, source, sideFor, allFaces: false)[0];
 
     /// <summary>
     /// Prepares every face the detector finds in one image, largest box first (<c>identify --all-faces</c>); with a
@@ -96,20 +128,81 @@ public sealed class FacePreparer
     /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
     /// <exception cref="InvalidDataException">When the image is smaller than a centred crop.</exception>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
-    public IReadOnlyList<PreparedFace> PrepareAll(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareFaces(image, source, sideFor, allFaces: true);
+    /// <exception cref="NotSupportedException">When alignment is on and this stage was made with an ONNX Runtime detector.</exception>
+    public IReadOnlyList<PreparedFace> PrepareAll(Tensor image, string source, Func<int, int>? sideFor = null) => PrepareTorch(image, source, sideFor, allFaces: true);
 
-    private IReadOnlyList<PreparedFace> PrepareFaces(Tensor image, string source, Func<int, int>? sideFor, bool allFaces)
+    /// <summary>
+    /// <see cref="Prepare"/> in managed code with no libtorch call (the training prefetch thread, the ONNX Runtime path):
+    /// a centred crop (the same window, side and antialiased bicubic resize, <see cref="ManagedFacePreprocessing"/>:
+    /// equal to the TorchSharp path to about 1e-6), or, with an <see cref="OnnxFaceDetector"/>, detection, landmarks
+    /// and the similarity warp in ONNX Runtime.
+    /// </summary>
+    /// <param name="image">The image, in <see cref="FacePreprocessing.Color"/> (<see cref="ManagedFacePreprocessing.Read"/>).</param>
+    /// <param name="source">The image's file (or another name) for messages.</param>
+    /// <param name="sideFor">As for <see cref="Prepare"/>.</param>
+    /// <returns>The chip <c>[C, s, s]</c>, the face's native side, and the face used.</returns>
+    /// <exception cref="NotSupportedException">When this stage aligns faces and was made without an ONNX Runtime detector.</exception>
+    /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than the crop.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
+    public ManagedPreparedFace PrepareManaged(PlanarImage image, string source, Func<int, int>? sideFor = null) =>
+        PrepareManagedFaces(image, source, sideFor, allFaces: false)[0];
+
+    /// <summary>As <see cref="PrepareAll"/> in managed code (see <see cref="PrepareManaged"/>).</summary>
+    /// <param name="image">The image, in <see cref="FacePreprocessing.Color"/>.</param>
+    /// <param name="source">The image's file (or another name) for messages.</param>
+    /// <param name="sideFor">As for <see cref="Prepare"/>.</param>
+    /// <returns>One chip per face, largest box first, at least one.</returns>
+    /// <exception cref="NotSupportedException">As <see cref="PrepareManaged"/>.</exception>
+    /// <exception cref="FaceNotFoundException">When alignment is on and the detector finds no face.</exception>
+    /// <exception cref="InvalidDataException">When the image is smaller than the crop.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
+    public IReadOnlyList<ManagedPreparedFace> PrepareAllManaged(PlanarImage image, string source, Func<int, int>? sideFor = null) =>
+        PrepareManagedFaces(image, source, sideFor, allFaces: true);
+
+    private PreparedFace[] PrepareTorch(Tensor image, string source, Func<int, int>? sideFor, bool allFaces)
+    {
+        if (Aligns && _detector is null)
+            throw new NotSupportedException($"{source}: this preparation stage aligns with the ONNX Runtime detector; use PrepareManaged.");
+        return PrepareFaces(new TorchBackend(this), image, source, sideFor, allFaces).Select(f => new PreparedFace(f.Chip, f.Native, f.Face, f.Found)).ToArray();
+    }
+
+    private ManagedPreparedFace[] PrepareManagedFaces(PlanarImage image, string source, Func<int, int>? sideFor, bool allFaces)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (Aligns && _onnxDetector is null)
+            throw new NotSupportedException($"{source}: faces framed as {Preprocessing.Alignment} need face detection, landmarks and alignment; a managed path without the exported detector (ONNX Runtime) can only take a centred crop.");
+        return PrepareFaces(new ManagedBackend(this), image, source, sideFor, allFaces).Select(f => new ManagedPreparedFace(f.Chip, f.Native, f.Face, f.Found)).ToArray();
+    }
+
+    /// <summary>The steps of the stage that touch pixels, on one image type; the flow around them is <see cref="PrepareFaces"/>.</summary>
+    private interface IBackend<TImage, TChip>
+    {
+        (int Height, int Width) SizeOf(TImage image);
+
+        FaceDetectionResult Detect(TImage image);
+
+        /// <summary>The centred crop of the framing, resized to <paramref name="side"/> (antialiased bicubic).</summary>
+        TChip CentredCrop(TImage image, int side, string source);
+
+        /// <summary>The warp at <paramref name="warpSide"/>, then one antialiased bicubic resize to <paramref name="side"/> when they differ, clamped.</summary>
+        TChip Warp(TImage image, SimilarityTransform outputToImage, int warpSide, int side);
+    }
+
+    /// <summary>The one flow: centred crop, or detection (with the optional fallback), choice of faces, alignment.</summary>
+    private List<(TChip Chip, int Native, DetectedFace? Face, int Found)> PrepareFaces<TImage, TChip>(IBackend<TImage, TChip> backend, TImage image, string source, Func<int, int>? sideFor, bool allFaces)
     {
         ArgumentNullException.ThrowIfNull(image);
         int Target(int native) => TargetSide(sideFor, native);
-        PreparedFace CentredCrop()
+        (TChip, int, DetectedFace?, int) CentredCrop()
         {
-            var crop = Preprocessing.CropSide((int)image.shape[1], (int)image.shape[2]);
-            return new PreparedFace(FaceCropper.CropAndResize(image, Preprocessing with { Size = Target(crop) }, source), crop, null, 0);
+            var (h, w) = backend.SizeOf(image);
+            var crop = Preprocessing.CropSide(h, w);
+            return (backend.CentredCrop(image, Target(crop), source), crop, null, 0);
         }
         if (_template is null) return [CentredCrop()];
         FaceDetectionResult detection;
-        lock (_detectorLock) detection = _detector!.Detect(image);
+        lock (_detectorLock) detection = backend.Detect(image);
         if (detection.Largest is null && _fallbacks is not null)
         {
             _fallbacks.Enqueue(source);
@@ -117,43 +210,57 @@ public sealed class FacePreparer
         }
         if (detection.Largest is null) throw new FaceNotFoundException($"no face found in {source} (detectors tried: tiny, SSD, tiny at large input).");
         IEnumerable<DetectedFace> chosen = allFaces ? detection : [detection.Largest];
-        return chosen.Select(face => Align(image, face, detection.Count, Target)).ToArray();
+        return chosen.Select(face =>
+        {
+            // Warped at the face's own resolution (never upsampled in the warp), then one antialiased bicubic resize.
+            var s = Preprocessing.Size;
+            var native = (int)Math.Round(s * Transform(face, s).Scale);
+            var warpSide = Math.Max(MinimumSide, native);
+            return (backend.Warp(image, Transform(face, warpSide), warpSide, Target(native)), native, (DetectedFace?)face, detection.Count);
+        }).ToList();
     }
 
-    /// <summary>Warps one detected face at its own resolution (never upsampled in the warp), then one antialiased bicubic resize.</summary>
-    private PreparedFace Align(Tensor image, DetectedFace face, int facesFound, Func<int, int> target)
+    private sealed class TorchBackend(FacePreparer preparer) : IBackend<Tensor, Tensor>
     {
-        using var scope = NewDisposeScope();
-        var s = Preprocessing.Size;
-        var native = (int)Math.Round(s * Transform(face, s).Scale);
-        var side = target(native);
-        var warpSide = Math.Max(MinimumSide, native);
-        var chip = FaceAligner.Warp(image, [Transform(face, warpSide)], warpSide);     // [1, C, n, n]
-        if (warpSide != side)
-            chip = SafeScalars.Clamp_(nn.functional.interpolate(chip, size: [side, side], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true));
-        return new PreparedFace(chip[0].MoveToOuterDisposeScope(), native, face, facesFound);
+        public (int Height, int Width) SizeOf(Tensor image) => ((int)image.shape[1], (int)image.shape[2]);
+
+        public FaceDetectionResult Detect(Tensor image) => preparer._detector!.Detect(image);
+
+        public Tensor CentredCrop(Tensor image, int side, string source) =>
+            FaceCropper.CropAndResize(image, preparer.Preprocessing with { Size = side }, source);
+
+        public Tensor Warp(Tensor image, SimilarityTransform outputToImage, int warpSide, int side)
+        {
+            using var scope = NewDisposeScope();
+            var chip = FaceAligner.Warp(image, [outputToImage], warpSide);     // [1, C, n, n]
+            if (warpSide != side)
+                chip = SafeScalars.Clamp_(nn.functional.interpolate(chip, size: [side, side], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true));
+            return chip[0].MoveToOuterDisposeScope();
+        }
     }
 
-    /// <summary>
-    /// <see cref="Prepare"/> of a centred crop in managed code, with no libtorch call (the training prefetch thread, the
-    /// ONNX Runtime path): the same window (<see cref="FacePreprocessing.CropWindow"/>), side and antialiased bicubic
-    /// resize (<see cref="ManagedFacePreprocessing"/>: equal to the TorchSharp path to about 1e-6).
-    /// </summary>
-    /// <param name="image">The image, in <see cref="FacePreprocessing.Color"/> (<see cref="ManagedFacePreprocessing.Read"/>).</param>
-    /// <param name="source">The image's file (or another name) for messages.</param>
-    /// <param name="sideFor">As for <see cref="Prepare"/>.</param>
-    /// <returns>The chip <c>[C, s, s]</c> and the face's native side (the crop side).</returns>
-    /// <exception cref="NotSupportedException">When this stage aligns faces (<see cref="Aligns"/>): detection and
-    /// alignment run in libtorch.</exception>
-    /// <exception cref="InvalidDataException">When the image is smaller than the crop.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="sideFor"/> gives a side below 1.</exception>
-    public (PlanarImage Chip, int NativeSide) PrepareManaged(PlanarImage image, string source, Func<int, int>? sideFor = null)
+    private sealed class ManagedBackend(FacePreparer preparer) : IBackend<PlanarImage, PlanarImage>
     {
-        ArgumentNullException.ThrowIfNull(image);
-        if (Aligns)
-            throw new NotSupportedException($"{source}: faces framed as {Preprocessing.Alignment} need face detection, landmarks and alignment, which run in libtorch only; a managed (ONNX Runtime) path can only take a centred crop.");
-        var crop = Preprocessing.CropSide(image.Height, image.Width);
-        return (ManagedFacePreprocessing.CropAndResize(image, Preprocessing, TargetSide(sideFor, crop), source), crop);
+        public (int Height, int Width) SizeOf(PlanarImage image) => (image.Height, image.Width);
+
+        public FaceDetectionResult Detect(PlanarImage image) => preparer._onnxDetector!.Detect(image);
+
+        public PlanarImage CentredCrop(PlanarImage image, int side, string source) =>
+            ManagedFacePreprocessing.CropAndResize(image, preparer.Preprocessing, side, source);
+
+        public PlanarImage Warp(PlanarImage image, SimilarityTransform outputToImage, int warpSide, int side)
+        {
+            var chip = preparer._onnxDetector!.Warp(image, outputToImage, warpSide);
+            if (warpSide == side) return chip;
+            var plane = warpSide * warpSide;
+            var output = new float[chip.Channels * side * side];
+            for (var c = 0; c < chip.Channels; c++)
+            {
+                var resized = ManagedFacePreprocessing.ResizeAntialiased(chip.Pixels[(c * plane)..((c + 1) * plane)], warpSide, warpSide, side, side);
+                for (var i = 0; i < resized.Length; i++) output[c * side * side + i] = Math.Clamp(resized[i], 0f, 1f);
+            }
+            return new PlanarImage(output, chip.Channels, side, side);
+        }
     }
 
     private int TargetSide(Func<int, int>? sideFor, int native)

@@ -18,9 +18,11 @@ namespace SrFace.Export;
 /// <list type="bullet">
 /// <item>a centred crop in managed code (<see cref="FacePreparer.PrepareManaged"/>): no libtorch call at all;</item>
 /// <item>an aligned face (<see cref="FacePreprocessing.Alignment"/> not a centred crop: detection + 68 landmarks +
-/// similarity warp) with the TorchSharp face detector given to the constructor (<see cref="FacePreparer.Prepare"/>,
-/// the same code as the TorchSharp path), so that path needs libtorch for the detector; only the cascade runs in ONNX
-/// Runtime. Without a detector such images are refused (<see cref="NotSupportedException"/>), never cropped differently.</item>
+/// similarity warp) with the exported face detector beside the file (<see cref="FaceDetectorOnnxExporter.PathFor"/>,
+/// <see cref="OnnxFaceDetector"/>) in ONNX Runtime too: no libtorch call either;</item>
+/// <item>else, for an export written without that file, with the TorchSharp face detector given to the constructor
+/// (<see cref="FacePreparer.Prepare"/>), which needs libtorch. Without either, such images are refused
+/// (<see cref="NotSupportedException"/>), never cropped differently.</item>
 /// </list>
 /// </summary>
 /// <remarks>One instance is not meant for concurrent calls from several threads (ONNX Runtime sessions are, the
@@ -28,7 +30,8 @@ namespace SrFace.Export;
 public sealed class OnnxCascade : IDisposable
 {
     private readonly InferenceSession _faceSession, _probeSession;
-    private readonly FacePreparer? _alignedPreparer;
+    private readonly FacePreparer? _alignedPreparer, _onnxPreparer;
+    private readonly OnnxFaceDetector? _onnxDetector;
 
     /// <summary>Loads an exported cascade.</summary>
     /// <param name="path">A <c>.onnx</c> file written by <c>srface export</c>.</param>
@@ -50,7 +53,11 @@ public sealed class OnnxCascade : IDisposable
             Metadata = Metadata with { Preprocessing = Metadata.Preprocessing.CentredCrop(preprocessing.CropFraction) with { CropPixels = preprocessing.CropPixels } };
             FramingGiven = true;
         }
-        _alignedPreparer = NeedsAlignment && detector is not null ? new FacePreparer(Metadata.Preprocessing, detector) : null;
+        // The exported detector beside the file comes first: it needs no libtorch.
+        var faces = FaceDetectorOnnxExporter.PathFor(path);
+        _onnxDetector = NeedsAlignment && File.Exists(faces) ? new OnnxFaceDetector(faces, threads) : null;
+        _onnxPreparer = _onnxDetector is not null ? new FacePreparer(Metadata.Preprocessing, _onnxDetector) : null;
+        _alignedPreparer = NeedsAlignment && _onnxDetector is null && detector is not null ? new FacePreparer(Metadata.Preprocessing, detector) : null;
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
         // graph pruned to that path's input and output.
@@ -63,6 +70,7 @@ public sealed class OnnxCascade : IDisposable
         catch
         {
             _faceSession.Dispose();
+            _onnxDetector?.Dispose();
             throw;
         }
     }
@@ -80,7 +88,10 @@ public sealed class OnnxCascade : IDisposable
     public bool NeedsAlignment => Metadata.Preprocessing.Alignment != FaceAlignmentTemplate.CentredCrop;
 
     /// <summary>True when aligned faces can be prepared (a detector was given for an export that aligns).</summary>
-    public bool CanAlign => _alignedPreparer is not null;
+    public bool CanAlign => _alignedPreparer is not null || _onnxPreparer is not null;
+
+    /// <summary>True when faces are aligned by the exported detector in ONNX Runtime (no libtorch), false when by TorchSharp's or not at all.</summary>
+    public bool AlignsInOnnxRuntime => _onnxPreparer is not null;
 
     /// <summary>Embeds face crops through one of the graph's two paths.</summary>
     /// <param name="faces">n faces <c>[n, C, side, side]</c> row-major, float in [0, 1].</param>
@@ -158,16 +169,17 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>A face chip as managed values <c>[C, side, side]</c> and what the preparation found.</summary>
     private sealed record Chip(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
 
-    /// <summary>A centred crop in managed code: no libtorch call (an aligning export without a detector is refused).</summary>
+    /// <summary>A centred crop, or a face aligned by the exported detector, in managed code and ONNX Runtime: no libtorch call (an aligning export without a detector is refused).</summary>
     private Chip PrepareManaged(string path, double? cropFraction, Func<int, int> sideFor)
     {
         var image = ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color);
         var framing = Metadata.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
-        if (framing.Alignment != FaceAlignmentTemplate.CentredCrop)
+        if (framing.Alignment != FaceAlignmentTemplate.CentredCrop && _onnxPreparer is null)
             throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks) and no face detector was loaded; " +
                 $"{path} would be cropped differently from the model's training. Load the detector from the model store (the CLI does), or pass a crop fraction for images that are face crops already.");
-        var (face, native) = new FacePreparer(framing).PrepareManaged(image, path, sideFor);
-        return new Chip(face.Pixels, face.Height, native, null, 0);
+        var preparer = framing == Metadata.Preprocessing && _onnxPreparer is not null ? _onnxPreparer : new FacePreparer(framing);
+        var face = preparer.PrepareManaged(image, path, sideFor);
+        return new Chip(face.Chip.Pixels, face.Chip.Height, face.NativeSide, face.Face, face.FacesFound);
     }
 
     /// <summary>
@@ -189,6 +201,7 @@ public sealed class OnnxCascade : IDisposable
     {
         _faceSession.Dispose();
         _probeSession.Dispose();
+        _onnxDetector?.Dispose();
     }
 
     /// <summary>What an exported file says about itself (framing, sizes, threshold), without opening ONNX Runtime sessions.</summary>
