@@ -108,6 +108,40 @@ public class ExportCommandTests(ITestOutputHelper output)
         Assert.Contains("TorchSharp", versionError);
     }
 
+    /// <summary>
+    /// The aligning default model: <c>srface export --model dlib-resnet</c> writes the cascade and its face detector
+    /// (<c>.faces.onnx</c>), and <c>verify --runtime onnx</c> detects, aligns and embeds two LFW photos from the copy of
+    /// the CLI without libtorch (and without the model store: HOME is hidden). The control: the same export without its
+    /// detector file must load TorchSharp's detector there and fails, so the copy does catch any libtorch use.
+    /// </summary>
+    [Fact]
+    public void Aligned_onnx_runtime_path_needs_no_libtorch()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "dlib-resnet.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", "dlib-resnet", "--probe-size", "19", "--out", onnx));
+        Assert.True(File.Exists(FaceDetectorOnnxExporter.PathFor(onnx)), "no face detector file beside the export");
+        var app = MirrorWithoutLibtorch(Path.Combine(dir, "app"));
+        string Photo(string person, int n) => Path.Combine(TestData.LfwImages, person, $"{person}_{n:0000}.jpg");
+
+        var (exit, stdout, stderr) = RunCli(app, "verify", Photo("George_W_Bush", 1), Photo("George_W_Bush", 2), "--model", onnx, "--runtime", "onnx", "--json");
+        Assert.True(exit == 0, $"exit {exit}: {stdout} {stderr}");
+        Assert.Contains("\"same\":true", stdout);
+        Assert.Contains("\"framing\":\"aligned\"", stdout);
+        (exit, stdout, stderr) = RunCli(app, "verify", Photo("George_W_Bush", 1), Photo("Tony_Blair", 1), "--model", onnx, "--runtime", "onnx", "--json", "--probe-size", "19");
+        Assert.True(exit == 1, $"exit {exit}: {stdout} {stderr}");
+        Assert.Contains("\"same\":false", stdout);
+
+        var withoutDetector = Path.Combine(dir, "no-detector.onnx");
+        File.Copy(onnx, withoutDetector);
+        (exit, _, stderr) = RunCli(app, "verify", Photo("George_W_Bush", 1), Photo("George_W_Bush", 2), "--model", withoutDetector, "--runtime", "onnx");
+        output.WriteLine($"without its .faces.onnx file: exit {exit}, {stderr.Split('\n')[0]}");
+        Assert.Equal(2, exit);
+        var (versionExit, _, versionError) = RunCli(app, "version");
+        Assert.NotEqual(0, versionExit);
+        Assert.Contains("TorchSharp", versionError);
+    }
+
     private static double FaceIdentificationSimilarity(OnnxCascade onnx, string a, string b) =>
         EmbeddingMath.Cosine(onnx.EmbedFile(a), onnx.EmbedFile(b, 8));
 
