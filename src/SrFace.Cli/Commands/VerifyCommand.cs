@@ -15,8 +15,9 @@ namespace SrFace.Cli.Commands;
 /// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
 /// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
 /// face crop), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
-/// <c>srface export</c>, the cascade running in ONNX Runtime: no libtorch for models that frame faces by a centred crop;
-/// for models that align faces the detector and 68-landmark alignment still run in TorchSharp (libtorch needed).
+/// <c>srface export</c>, the cascade running in ONNX Runtime with no libtorch: models that align faces are prepared by
+/// the same stage with the face detectors, 68 landmarks and warp of the export's <c>.faces.onnx</c> in ONNX Runtime
+/// (an older export without that file falls back to TorchSharp's detector, which needs libtorch).
 /// Exit code 0 = same person, 1 = different people, 2 = error.
 /// </summary>
 internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
@@ -73,7 +74,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
         [CommandOption("--runtime <RUNTIME>")]
         [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime: --model is a file from `srface export`; " +
-                     "no libtorch for centred-crop models; for models that align faces, e.g. an export of dlib-resnet, face detection and alignment still run in TorchSharp and need libtorch).")]
+                     "no libtorch; models that align faces, e.g. an export of dlib-resnet, detect and align with the F.faces.onnx written beside F.onnx).")]
         [DefaultValue("torch")]
         public string Runtime { get; init; } = "torch";
 
@@ -97,8 +98,9 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     }
 
     /// <summary>
-    /// The same decision through ONNX Runtime: no libtorch call for centred crops; an export that aligns faces prepares
-    /// them with the TorchSharp detector (libtorch) exactly as the torch path does, and embeds them in ONNX Runtime.
+    /// The same decision through ONNX Runtime with no libtorch call: centred crops in managed code; an export that aligns
+    /// faces prepares them with the one preparation stage on its exported detector (ONNX Runtime), or, without that
+    /// file, with the TorchSharp detector (libtorch), and embeds them in ONNX Runtime.
     /// </summary>
     private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) VerifyOnnx(Settings settings)
     {
