@@ -16,7 +16,9 @@ namespace SrFace.Benchmarks.Suites;
 /// <see cref="FaceRecognitionCascade.FromPretrained"/> loads them, split into the public steps (tiny detector, SSD
 /// fallback when it ran, landmark net, alignment warp) and timed whole (<see cref="FaceDetector.Detect"/>,
 /// <see cref="FacePreparer.Prepare"/>), on a few 250x250 LFW photos and on 1920x1080 photos built in memory around
-/// one LFW face about 100 px wide (flat grey and noise backgrounds). Images are decoded before timing.
+/// one LFW face about 100 px wide (flat grey and noise backgrounds). Images are decoded before timing. The same stage
+/// on ONNX Runtime (<see cref="Export.OnnxFaceDetector"/> from the file <c>srface export</c> writes beside an aligning
+/// model, <see cref="FacePreparer.PrepareManaged"/>) is timed on the same photos, with as many threads as TorchSharp.
 /// </summary>
 internal static class DetectionSuite
 {
@@ -43,6 +45,13 @@ internal static class DetectionSuite
         var template = FacePreparer.TemplateOf(cascade.Preprocessing.Alignment)!;
         var size = cascade.InputSize;
         var o = detector.Options;
+        var facesFolder = Directory.CreateTempSubdirectory("srface-bench-");
+        var facesFile = Path.Combine(facesFolder.FullName, "faces.onnx");
+        progress($"{Name}: exporting the face detector to ONNX ({facesFile})");
+        Export.FaceDetectorOnnxExporter.Export(detector, facesFile);
+        using var onnx = new Export.OnnxFaceDetector(facesFile, threads: get_num_threads(), detector.Options);
+        facesFolder.Delete(recursive: true);      // the sessions hold the graph in memory
+        var onnxPreparer = new FacePreparer(cascade.Preprocessing, onnx);
 
         var reader = new FaceImageReader();
         var lfw = faces.Files.Where((_, i) => i % BenchmarkModels.PerIdentity == 0).Take(LfwPhotos)
@@ -89,13 +98,17 @@ internal static class DetectionSuite
             "SSD / tiny fallback = SsdMobilenetV1.Detect / TinyFaceDetector.Detect at the large input, timed only on the photos where FaceDetector ran them (the tiny pass found nothing); " +
             "68 landmarks = FaceLandmark68Net.DetectBatch on the photo's boxes; " +
             $"alignment = what Prepare does after detection (similarity fit to the {cascade.Preprocessing.Alignment} template, FaceAligner.Warp at the face's native side, bicubic resize to {size} px); " +
-            "Prepare = FacePreparer.Prepare (Detect + alignment of the largest face).");
+            "Prepare = FacePreparer.Prepare (Detect + alignment of the largest face); " +
+            "ONNX Runtime rows = the same on managed images (decoded before timing) with the exported networks and GridSample (OnnxFaceDetector.Detect, FacePreparer.PrepareManaged).");
         notes.Add($"ms per photo, median / min over {runner.Profile.LatencyRepetitions} repetitions (each repetition runs every photo of its set once; {runner.Profile.LatencyWarmup} untimed first):");
         notes.AddRange(perPhoto);
         var ratios = new List<RatioResult>();
         var lfwPrepare = cases.FirstOrDefault(c => c.Case == $"LFW {w}x{h}: Prepare (whole stage)");
-        foreach (var large in cases.Where(c => c.Case.StartsWith($"{LargeWidth}x{LargeHeight}", StringComparison.Ordinal) && c.Case.EndsWith("Prepare (whole stage)", StringComparison.Ordinal)))
+        foreach (var large in cases.Where(c => c.Case.StartsWith($"{LargeWidth}x{LargeHeight}", StringComparison.Ordinal) && c.Case.EndsWith(": Prepare (whole stage)", StringComparison.Ordinal)))
             if (lfwPrepare is not null) ratios.Add(RatioResult.Latency($"{large.Case.Split(':')[0]} / LFW {w}x{h}, Prepare ms per photo", large, lfwPrepare));
+        foreach (var viaOnnx in cases.Where(c => c.Case.EndsWith("ONNX Runtime: PrepareManaged (whole stage)", StringComparison.Ordinal)))
+            if (cases.FirstOrDefault(c => c.Case == $"{viaOnnx.Case.Split(':')[0]}: Prepare (whole stage)") is { } torchPrepare)
+                ratios.Add(RatioResult.Latency($"{viaOnnx.Case.Split(':')[0]}, ONNX Runtime / TorchSharp Prepare ms per photo", viaOnnx, torchPrepare));
         return new SuiteResult(Name, faces.Source + $"; {lfw.Count} of them as whole {w}x{h} photos", cases, ratios, notes);
 
         void Measure(string set, IReadOnlyList<Photo> photos)
@@ -110,6 +123,8 @@ internal static class DetectionSuite
                 (photos.Count == 1 && results[0].Largest is { } f ? $"; box {f.Box.Width:0}x{f.Box.Height:0} px, score {f.Score:0.00}" : ""));
 
             Add(set, "Detect (detection + landmarks)", photos.Count, () => { foreach (var p in photos) detector.Detect(p.Image); });
+            var managed = photos.Select(p => new PlanarImage(p.Image.contiguous().data<float>().ToArray(), 3, (int)p.Image.shape[1], (int)p.Image.shape[2])).ToList();
+            Add(set, "ONNX Runtime: Detect (detection + landmarks)", photos.Count, () => { foreach (var m in managed) onnx.Detect(m); });
             Add(set, $"detection: tiny {o.Tiny.InputSize}", photos.Count, () => { foreach (var p in photos) detector.Tiny.Detect(p.Image, o.Tiny); });
             var ssd = Enumerable.Range(0, photos.Count).Where(i => kinds[i] is null or FaceDetectorKind.Ssd or FaceDetectorKind.TinyLarge).ToList();
             if (ssd.Count > 0)
@@ -125,6 +140,7 @@ internal static class DetectionSuite
             Add(set, "68 landmarks", found.Count, () => { foreach (var i in found) detector.Landmarks.DetectBatch(photos[i].Image, regions[i]); });
             Add(set, $"alignment to {size} px", found.Count, () => { foreach (var i in found) Align(photos[i].Image, results[i].Largest!, template, size); });
             Add(set, "Prepare (whole stage)", found.Count, () => { foreach (var i in found) preparer.Prepare(photos[i].Image, photos[i].Name); });
+            Add(set, "ONNX Runtime: PrepareManaged (whole stage)", found.Count, () => { foreach (var i in found) onnxPreparer.PrepareManaged(managed[i], photos[i].Name); });
         }
 
         void Add(string set, string step, int photos, Action run)

@@ -55,17 +55,19 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         {
             using var cascade = ModelSource.Load(settings.Model, settings.Models);
             var probeSize = settings.ProbeSize ?? (cascade.SuperResolution is null ? cascade.InputSize : cascade.LowResolutionSize);
+            // A model that aligns faces was loaded with its face detector (model store); checked before any file is written.
+            var detector = cascade.Preprocessing.Alignment == SrFace.Models.FaceAlignmentTemplate.CentredCrop ? null
+                : cascade.Detector ?? throw new InvalidOperationException($"{settings.Model ?? "the model"} aligns faces ({cascade.Preprocessing.Alignment}) and no face detector was loaded from the model store; run scripts/fetch-models.sh or pass --models.");
             var m = CascadeOnnxExporter.Export(cascade, probeSize, settings.Out!);
             var threshold = m.Threshold is { } t ? t.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "none";
             var line = $"wrote {settings.Out} ({new FileInfo(settings.Out!).Length / 1024.0:F0} KiB, ONNX opset {m.Opset}): " +
                 $"{CascadeOnnxExporter.ProbeInput} [batch, {m.Channels}, {ProbeSide(m)}, {ProbeSide(m)}] -> {CascadeOnnxExporter.ProbeOutput} [batch, {m.EmbeddingWidth}] ({m.Fusion} fusion); " +
                 $"{CascadeOnnxExporter.FaceInput} [batch, {m.Channels}, {m.InputSize}, {m.InputSize}] -> {CascadeOnnxExporter.FaceOutput} [batch, {m.EmbeddingWidth}]; threshold {threshold}";
             Console.WriteLine(line);
-            if (m.Preprocessing.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop)
+            if (detector is not null)
             {
                 var faces = FaceDetectorOnnxExporter.PathFor(settings.Out!);
-                using (var detector = SrFace.Detection.FaceDetector.Load(ModelSource.Store(settings.Models)))
-                    FaceDetectorOnnxExporter.Export(detector, faces);
+                FaceDetectorOnnxExporter.Export(detector, faces);
                 Console.WriteLine($"wrote {faces} ({new FileInfo(faces).Length / 1024.0:F0} KiB, ONNX opset {OnnxGraphBuilder.Opset}): the faces are framed as {m.Preprocessing.Alignment}; " +
                     $"face detectors, 68 landmarks and the alignment warp for --runtime onnx (keep it beside {Path.GetFileName(settings.Out)})");
             }
