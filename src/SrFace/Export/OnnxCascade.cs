@@ -42,7 +42,8 @@ public sealed class OnnxCascade : IDisposable
     /// faces of an export that aligns them; not disposed here. Null to refuse such images (a centred-crop export never
     /// needs it).</param>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
-    /// <exception cref="InvalidDataException">When it is not a readable ONNX file or not an SrFace export (names the file).</exception>
+    /// <exception cref="InvalidDataException">When it, or the face-detector file beside an aligning export, is not a
+    /// readable ONNX file of <c>srface export</c> (names the file).</exception>
     public OnnxCascade(string path, int? threads = null, FacePreprocessing? preprocessing = null, Detection.FaceDetector? detector = null)
     {
         var model = ReadModel(path);
@@ -53,11 +54,6 @@ public sealed class OnnxCascade : IDisposable
             Metadata = Metadata with { Preprocessing = Metadata.Preprocessing.CentredCrop(preprocessing.CropFraction) with { CropPixels = preprocessing.CropPixels } };
             FramingGiven = true;
         }
-        // The exported detector beside the file comes first: it needs no libtorch.
-        var faces = FaceDetectorOnnxExporter.PathFor(path);
-        _onnxDetector = NeedsAlignment && File.Exists(faces) ? new OnnxFaceDetector(faces, threads) : null;
-        _onnxPreparer = _onnxDetector is not null ? new FacePreparer(Metadata.Preprocessing, _onnxDetector) : null;
-        _alignedPreparer = NeedsAlignment && _onnxDetector is null && detector is not null ? new FacePreparer(Metadata.Preprocessing, detector) : null;
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
         // graph pruned to that path's input and output.
@@ -66,13 +62,18 @@ public sealed class OnnxCascade : IDisposable
         try
         {
             _probeSession = Open(OnnxGraphPruning.Prune(model, CascadeOnnxExporter.ProbeInput, CascadeOnnxExporter.ProbeOutput), options, path);
+            // The exported detector beside the file comes first: it needs no libtorch.
+            var faces = FaceDetectorOnnxExporter.PathFor(path);
+            _onnxDetector = NeedsAlignment && File.Exists(faces) ? new OnnxFaceDetector(faces, threads) : null;
         }
         catch
         {
             _faceSession.Dispose();
-            _onnxDetector?.Dispose();
+            _probeSession?.Dispose();
             throw;
         }
+        _onnxPreparer = _onnxDetector is not null ? new FacePreparer(Metadata.Preprocessing, _onnxDetector) : null;
+        _alignedPreparer = NeedsAlignment && _onnxDetector is null && detector is not null ? new FacePreparer(Metadata.Preprocessing, detector) : null;
     }
 
     /// <summary>The file this runs.</summary>
