@@ -142,6 +142,23 @@ public class ExportCommandTests(ITestOutputHelper output)
         Assert.Contains("TorchSharp", versionError);
     }
 
+    /// <summary>A damaged <c>.faces.onnx</c> beside an aligning export is an error that names it, never a silent fallback.</summary>
+    [Fact]
+    public void A_damaged_face_detector_file_is_an_error_naming_it()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "tiny.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", TinyCascade.ModelPath, "--probe-size", "8", "--out", onnx));
+        var aligned = SrFace.Tests.Export.OnnxExportTests.WithMetadata(onnx, Path.Combine(dir, "aligned.onnx"), "srface.alignment", "DlibChip");
+        var faces = FaceDetectorOnnxExporter.PathFor(aligned);
+        Assert.EndsWith("aligned.faces.onnx", faces);
+        File.Copy(onnx, faces);                                   // an ONNX file, but a cascade, not a face detector
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxCascade(aligned, threads: 1));
+        Assert.Contains(faces, e.Message);
+        var person = TinyCascade.People.Samples[0].Path;
+        Assert.Equal(2, RecognitionCliHarness.Run("verify", person, person, "--model", aligned, "--runtime", "onnx", "--threshold", "0"));
+    }
+
     private static double FaceIdentificationSimilarity(OnnxCascade onnx, string a, string b) =>
         EmbeddingMath.Cosine(onnx.EmbedFile(a), onnx.EmbedFile(b, 8));
 
