@@ -18,4 +18,8 @@ public static class DetectionModels
 
     /// <summary>Reads a data-set image as [3, H, W] in [0, 1].</summary>
     public static Tensor ReadImage(string relativeToDatasets) => new FaceImageReader().Read(Path.Combine(TestData.Datasets, relativeToDatasets));
+
+    /// <summary>Reads a data-set image for both runtimes (the same decoder): <c>[3, H, W]</c> tensor and managed RGB planes.</summary>
+    public static (Tensor Torch, PlanarImage Managed) ReadBoth(string relativeToDatasets) =>
+        (ReadImage(relativeToDatasets), ManagedFacePreprocessing.Read(Path.Combine(TestData.Datasets, relativeToDatasets), ColorMode.Rgb));
 }

@@ -9,19 +9,13 @@ namespace SrFace.Tests.Detection;
 [Collection(TorchCollection.Name)]
 public sealed class ManagedNetInputTests(ITestOutputHelper output)
 {
-    private static (Tensor Torch, PlanarImage Managed) Read(string relative)
-    {
-        var path = Path.Combine(TestData.Datasets, relative);
-        return (new FaceImageReader().Read(path), ManagedFacePreprocessing.Read(path, ColorMode.Rgb));
-    }
-
     private static double MaxAbs(Tensor a, float[] b) => a.contiguous().data<float>().ToArray().Zip(b).Max(p => Math.Abs((double)p.First - p.Second));
 
     [Fact]
     public void Padded_resized_inputs_equal_the_torchsharp_ones()
     {
         using var scope = NewDisposeScope();
-        var (torch, managed) = Read("lfw/lfw-deepfunneled/George_W_Bush/George_W_Bush_0001.jpg");
+        var (torch, managed) = DetectionModels.ReadBoth("lfw/lfw-deepfunneled/George_W_Bush/George_W_Bush_0001.jpg");
         // A non-square photo (bottom padding for the detectors) and non-square crops (centred padding for the landmark net).
         var wide = torch.narrow(1, 20, 180);
         var wideManaged = new PlanarImage(wide.contiguous().data<float>().ToArray(), 3, 180, 250);
@@ -46,7 +40,7 @@ public sealed class ManagedNetInputTests(ITestOutputHelper output)
     public void Downscaling_equals_torchsharps_antialiased_bilinear_resize()
     {
         using var scope = NewDisposeScope();
-        var (torch, managed) = Read("lfw/lfw-deepfunneled/Tony_Blair/Tony_Blair_0002.jpg");
+        var (torch, managed) = DetectionModels.ReadBoth("lfw/lfw-deepfunneled/Tony_Blair/Tony_Blair_0002.jpg");
         double worst = 0;
         foreach (var (h, w) in new[] { (128, 128), (97, 61), (249, 200) })
         {

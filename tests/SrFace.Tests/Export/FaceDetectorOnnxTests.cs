@@ -40,12 +40,6 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
 
     private readonly string _path = exported.Path;
 
-    private static (Tensor Torch, PlanarImage Managed) Read(string relative)
-    {
-        var path = System.IO.Path.Combine(TestData.Datasets, relative);
-        return (new FaceImageReader().Read(path), ManagedFacePreprocessing.Read(path, ColorMode.Rgb));
-    }
-
     private static double MaxAbs(IReadOnlyList<float> a, IReadOnlyList<float> b)
     {
         Assert.Equal(a.Count, b.Count);
@@ -60,7 +54,7 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
         double tiny = 0, tinyLarge = 0, ssdBoxes = 0, ssdScores = 0, landmarks = 0;
         foreach (var photo in Photos)
         {
-            var (torch, managed) = Read(photo);
+            var (torch, managed) = DetectionModels.ReadBoth(photo);
             using (torch)
             {
                 var (t, o) = (detector.Tiny.Run(torch, 416), onnx.RunTiny(managed, 416));
@@ -74,7 +68,7 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
                 landmarks = Math.Max(landmarks, MaxAbs(detector.Landmarks.Run(torch, crops), onnx.RunLandmarks(managed, crops)));
             }
         }
-        var (lt, lm) = Read(Photos[0]);
+        var (lt, lm) = DetectionModels.ReadBoth(Photos[0]);
         using (lt) tinyLarge = MaxAbs(detector.Tiny.Run(lt, 1280).Logits, onnx.RunTiny(lm, 1280).Logits);
         output.WriteLine($"max |ONNX Runtime - TorchSharp| over {Photos.Length} LFW photos: tiny logits (416) {tiny:E2}, tiny logits (1280, one photo) {tinyLarge:E2}, " +
             $"SSD boxes (relative) {ssdBoxes:E2}, SSD scores {ssdScores:E2}, landmark outputs (relative to 112) {landmarks:E2}");
@@ -96,7 +90,7 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
         var faces = 0;
         foreach (var photo in Photos)
         {
-            var (torch, managed) = Read(photo);
+            var (torch, managed) = DetectionModels.ReadBoth(photo);
             using (torch)
                 foreach (var (t, o) in new[] { (shared.Detect(torch), onnx.Detect(managed)), (torchDownscaling.Detect(torch), onnxDownscaling.Detect(managed)) })
                 {
@@ -135,7 +129,7 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
             foreach (var side in new int?[] { null, 19 })
             {
                 using var scope = NewDisposeScope();
-                var (torch, managed) = Read(photo);
+                var (torch, managed) = DetectionModels.ReadBoth(photo);
                 Func<int, int>? sideFor = side is { } s ? _ => s : null;
                 var t = torchPreparer.Prepare(torch, photo, sideFor);
                 var o = onnxPreparer.PrepareManaged(managed, photo, sideFor);
