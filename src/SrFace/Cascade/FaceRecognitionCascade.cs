@@ -108,6 +108,18 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <summary>Calibrated cosine threshold (same person when similarity &gt;= threshold), or null.</summary>
     public double? Threshold => Manifest.Threshold;
 
+    /// <summary>Calibrated open-set identification threshold (<see cref="CascadeManifest.OpenSetThreshold"/>), or null.</summary>
+    public double? OpenSetThreshold => Manifest.OpenSetThreshold;
+
+    /// <summary>Sets the open-set identification threshold (saved with the model).</summary>
+    /// <param name="threshold">Cosine similarity in [-1, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">When outside [-1, 1] or not finite.</exception>
+    public void CalibrateOpenSet(double threshold)
+    {
+        if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
+        Manifest = Manifest with { OpenSetThreshold = threshold };
+    }
+
     /// <summary>Compute precision of both models at inference (float32 by default).</summary>
     public ComputePrecision Precision
     {

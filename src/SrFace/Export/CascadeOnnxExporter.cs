@@ -78,7 +78,7 @@ public static class CascadeOnnxExporter
 
         var metadata = new OnnxCascadeMetadata(probeSize, s, c, width, cascade.Manifest.Scale,
             cascade.SuperResolution is null ? FeatureFusion.ProbeOnly : cascade.Manifest.Fusion, cascade.Threshold,
-            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset, anySide, cascade.RestorationLimit, FaceAnySide: true);
+            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset, anySide, cascade.RestorationLimit, FaceAnySide: true, cascade.OpenSetThreshold);
         return g.ToModel(metadata.ToDictionary());
     }
 

@@ -26,7 +26,7 @@ namespace SrFace.Export;
 /// </summary>
 /// <remarks>One instance is not meant for concurrent calls from several threads (ONNX Runtime sessions are, the
 /// reusable buffers here are not).</remarks>
-public sealed class OnnxCascade : IDisposable
+public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
 {
     private readonly InferenceSession _faceSession, _probeSession;
     private readonly FacePreparer? _alignedPreparer;
@@ -73,6 +73,24 @@ public sealed class OnnxCascade : IDisposable
 
     /// <summary>What the export says about itself (sizes, crop, threshold).</summary>
     public OnnxCascadeMetadata Metadata { get; }
+
+    /// <inheritdoc />
+    public string ModelId => Metadata.ModelId;
+
+    /// <inheritdoc />
+    public int EmbeddingDimension => Metadata.EmbeddingWidth;
+
+    /// <inheritdoc />
+    public FacePreprocessing Preprocessing => Metadata.Preprocessing;
+
+    /// <inheritdoc />
+    public string ModelName => Path;
+
+    /// <inheritdoc />
+    public double? Threshold => Metadata.Threshold;
+
+    /// <inheritdoc />
+    public double? OpenSetThreshold => Metadata.OpenSetThreshold;
 
     /// <summary>True when a face crop was given to the constructor (see <see cref="Recognition.FaceEmbedder.FramingGiven"/>).</summary>
     public bool FramingGiven { get; }
@@ -137,11 +155,59 @@ public sealed class OnnxCascade : IDisposable
     /// <exception cref="InvalidDataException">As <see cref="EmbedFile"/>.</exception>
     public Recognition.EmbeddedFace EmbedFace(string path, int? probeSize = null, double? cropFraction = null)
     {
+        CheckSizes(probeSize, cropFraction);
+        if (_alignedPreparer is null) return EmbedChip(PrepareManaged(ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color), path, cropFraction, probeSize), path, probeSize);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return EmbedChip(PrepareAligned(new FaceImageReader(Metadata.Preprocessing.Color).Read(path), path, cropFraction, probeSize, allFaces: false)[0], path, probeSize);
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace[] EmbedFaces(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null, double? cropFraction = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var result = new Recognition.EmbeddedFace[paths.Count];
+        for (var i = 0; i < paths.Count; i++)
+        {
+            result[i] = EmbedFace(paths[i], probeSize, cropFraction);
+            if ((i + 1) % batchSize == 0 || i + 1 == paths.Count) progress?.Invoke(i + 1);
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace[] EmbedAllFaces(string path, int? probeSize = null)
+    {
+        CheckSizes(probeSize, null);
+        if (_alignedPreparer is null) return [EmbedFace(path, probeSize)];
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var chips = PrepareAligned(new FaceImageReader(Metadata.Preprocessing.Color).Read(path), path, null, probeSize, allFaces: true);
+        return chips.Select((chip, i) => EmbedChip(chip, chips.Length == 1 ? path : $"{path} (face {i + 1} of {chips.Length})", probeSize)).ToArray();
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace EmbedImageFace(TorchSharp.torch.Tensor image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckSizes(probeSize, null);
+        if (_alignedPreparer is not null) return EmbedChip(PrepareAligned(image, source, null, probeSize, allFaces: false)[0], source, probeSize);
+        var planar = new PlanarImage(image.contiguous().data<float>().ToArray(), (int)image.shape[0], (int)image.shape[1], (int)image.shape[2]);
+        return EmbedChip(PrepareManaged(planar, source, null, probeSize), source, probeSize);
+    }
+
+    private static void CheckSizes(int? probeSize, double? cropFraction)
+    {
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
+    }
+
+    /// <summary>The chip side for a face of a given native side in px: at most S, degraded to <paramref name="probeSize"/> when given.</summary>
+    private Func<int, int> SideFor(int? probeSize) => native => Math.Max(1, Math.Min(probeSize ?? native, Metadata.InputSize));
+
+    /// <summary>Checks a prepared chip as <see cref="Recognition.FaceEmbedder"/> does and embeds it through the path the cascade's decision chooses.</summary>
+    private Recognition.EmbeddedFace EmbedChip(Chip face, string path, int? probeSize)
+    {
         var m = Metadata;
-        int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, m.InputSize));
-        var face = _alignedPreparer is null ? PrepareManaged(path, cropFraction, SideFor) : PrepareAligned(path, cropFraction, SideFor);
         var target = face.Side;
         if (target < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
@@ -167,29 +233,27 @@ public sealed class OnnxCascade : IDisposable
     private sealed record Chip(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound, FaceAlignmentTemplate Framing);
 
     /// <summary>A centred crop in managed code: no libtorch call (an aligning export without a detector is refused).</summary>
-    private Chip PrepareManaged(string path, double? cropFraction, Func<int, int> sideFor)
+    private Chip PrepareManaged(PlanarImage image, string path, double? cropFraction, int? probeSize)
     {
-        var image = ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color);
         var framing = Metadata.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
         if (framing.Alignment != FaceAlignmentTemplate.CentredCrop)
             throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks) and no face detector was loaded; " +
                 $"{path} would be cropped differently from the model's training. Load the detector from the model store (the CLI does), or pass a crop fraction for images that are face crops already.");
-        var (face, native) = new FacePreparer(framing).PrepareManaged(image, path, sideFor);
+        var (face, native) = new FacePreparer(framing).PrepareManaged(image, path, SideFor(probeSize));
         return new Chip(face.Pixels, face.Height, native, null, 0, framing.Alignment);
     }
 
     /// <summary>
     /// The TorchSharp preprocessing stage with the detector, exactly as <see cref="Recognition.FaceEmbedder"/> runs it
-    /// (same image reader, framing rule and <see cref="FacePreparer.Prepare"/>): the largest face, aligned.
+    /// (same framing rule and <see cref="FacePreparer.Prepare"/>): the largest face aligned, or every face.
     /// </summary>
-    private Chip PrepareAligned(string path, double? cropFraction, Func<int, int> sideFor)
+    private Chip[] PrepareAligned(TorchSharp.torch.Tensor image, string path, double? cropFraction, int? probeSize, bool allFaces)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var image = new FaceImageReader(Metadata.Preprocessing.Color).Read(path);
         var framing = Metadata.Preprocessing.FramingFor((int)image.shape[1], (int)image.shape[2], cropFraction, FramingGiven);
         var preparer = framing == Metadata.Preprocessing ? _alignedPreparer! : new FacePreparer(framing);
-        var prepared = preparer.Prepare(image, path, sideFor);
-        return new Chip(prepared.Chip.contiguous().data<float>().ToArray(), (int)prepared.Chip.shape[1], prepared.NativeSide, prepared.Face, prepared.FacesFound, framing.Alignment);
+        var prepared = allFaces ? preparer.PrepareAll(image, path, SideFor(probeSize)) : [preparer.Prepare(image, path, SideFor(probeSize))];
+        return prepared.Select(p => new Chip(p.Chip.contiguous().data<float>().ToArray(), (int)p.Chip.shape[1], p.NativeSide, p.Face, p.FacesFound, framing.Alignment)).ToArray();
     }
 
     /// <inheritdoc />

@@ -18,6 +18,8 @@ namespace SrFace.Export;
 /// <param name="Scale">SR upscaling factor s.</param>
 /// <param name="Fusion">The fusion of the low-resolution path.</param>
 /// <param name="Threshold">Calibrated cosine threshold, or null.</param>
+/// <param name="OpenSetThreshold">The cascade's open-set identification threshold (<see cref="CascadeManifest.OpenSetThreshold"/>,
+/// key <c>srface.open_set_threshold</c>), or null (also for exports written before the key).</param>
 /// <param name="Preprocessing">Face framing (crop, alignment) and colour mode of the cascade (its size is S).</param>
 /// <param name="ModelId">The cascade's <see cref="Recognition.FaceEmbedder.ModelIdOf"/>: same weights, same id.</param>
 /// <param name="Opset">The ONNX opset of the graph.</param>
@@ -34,7 +36,7 @@ namespace SrFace.Export;
 /// through the <c>probe</c> input (restored) as it always did.</param>
 public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Channels, int EmbeddingWidth, int Scale,
     FeatureFusion Fusion, double? Threshold, FacePreprocessing Preprocessing, string ModelId, int Opset, bool ProbeAnySide = false,
-    double RestorationLimit = CascadeManifest.DefaultRestorationLimit, bool FaceAnySide = false)
+    double RestorationLimit = CascadeManifest.DefaultRestorationLimit, bool FaceAnySide = false, double? OpenSetThreshold = null)
 {
     /// <summary>True when the low-resolution path restores (the export has an SR model): the <c>probe</c> input is then
     /// more than the recogniser on the upsampled face.</summary>
@@ -76,6 +78,7 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             [Prefix + "opset"] = Opset.ToString(i),
         };
         if (Threshold is { } t) d[Prefix + "threshold"] = t.ToString("R", i);
+        if (OpenSetThreshold is { } open) d[Prefix + "open_set_threshold"] = open.ToString("R", i);
         if (ProbeAnySide) d[Prefix + "probe_any_side"] = "true";
         if (FaceAnySide) d[Prefix + "face_any_side"] = "true";
         d[Prefix + "restoration_limit"] = RestorationLimit.ToString("R", i);
@@ -98,10 +101,11 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             : throw new InvalidDataException($"{source}: metadata srface.{key} = '{Get(key)}' is not a positive integer.");
         T Enum<T>(string key) where T : struct, Enum => System.Enum.TryParse<T>(Get(key), out var v) ? v
             : throw new InvalidDataException($"{source}: metadata srface.{key} = '{Get(key)}' is not a {typeof(T).Name}.");
-        double? threshold = values.TryGetValue(Prefix + "threshold", out var t)
+        double? Cosine(string key) => values.TryGetValue(Prefix + key, out var t)
             ? double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var tv) && tv is >= -1 and <= 1 ? tv
-                : throw new InvalidDataException($"{source}: metadata srface.threshold = '{t}' is not a cosine in [-1, 1].")
+                : throw new InvalidDataException($"{source}: metadata srface.{key} = '{t}' is not a cosine in [-1, 1].")
             : null;
+        var threshold = Cosine("threshold");
         var fraction = double.TryParse(Get("crop_fraction"), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f is > 0 and <= 1 ? f
             : throw new InvalidDataException($"{source}: metadata srface.crop_fraction = '{Get("crop_fraction")}' is not in (0, 1].");
         var limit = values.TryGetValue(Prefix + "restoration_limit", out var r)
@@ -118,6 +122,6 @@ public sealed record OnnxCascadeMetadata(int ProbeSize, int InputSize, int Chann
             // Exports written before probes of any side had no srface.probe_any_side: their probe side is fixed.
             values.TryGetValue(Prefix + "probe_any_side", out var any) && any == "true", limit,
             // Exports written before it had a face input of exactly S.
-            values.TryGetValue(Prefix + "face_any_side", out var anyFace) && anyFace == "true");
+            values.TryGetValue(Prefix + "face_any_side", out var anyFace) && anyFace == "true", Cosine("open_set_threshold"));
     }
 }
