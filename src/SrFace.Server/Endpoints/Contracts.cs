@@ -49,7 +49,8 @@ internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
 /// found (the largest is used), its box {x, y, width, height} in pixels of the upright image (after EXIF orientation),
 /// detector, score and the landmarks the alignment used (68 or 5 points; null with <c>"fallback": "detector box"</c>
 /// for a face too small for landmarks); for a centred-crop model <c>"framing": "centred crop"</c> and no box.</param>
-/// <param name="Images">Prepared face, probe and restored face when <c>images=true</c> was asked for.</param>
+/// <param name="Images">Prepared face, probe and restored face when <c>images=true</c> was asked for (null under
+/// <c>--runtime onnx</c>: an export's graph gives embeddings, not images).</param>
 internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, string ThresholdSource, UsedFace Face, FaceImages? Images);
 
 /// <summary>POST /v1/galleries/{g}/identities/{id}/images.</summary>

@@ -35,7 +35,7 @@ internal static class RecognitionEndpoints
             .Produces<VerifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/identify", Identify).DisableAntiforgery()
             .WithSummary("Identify a face against a gallery (top-k, open set)")
-            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold (default: the server's --threshold, else the model's open-set threshold, else its verification threshold; thresholdSource says which); images=true adds the face the preparation stage produced (aligned, or the centred crop) and, when the cascade restores it, the low-resolution probe and its restoration as PNG data URLs. " + FaceFields +
+            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold (default: the server's --threshold, else the model's open-set threshold, else its verification threshold; thresholdSource says which); images=true adds the face the preparation stage produced (aligned, or the centred crop) and, when the cascade restores it, the low-resolution probe and its restoration as PNG data URLs (images is null on a server running an ONNX export, whose graph gives embeddings only). " + FaceFields +
                 " face says which face of the image was identified.")
             .Produces<IdentifyResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/restore", Restore).DisableAntiforgery()

@@ -29,9 +29,10 @@ internal static class FaceAnalysis
     }
 
     /// <summary>The prepared face, probe and restored face of an upload (<see cref="FaceViews"/>), as the embedding path prepares and restores them.</summary>
-    /// <exception cref="NotSupportedException">Under ONNX Runtime: the export's graph gives embeddings, not images.</exception>
-    public static FaceViews Views(InferenceModels m, Upload upload, int? probeSize)
+    /// <returns>The views, or null under ONNX Runtime (the export's graph gives embeddings, not images; the answer says so by a null).</returns>
+    public static FaceViews? Views(InferenceModels m, Upload upload, int? probeSize)
     {
+        if (m.Cascade is null) return null;
         var (cascade, embedder) = Torch(m, "identify?images=true");
         var image = m.Reader.Decode(upload.Bytes, upload.Label);
         var face = embedder.PrepareImageFace(image, upload.Label);
