@@ -229,9 +229,9 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             $"{g} mated and {m} non-mated searches per split ({embedder.Preprocessing.Alignment})"))
             .AddColumns("threshold", "cosine", "FPIR DevTrain", "1 - FNIR DevTrain", "FPIR DevTest", "1 - FNIR DevTest");
         var rows = new List<(string, double)>();
-        if (model.Threshold is { } pairwise) rows.Add(("verification (best accuracy, View 1 DevTrain pairs)", pairwise));
-        if (model.OpenSetThreshold is { } stored) rows.Add(("open-set, stored in the model", stored));
-        rows.Add(($"open-set at FPIR {OpenSetIdentification.TargetFpir:0.##%} on DevTrain people (this run)", calibrated));
+        if (model.Threshold is { } pairwise) rows.Add(("verification (View 1 pairs)", pairwise));
+        if (model.OpenSetThreshold is { } stored) rows.Add(("open-set, the model's", stored));
+        rows.Add(($"open-set, FPIR {OpenSetIdentification.TargetFpir:0.##%} (this run)", calibrated));
         foreach (var (label, t) in rows)
             table.AddRow(Markup.Escape(label), t.ToString("0.0000", CultureInfo.InvariantCulture),
                 Rate(scores[0].Fpir(t)), Rate(1 - scores[0].Fnir(t)), Rate(scores[1].Fpir(t)), Rate(1 - scores[1].Fnir(t)));
@@ -240,8 +240,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             "whose own identity is returned at rank 1 above the threshold (ISO/IEC 19795-1, NIST FRVT 1:N). DevTrain and DevTest people are disjoint.");
         for (var i = 0; i < splits.Length; i++)
             if (scores[i].NoFace.Count > 0)
-                AnsiConsole.WriteLine($"{splits[i].Name}: no face found in {scores[i].NoFace.Count} image(s) (failures to acquire: no candidate for such a search, no template for such an enrolment): " +
-                    string.Join(", ", scores[i].NoFace.Select(RecognitionCli.Short)));
+                AnsiConsole.WriteLine($"{splits[i].Name}: no face found in {scores[i].NoFace.Count} of {splits[i].GalleryImages.Count + splits[i].MatedImages.Count + splits[i].NonMatedImages.Count} images " +
+                    "(failures to acquire: no candidate for such a search, no template for such an enrolment).");
         if (settings.Calibrate)
         {
             model.CalibrateOpenSet(calibrated);
