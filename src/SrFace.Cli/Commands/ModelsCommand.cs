@@ -40,9 +40,9 @@ internal sealed class ModelsCommand : Command<ModelsCommand.Settings>
                 f.State switch { ModelFileState.Verified => "[green]verified (SHA-256)[/]", ModelFileState.Missing => "[yellow]missing[/]", _ => "[red]corrupt: SHA-256 differs[/]" });
         AnsiConsole.Write(table);
         // The thresholds the commands apply (cosine of unit-norm embeddings), not the authors' native ones (dlib: Euclidean 0.6).
-        var recognizers = new Table().AddColumns("pretrained recogniser", "input", "embedding", "alignment", "cosine thresholds used", "weights", "licence");
+        var recognizers = new Table().AddColumns("pretrained recogniser", "input", "alignment", "cosine threshold: verify / identify", "weights", "licence");
         foreach (var e in ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null))
-            recognizers.AddRow(e.Name + (e.Name == ModelSource.DefaultPretrained ? " (default)" : ""), $"{e.InputSize} px", $"{e.EmbeddingSize}-D, cosine",
+            recognizers.AddRow(e.Name + (e.Name == ModelSource.DefaultPretrained ? " (default)" : ""), $"{e.InputSize} px, {e.EmbeddingSize}-D",
                 e.Alignment.ToString(), Markup.Escape(CosineThresholds(e)), Markup.Escape(e.Pretrained!.ToString()), e.Pretrained.Licence);
         AnsiConsole.Write(recognizers);
         var bad = files.Count(f => f.State != ModelFileState.Verified);
@@ -51,10 +51,10 @@ internal sealed class ModelsCommand : Command<ModelsCommand.Settings>
         return VerifyCommand.ErrorExitCode;
     }
 
-    /// <summary>What verify (pairwise) and identify (open set) apply for a catalogue recogniser, and with a centred crop.</summary>
+    /// <summary>What verify (pairwise) and identify (open set, else the pairwise one) apply for a catalogue recogniser.</summary>
     private static string CosineThresholds(RecognizerEntry e)
     {
         static string F(double? t) => t?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
-        return $"verify {F(e.CalibratedThreshold)}, identify {F(e.CalibratedOpenSetThreshold ?? e.CalibratedThreshold)}; centred crop: verify {F(e.CalibratedCropThreshold)}";
+        return $"{F(e.CalibratedThreshold)} / {F(e.CalibratedOpenSetThreshold ?? e.CalibratedThreshold)}";
     }
 }
