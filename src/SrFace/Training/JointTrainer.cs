@@ -201,9 +201,11 @@ public sealed class JointTrainer : IDisposable
         SetLearningRates(iteration);
         SetRecognizerTraining();
         var hrLast = hr.ToChannelsLast();
+        Phase("set-up");
         Tensor? targets = null;
         if (Teacher is not null)
             using (no_grad()) targets = Teacher.forward(hrLast);                // [N, D], the distillation targets
+        Phase("teacher forward");
 
         if (SuperResolution is null)
         {
@@ -223,13 +225,17 @@ public sealed class JointTrainer : IDisposable
         RecognizerOptimizer.zero_grad();
 
         var lr = Downsample(hr, iteration);                                    // step 2: [N, C, p, p]
+        Phase("degradation");
         var restored = Restore(lr);                                            // step 3: [N, C, S, S]
+        Phase("SR forward");
         var reconstruction = _reconstructionLoss!.forward(restored, hr);       // step 4
         var restoredForRecognizer = _options.IdentityWeight > 0
             ? ScaleGradient(restored, _options.IdentityWeight)
             : restored.detach();
         var (targetSet, targetLabels) = MergeTargetSet(hrLast, lr, restoredForRecognizer, labels); // step 5: [3N, C, S, S]
+        Phase("l_rec + target set");
         var features = Recognizer.forward(targetSet);                         // step 6: [3N, D]
+        Phase("recogniser forward");
         var contrastive = _contrastiveLoss.Compute(features, targetLabels);   // steps 7-8
         var distillation = targets is null ? null : DistillationLoss(features, targets.repeat(3, 1));
 
@@ -240,16 +246,33 @@ public sealed class JointTrainer : IDisposable
             (adversarial, identityContent) = GeneratorTerms(restored, features.narrow(0, 0, n).detach());
         }
         var total = ComposeTotal(_options, contrastive.Loss, reconstruction, adversarial, identityContent, distillation);
+        Phase("losses");
         total.backward();
+        Phase("backward");
         SuperResolutionOptimizer.step();                                       // step 4's update (SGD claimed)
+        Phase("SR optimiser");
         RecognizerOptimizer.step();                                            // step 8's update
+        Phase("recogniser optimiser");
 
         double? discriminator = Discriminator is null ? null : DiscriminatorStep(hrLast, restored.detach());
-        return new TrainingStepResult(
+        var result = new TrainingStepResult(
             contrastive.Loss.item<float>(), contrastive.MeanPositiveDistance, contrastive.MeanNegativeDistance,
             reconstruction.item<float>(), adversarial?.item<float>(), identityContent?.item<float>(), discriminator)
             { Distillation = distillation?.item<float>(), Total = total.item<float>(), LowResolutionSide = (int)lr.shape[2] };
+        Phase("discriminator + loss values");
+        return result;
     }
+
+    /// <summary>
+    /// Called at the end of each part of <see cref="Step"/> with the part's name ("set-up", "teacher forward",
+    /// "degradation", "SR forward", "l_rec + target set", "recogniser forward", "losses", "backward", "SR optimiser",
+    /// "recogniser optimiser", "discriminator + loss values"), for a per-part timing of the step (the benchmarks'
+    /// <c>--breakdown</c>); null (the default) calls nothing. Everything runs synchronously on the CPU, so the time
+    /// between two calls is the part's time. The step's tensors are released after the last call, when it returns.
+    /// </summary>
+    public Action<string>? PhaseCompleted { get; set; }
+
+    private void Phase(string name) => PhaseCompleted?.Invoke(name);
 
     /// <summary>
     /// How the loss that one backward pass minimises is composed, each weight applied exactly once:
