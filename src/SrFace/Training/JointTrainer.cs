@@ -242,7 +242,7 @@ public sealed class JointTrainer : IDisposable
         var upsampled = UpsampleForPreUpsampledModel(lr);                      // [N, C, S, S] or null, for steps 3 and 5
         var restored = RestoreFrom(lr, upsampled);                             // step 3: [N, C, S, S]
         Phase("SR forward");
-        var reconstruction = _reconstructionLoss!.forward(restored, hr);       // step 4
+        var reconstruction = _reconstructionLoss!.forward(restored, hrLast);   // step 4 (both channels-last: one layout, no strided loop)
         var restoredForRecognizer = _options.IdentityWeight > 0
             ? ScaleGradient(restored, _options.IdentityWeight)
             : restored.detach();
