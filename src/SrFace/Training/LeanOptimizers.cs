@@ -39,9 +39,7 @@ internal sealed class LeanAdamW : AdamW
     public override Tensor step(Func<Tensor>? closure = null)
     {
         if (_parameter_groups.Any(g => ((Options)g.Options).amsgrad == true)) return base.step(closure);
-        Tensor? loss = null;
-        if (closure is not null)
-            using (enable_grad()) loss = closure();
+        var loss = LeanStep.Evaluate(closure);
         using var _ = no_grad();
         foreach (var group in _parameter_groups)
         {
@@ -92,9 +90,7 @@ internal sealed class LeanSgd : SGD
     /// <returns>The closure's loss, or null.</returns>
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        Tensor? loss = null;
-        if (closure is not null)
-            using (enable_grad()) loss = closure();
+        var loss = LeanStep.Evaluate(closure);
         using var _ = no_grad();
         foreach (var group in _parameter_groups)
         {
@@ -120,5 +116,18 @@ internal sealed class LeanSgd : SGD
             }
         }
         return loss!;
+    }
+}
+
+/// <summary>What the lean optimisers' steps share.</summary>
+internal static class LeanStep
+{
+    /// <summary>Evaluates an optimiser step's closure with gradients on (TorchSharp's order: before the update).</summary>
+    /// <param name="closure">Re-evaluates the loss, or null.</param>
+    /// <returns>The loss, or null without a closure.</returns>
+    public static Tensor? Evaluate(Func<Tensor>? closure)
+    {
+        if (closure is null) return null;
+        using (enable_grad()) return closure();
     }
 }
