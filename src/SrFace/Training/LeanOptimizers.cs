@@ -14,10 +14,10 @@ namespace SrFace.Training;
 /// Why: TorchSharp's step keeps every temporary (the <c>sqrt(v)</c> and denominator tensors, one pair per parameter)
 /// in one dispose scope until all parameters are updated, so a step allocates fresh memory for each parameter instead
 /// of reusing the cache-warm block just freed, as PyTorch's reference-counted loop does; it also multiplies every
-/// parameter by <c>1 - lr x 0</c> when there is no weight decay. Measured on the 89 trained tensors (5.55 M values) of
-/// the dlib ResNet, one thread: 20-22 ms per step for TorchSharp's AdamW, 10 ms for this one (PyTorch 1.13's
-/// single-tensor AdamW: 7.7 ms). The values are bit-identical to TorchSharp's AdamW: the skipped multiplication is by
-/// exactly 1 and the denominator is divided and shifted in place instead of into a new tensor.
+/// parameter by <c>1 - lr x 0</c> when there is no weight decay. The "SR optimiser" and "recogniser optimiser" parts
+/// of <c>bench/SrFace.Benchmarks -- joint --breakdown</c> time it within the training step. The values are
+/// bit-identical to TorchSharp's AdamW (tests/SrFace.Tests/Training/LeanOptimizerTests.cs): the skipped multiplication
+/// is by exactly 1 and the denominator is divided and shifted in place instead of into a new tensor.
 /// Not supported: AMSGrad (the base class's step runs then) and closures are evaluated as the base class does.
 /// </remarks>
 internal sealed class LeanAdamW : AdamW
