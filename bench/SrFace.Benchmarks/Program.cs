@@ -56,7 +56,7 @@ foreach (var suite in arguments.Suites)
     var result = suite switch
     {
         TrainingSuite.Name => TrainingSuite.Run(runner, faces, Progress),
-        TrainingSuite.JointName => TrainingSuite.RunJoint(runner, faces, Progress),
+        TrainingSuite.JointName => TrainingSuite.RunJoint(runner, faces, Progress, arguments.JointModels, arguments.Breakdown),
         LoadingSuite.Name => LoadingSuite.Run(runner, faces, Progress),
         InferenceSuite.Name => InferenceSuite.Run(runner, faces, Progress),
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),

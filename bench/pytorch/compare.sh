@@ -6,18 +6,22 @@
 # fp32 and bf16 each. Prints HR images/s of both, SrFace / PyTorch, and each row's fraction of the fp32 and bf16
 # throughput of a 3x3 64->64 convolution measured in both frameworks in the same run (the machine's figure is the
 # faster of the two), with the step's multiply-adds counted by joint_step.py.
-#   usage: bench/pytorch/compare.sh [--full]     (default: 1 warm-up + 2 timed steps per case; --full: 1 + 5)
+#   usage: bench/pytorch/compare.sh [--full] [--breakdown]   (default: 1 warm-up + 2 timed steps per case; --full: 1 + 5)
+#   --breakdown: the pretrained rows only, and both sides also time each part of the step (SrFace's JointTrainer
+#   parts: teacher forward, degradation, SR forward, ..., backward, optimisers); prints the parts side by side.
 # PyTorch is Debian's python3-torch, unpacked (not installed) by bench/pytorch/fetch-pytorch.sh into
 # ${SRFACE_PYTORCH_DIR:-~/.cache/srface/pytorch}. The load average is printed at the start, between the two sides and
 # at the end: on a shared machine the two sides may see different load, so read the ratio with it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-steps=2; quick=(--quick)
-case "${1:-}" in
-  --full) steps=5; quick=() ;;
-  "") ;;
-  *) echo "usage: $0 [--full]" >&2; exit 2 ;;
-esac
+steps=2; quick=(--quick); torch_parts=(); sharp_parts=()
+for arg in "$@"; do
+  case "${arg}" in
+    --full) steps=5; quick=() ;;
+    --breakdown) torch_parts=(--models pretrained --breakdown); sharp_parts=(--models pretrained --breakdown) ;;
+    *) echo "usage: $0 [--full] [--breakdown]" >&2; exit 2 ;;
+  esac
+done
 command -v python3 >/dev/null || { echo "compare: python3 is needed" >&2; exit 1; }
 dir="${SRFACE_PYTORCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/srface/pytorch}"
 bench/pytorch/fetch-pytorch.sh "${dir}"
@@ -30,9 +34,9 @@ dotnet build -c Release -nologo -v q -clp:ErrorsOnly bench/SrFace.Benchmarks/SrF
 echo "load average (1/5/15 min) at the start: $(loadavg)"
 LD_LIBRARY_PATH="${root}/usr/lib/x86_64-linux-gnu:${root}/usr/lib:${root}/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}" \
 PYTHONPATH="${root}/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
-  python3 -W ignore bench/pytorch/joint_step.py --conv --warmup 1 --steps "${steps}" > "${out}/pytorch.jsonl"
+  python3 -W ignore bench/pytorch/joint_step.py --conv --warmup 1 --steps "${steps}" "${torch_parts[@]}" > "${out}/pytorch.jsonl"
 echo "load average between PyTorch and SrFace: $(loadavg)"
-dotnet run -c Release --no-build --project bench/SrFace.Benchmarks -- joint "${quick[@]}" --json "${out}/srface.json" > "${out}/srface.log"
+dotnet run -c Release --no-build --project bench/SrFace.Benchmarks -- joint "${quick[@]}" "${sharp_parts[@]}" --json "${out}/srface.json" > "${out}/srface.log"
 echo "load average at the end: $(loadavg); $(( $(date +%s) - started )) s in all"
 
 python3 - "${out}/pytorch.jsonl" "${out}/srface.json" <<'PY'
@@ -75,4 +79,22 @@ for p in steps:
           f"{pct(ips, 'bf16')} | {pct(ips, 'fp32')} | {pct(p['images_per_s'], 'bf16')} | {pct(p['images_per_s'], 'fp32')} | {fmt(c['seconds'])} | {fmt(p['step_s'])} |")
 for n in notes:
     print(f"- {n}")
+for b in (l for l in lines if l["kind"] == "breakdown"):
+    c = next((c for c in cases if c["case"] == names[b["model"]] and c["precision"] == b["precision"] and c.get("parts")), None)
+    if c is None:
+        continue
+    sharp = {p["part"]: p for p in c["parts"]}
+    print()
+    print(f"Parts of the {label[b['model']]} step, {b['size']} px, {b['precision']}: milliseconds of the timed steps, wall-clock median (min),")
+    print("and the median CPU time of all the process's threads (steadier than wall-clock time on a shared machine):")
+    print("| part | SrFace wall | PyTorch wall | SrFace CPU | PyTorch CPU | CPU SrFace - PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for part in dict.fromkeys([*sharp, *b["median_ms"]]):
+        s, t, tc = sharp.get(part), b["median_ms"].get(part), b["cpu_median_ms"].get(part)
+        s_txt = f"{1000 * s['medianSeconds']:.1f} ({1000 * s['minSeconds']:.1f})" if s else "-"
+        t_txt = f"{t:.1f} ({b['min_ms'][part]:.1f})" if t is not None else "-"
+        sc_txt = f"{1000 * s['cpuMedianSeconds']:.1f}" if s else "-"
+        tc_txt = f"{tc:.1f}" if tc is not None else "-"
+        diff = f"{1000 * s['cpuMedianSeconds'] - tc:+.1f}" if s and tc is not None else "-"
+        print(f"| {part} | {s_txt} | {t_txt} | {sc_txt} | {tc_txt} | {diff} |")
 PY

@@ -191,29 +191,43 @@ class FineTuneStep:
         u = random.Random(iteration).random()
         return max(1, min(self.size, math.ceil(self.size / math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) - 1e-9)))
 
-    def __call__(self, hr, labels, iteration):
+    def __call__(self, hr, labels, iteration, mark=lambda part: None):
+        """One step; `mark(part)` is called at the end of each part (the parts of JointTrainer.PhaseCompleted)."""
         hr = begin_step(self, hr, iteration)
         side = self.lr_side(iteration)
         bf16 = self.precision == "bf16"
+        mark("set-up")
         with torch.no_grad():
-            lr = F.interpolate(hr, size=(side, side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
-            up = F.interpolate(lr, size=(self.size, self.size), mode="bicubic", align_corners=False).clamp(0, 1)
-            up = up.contiguous(memory_format=torch.channels_last)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 targets = self.teacher(hr)
+            mark("teacher forward")
+            lr = F.interpolate(hr, size=(side, side), mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+            mark("degradation")
+            up = F.interpolate(lr, size=(self.size, self.size), mode="bicubic", align_corners=False).clamp(0, 1)
+            up = up.contiguous(memory_format=torch.channels_last)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             restored = self.sr(up)
+            mark("SR forward")
             l_rec = F.l1_loss(restored.float(), hr)
             frozen = restored.detach()
             scaled = frozen + (restored - frozen) * self.identity_weight      # gradient x lambda into the SR model
             target = torch.cat([hr, up, scaled], 0).contiguous(memory_format=torch.channels_last)
+            mark("l_rec + target set")
             features = self.recognizer(target)
+            mark("recogniser forward")
         l_con, _, _ = contrastive(features, labels.repeat(3), self.margin)
         l_kd = 1 - (features * targets.repeat(3, 1)).sum(1).mean()
-        (l_con + l_rec + self.kd_weight * l_kd).backward()
+        total = l_con + l_rec + self.kd_weight * l_kd
+        mark("losses")
+        total.backward()
+        mark("backward")
         self.sr_opt.step()
+        mark("SR optimiser")
         self.rec_opt.step()
-        return l_con.item(), l_rec.item()
+        mark("recogniser optimiser")
+        result = l_con.item(), l_rec.item()
+        mark("discriminator + loss values")
+        return result
 
 
 def count_multiply_adds(models, run):
@@ -265,6 +279,9 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--conv", action="store_true", help="also print the convolution throughput, fp32 and bf16")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="pretrained step: also print the median and minimum wall-clock and the median CPU milliseconds of each part of the timed steps "
+                             "(the parts of SrFace's joint --breakdown), as {\"kind\": \"breakdown\", ...}")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     common = {"torch": torch.__version__, "threads": torch.get_num_threads()}
@@ -283,10 +300,25 @@ def main():
             macs = count_multiply_adds(models, lambda: step(hr, labels, 0))   # the first warm-up step, counted
             for i in range(1, args.warmup):
                 step(hr, labels, i)
-            times = []
+            times, parts, cpu = [], {}, {}
             for i in range(args.steps):
-                start = time.perf_counter()
-                l_con, l_rec = step(hr, labels, args.warmup + i)
+                start = last = time.perf_counter()
+                start_cpu = last_cpu = time.process_time()   # CPU seconds of all threads (SrFace: CLOCK_PROCESS_CPUTIME_ID)
+
+                def mark(part):
+                    nonlocal last, last_cpu
+                    now, now_cpu = time.perf_counter(), time.process_time()
+                    parts.setdefault(part, []).append(now - last)
+                    cpu.setdefault(part, []).append(now_cpu - last_cpu)
+                    last, last_cpu = now, now_cpu
+
+                if args.breakdown and model == "pretrained":
+                    l_con, l_rec = step(hr, labels, args.warmup + i, mark)
+                    mark("release tensors")                  # the step's tensors are freed when it returns
+                    parts.setdefault("step", []).append(time.perf_counter() - start)
+                    cpu.setdefault("step", []).append(time.process_time() - start_cpu)
+                else:
+                    l_con, l_rec = step(hr, labels, args.warmup + i)
                 times.append(time.perf_counter() - start)
                 if not (math.isfinite(l_con) and math.isfinite(l_rec)):
                     raise SystemExit(f"non-finite loss at {model} {size} px {precision}: l_con={l_con}, l_rec={l_rec}")
@@ -294,6 +326,11 @@ def main():
             print(json.dumps({"kind": "step", "model": model, "size": size, "precision": precision, "batch": p * k,
                               "images_per_s": p * k / median, "step_s": times, "macs_per_step": macs,
                               "load": os.getloadavg(), **common}), flush=True)
+            if parts:
+                print(json.dumps({"kind": "breakdown", "model": model, "size": size, "precision": precision,
+                                  "median_ms": {part: 1000 * statistics.median(t) for part, t in parts.items()},
+                                  "min_ms": {part: 1000 * min(t) for part, t in parts.items()},
+                                  "cpu_median_ms": {part: 1000 * statistics.median(t) for part, t in cpu.items()}}), flush=True)
 
 
 if __name__ == "__main__":

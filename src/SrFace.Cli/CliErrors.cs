@@ -91,6 +91,8 @@ internal static class CliErrors
     /// <summary>The one-line message of a failure: the message of the expected kinds, the first line and type otherwise.</summary>
     public static string OneLine(Exception e) => e switch
     {
+        // An argument error is the user's option: its sentence, without .NET's "(Parameter 'X')" and "Actual value was" tails.
+        ArgumentException { ParamName: { } name } a => a.Message.Split('\n')[0].Replace($" (Parameter '{name}')", "", StringComparison.Ordinal),
         IOException or InvalidDataException or ArgumentException or InvalidOperationException or FormatException
             or UnauthorizedAccessException or NotSupportedException => e.Message,
         // libtorch refused the work (typically an allocation for absurd sizes): its first line says why.

@@ -88,7 +88,7 @@ public static class ServerApp
 
     /// <summary>
     /// Runs the server from command-line arguments (<c>--model M --models DIR --gallery G --urls U --api-key-file F --max-upload-mb N
-    /// --max-megapixels N --queue N --crop-fraction F --threshold T</c>) until stopped.
+    /// --max-megapixels N --queue N --crop-fraction F --threshold T --runtime torch|onnx</c>) until stopped.
     /// </summary>
     /// <param name="args">The arguments.</param>
     /// <returns>0 after a clean stop, 2 for a bad option, 1 when the model or store cannot be opened.</returns>
@@ -144,6 +144,7 @@ public static class ServerApp
             QueueCapacity = (int?)Long(c["queue"]) ?? defaults.QueueCapacity,
             CropFraction = Double(c["crop-fraction"]),
             Threshold = Double(c["threshold"]),
+            Runtime = c["runtime"] ?? defaults.Runtime,
         };
     }
 }

@@ -49,8 +49,15 @@ public sealed record ServerOptions
     /// <summary>Face crop as a fraction of the shorter image side overriding the model's; null for the model's.</summary>
     public double? CropFraction { get; init; }
 
-    /// <summary>Cosine threshold overriding the model's calibrated one (verification and open-set identification).</summary>
+    /// <summary>Cosine threshold overriding the model's calibrated ones (verification and open-set identification).</summary>
     public double? Threshold { get; init; }
+
+    /// <summary>Inference runtime: "torch" (TorchSharp: <see cref="Model"/> is a .srface file or a pretrained
+    /// recogniser) or "onnx" (ONNX Runtime: <see cref="Model"/> is a file from <c>srface export</c>).</summary>
+    public string Runtime { get; init; } = "torch";
+
+    /// <summary>True when <see cref="Runtime"/> is onnx (any case).</summary>
+    public bool IsOnnx => Runtime.Equals("onnx", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Where a generated API key is kept when no key is configured.</summary>
     public static string DefaultApiKeyFile =>
@@ -68,5 +75,6 @@ public sealed record ServerOptions
         if (QueueCapacity < 1) throw new ArgumentException($"The queue holds at least 1 request; got {QueueCapacity}.");
         if (CropFraction is { } c && !(c > 0 && c <= 1)) throw new ArgumentException($"The crop fraction must be in (0, 1]; got {c}.");
         if (Threshold is { } t && !(t >= -1 && t <= 1)) throw new ArgumentException($"The threshold must be a cosine in [-1, 1]; got {t}.");
+        if (!IsOnnx && !Runtime.Equals("torch", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"The runtime must be torch or onnx; got '{Runtime}'.");
     }
 }

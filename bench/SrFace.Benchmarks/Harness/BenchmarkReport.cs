@@ -42,6 +42,7 @@ public sealed record BenchmarkReport(
                     c.Case, c.Size, c.Precision, c.ItemsPerRun, c.Unit,
                     MedianSeconds = c.Timing.Median, MinSeconds = c.Timing.Min, MaxSeconds = c.Timing.Max,
                     c.Timing.RelativeSpread, c.ItemsPerSecond, c.MillisecondsPerItem, c.Timing.Seconds,
+                    Parts = c.Parts?.Select(p => new { p.Part, MedianSeconds = p.Timing.Median, MinSeconds = p.Timing.Min, CpuMedianSeconds = p.Cpu.Median }),
                 }),
                 Ratios = s.Ratios.Select(r => new { r.Name, r.Value }),
             }),

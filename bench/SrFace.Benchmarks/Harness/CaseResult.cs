@@ -8,7 +8,9 @@ namespace SrFace.Benchmarks.Harness;
 /// <param name="ItemsPerRun">Images (or faces) one timed run processes.</param>
 /// <param name="Unit">What an item is, e.g. "HR img" or "face".</param>
 /// <param name="Timing">Seconds per run.</param>
-public sealed record CaseResult(string Suite, string Case, int Size, string Precision, int ItemsPerRun, string Unit, Timing Timing)
+/// <param name="Parts">Seconds of each part of the timed runs, in run order (<see cref="StepBreakdown"/>), or null.</param>
+public sealed record CaseResult(string Suite, string Case, int Size, string Precision, int ItemsPerRun, string Unit, Timing Timing,
+    IReadOnlyList<PartTiming>? Parts = null)
 {
     /// <summary>Items per second at the median run time.</summary>
     public double ItemsPerSecond => ItemsPerRun / Timing.Median;

@@ -22,8 +22,15 @@ internal static class TrainingSuite
     /// joint step at 64 and 112 px and the pretrained fine-tuning step (<see cref="FineTuning.Defaults"/>: dlib-resnet
     /// 150 px + vdsr, P x K = 8 x 2), fp32 and bf16.
     /// </summary>
-    public static SuiteResult RunJoint(StopwatchRunner runner, FaceBatches faces, Action<string> progress)
+    /// <param name="runner">Repetition counts.</param>
+    /// <param name="faces">The benchmark's face batches.</param>
+    /// <param name="progress">Progress lines.</param>
+    /// <param name="models">"scratch" and/or "pretrained" (null: both).</param>
+    /// <param name="breakdown">Also print each row's per-part timing (<see cref="StepBreakdown"/>); the row's figure is then the whole step of those runs.</param>
+    public static SuiteResult RunJoint(StopwatchRunner runner, FaceBatches faces, Action<string> progress, IReadOnlyList<string>? models = null, bool breakdown = false)
     {
+        var scratch = models?.Contains("scratch") ?? true;
+        var pretrained = models?.Contains("pretrained") ?? true;
         var cases = new List<CaseResult>();
         var notes = new List<string>
         {
@@ -31,13 +38,14 @@ internal static class TrainingSuite
         };
         progress($"{JointName}: roofline convolution");
         cases.AddRange(new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(runner, JointName, t)));
-        foreach (var size in new[] { 64, 112 })
+        foreach (var size in scratch ? new[] { 64, 112 } : [])
         {
             using var scope = NewDisposeScope();
             var (hr, labels) = faces.Load(size);
             foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
-                cases.Add(Measure(runner, BenchmarkModels.Joint(size, precision), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress) with { Suite = JointName });
+                cases.Add(Measure(runner, BenchmarkModels.Joint(size, precision), hr, labels, "joint FSRCNN x4 + FaceResNet-18 w32 step", progress, breakdown: breakdown) with { Suite = JointName });
         }
+        if (pretrained)
         try
         {
             using var scope = NewDisposeScope();
@@ -45,7 +53,7 @@ internal static class TrainingSuite
             var options = BenchmarkModels.FineTune(ComputePrecision.Float32);
             var (hr, labels) = BenchmarkModels.FineTuneBatch(faces, options);
             foreach (var precision in new[] { ComputePrecision.Float32, ComputePrecision.BFloat16 })
-                cases.Add(Measure(runner, options with { Precision = precision }, hr, labels, FineTuneCase, progress, store) with { Suite = JointName });
+                cases.Add(Measure(runner, options with { Precision = precision }, hr, labels, FineTuneCase, progress, store, breakdown) with { Suite = JointName });
             notes.Add($"Pretrained: srface demo's fine-tuning step (FineTuning.Defaults: dlib-resnet {options.InputSize} px, stem + stage 1 frozen, + vdsr, multi-scale x2..x16, P x K = {options.IdentitiesPerBatch} x {options.ImagesPerIdentity}, Adam, l_con + l_rec + 10 l_kd).");
         }
         catch (SrFace.Models.Pretrained.ModelStoreException e)
@@ -90,13 +98,16 @@ internal static class TrainingSuite
     }
 
     private static CaseResult Measure(StopwatchRunner runner, JointTrainingOptions options, Tensor hr, Tensor labels, string name, Action<string> progress,
-        SrFace.Models.Pretrained.ModelStore? store = null)
+        SrFace.Models.Pretrained.ModelStore? store = null, bool breakdown = false)
     {
         var precision = BenchmarkModels.Label(options.Precision);
         progress($"{Name}: {name}, {options.InputSize} px, {precision}");
         using var trainer = new JointTrainer(options, store);
         long iteration = 0;
-        var timing = runner.TimeStep(() => trainer.Step(hr, labels, iteration++));
-        return new CaseResult(Name, name, options.InputSize, precision, (int)hr.shape[0], "HR img", timing);
+        void Step() => trainer.Step(hr, labels, iteration++);
+        if (!breakdown) return new CaseResult(Name, name, options.InputSize, precision, (int)hr.shape[0], "HR img", runner.TimeStep(Step));
+        var parts = StepBreakdown.Measure(runner.Profile, trainer, Step);
+        StepBreakdown.Write($"{name}, {options.InputSize} px, {precision}", parts);
+        return new CaseResult(Name, name, options.InputSize, precision, (int)hr.shape[0], "HR img", parts.Single(p => p.Part == "step").Timing, parts);
     }
 }

@@ -7,14 +7,14 @@ using SrFace.Data;
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface enroll DIR --gallery G.db --model M [--first N] [--replace] [--crop-fraction F]</c>: enrols a
+/// <c>srface enroll DIR --gallery G.db --model M [--first N] [--replace] [--crop-fraction F] [--runtime torch|onnx]</c>: enrols a
 /// folder-per-identity image set (LFW <c>NAME/NAME_0001.jpg</c>, ORL <c>sN/M.pgm</c>) into a gallery, creating the
 /// gallery for this model when the file does not exist.
 /// </summary>
 internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 {
     /// <summary>Options of <c>srface enroll</c>.</summary>
-    public sealed class Settings : ModelSettings
+    public sealed class Settings : RecognitionSettings
     {
         /// <summary>Folder with one subfolder of images per identity.</summary>
         [CommandArgument(0, "<DIR>")]
@@ -45,14 +45,14 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, null, null, CropFraction,
             (string.IsNullOrWhiteSpace(Gallery), "--gallery <GALLERY> is required."),
-            (First is < 1, $"--first must be at least 1; got {First}."));
+            (First is < 1, $"--first must be at least 1; got {First}."), RuntimeCheck);
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var dataset = FaceDataset.FromIdentityFolders(settings.Directory);
-        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
-        using (cascade)
+        var (model, service) = RecognitionCli.Load(settings, settings.CropFraction);
+        using (model)
         using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
         {
             var enrolled = RecognitionCli.WithProgress("embedding",

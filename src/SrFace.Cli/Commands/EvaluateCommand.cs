@@ -12,7 +12,10 @@ namespace SrFace.Cli.Commands;
 /// <c>srface evaluate --model M [--baseline B] ...</c>: the LFW low-resolution sweep (<see cref="LfwEvaluation"/>):
 /// prints the sweep tables, writes the report to <c>--out</c> and, with <c>--calibrate</c>, stores the View 1
 /// threshold in the model file. <c>--pairs FILE --images DIR</c> runs the same sweep on a pairs file of one's own in
-/// the LFW format over a folder-per-identity image set (<see cref="LfwProtocols.PairFile"/>).
+/// the LFW format over a folder-per-identity image set (<see cref="LfwProtocols.PairFile"/>). <c>--protocol open-set</c>
+/// runs open-set identification instead (<see cref="OpenSetIdentification"/>): the threshold at FPIR
+/// <see cref="OpenSetIdentification.TargetFpir"/> on View 1 DevTrain people, FPIR and 1 - FNIR on DevTest people, stored in the model
+/// with <c>--calibrate</c>.
 /// </summary>
 internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
@@ -44,7 +47,8 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         /// <summary>view1, view2 or both (null: both).</summary>
         [CommandOption("--protocol <NAME>")]
-        [Description("view1, view2 or both (default both).")]
+        [Description("view1, view2 or both (default both); open-set: open-set identification instead of verification (a gallery of 200 LFW people, searches by them and by 500 people in no gallery; " +
+                     "the threshold at FPIR 1 % on View 1 DevTrain people, FPIR and rank-1 1 - FNIR at it and at the verification threshold on DevTest people; --calibrate stores it in the model).")]
         public string? Protocol { get; init; }
 
         /// <summary>A pairs file of one's own, instead of the LFW views.</summary>
@@ -87,7 +91,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
         /// <summary>Write the View 1 threshold into the model.</summary>
         [CommandOption("--calibrate")]
-        [Description("Write the View 1 calibration threshold into the model file.")]
+        [Description("Write the View 1 calibration threshold into the model file (with --protocol open-set: the open-set identification threshold).")]
         public bool Calibrate { get; init; }
 
         public override ValidationResult Validate()
@@ -103,7 +107,7 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             if (Pairs is not null && !File.Exists(Pairs)) return ValidationResult.Error($"--pairs: pairs file not found: {Pairs}");
             if (Images is not null && !Directory.Exists(Images)) return ValidationResult.Error($"--images: image folder not found: {Images}");
             if (Calibrate && ModelSource.IsPretrained(Model)) return ValidationResult.Error($"--calibrate writes into a model file; '{ModelSource.Name(Model)}' is a pretrained recogniser (its threshold is part of the catalogue).");
-            if (Protocol is not (null or "view1" or "view2" or "both")) return ValidationResult.Error($"--protocol must be view1, view2 or both; got '{Protocol}'.");
+            if (Protocol is not (null or "view1" or "view2" or "both" or OpenSetProtocol)) return ValidationResult.Error($"--protocol must be view1, view2, both or open-set; got '{Protocol}'.");
             if (Calibrate && Protocol == "view2") return ValidationResult.Error("--calibrate needs View 1 (--protocol view1 or both).");
             if (SrFaces < 0) return ValidationResult.Error("--sr-faces must be >= 0.");
             try { ParseProbeSizes(ProbeSizes); }
@@ -144,8 +148,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
                 : throw new FormatException($"--probe-sizes: '{t}' is not a positive whole number of pixels (expected e.g. 4,8,16,64).")).ToArray();
 
+    /// <summary>The <c>--protocol</c> name of open-set identification.</summary>
+    internal const string OpenSetProtocol = "open-set";
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Protocol == OpenSetProtocol) return OpenSet(settings);
         var ownPairs = settings.Pairs is not null;
         var lfw = ownPairs ? "" : Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         var modelName = ModelSource.Name(settings.Model);
@@ -200,6 +208,50 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         }
         return 0;
     }
+
+    /// <summary>
+    /// <c>--protocol open-set</c>: calibrates the open-set threshold at <see cref="OpenSetIdentification.TargetFpir"/> on View 1
+    /// DevTrain people and measures FPIR and 1 - FNIR on DevTest people (disjoint), at it and at the model's verification threshold.
+    /// </summary>
+    private static int OpenSet(Settings settings)
+    {
+        var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
+        var images = settings.Images ?? Path.Combine(lfw, "lfw-deepfunneled");
+        var modelName = ModelSource.Name(settings.Model);
+        using var model = ModelSource.Load(settings.Model, settings.Models);
+        model.UsePreprocessing(Framing(model.Preprocessing, settings.Alignment, settings.CropFraction));
+        var embedder = new SrFace.Recognition.FaceEmbedder(model);
+        const int g = OpenSetIdentification.GallerySize, m = OpenSetIdentification.Strangers;
+        var splits = new[] { "peopleDevTrain.txt", "peopleDevTest.txt" }.Select(f => OpenSetIdentification.Select(images, Path.Combine(lfw, f), g, m)).ToArray();
+        var (calibrated, train) = RecognitionCli.WithProgress("open set, DevTrain people", progress => OpenSetIdentification.Calibrate(embedder, images, Path.Combine(lfw, "peopleDevTrain.txt"), progress));
+        var scores = new[] { train, RecognitionCli.WithProgress("open set, DevTest people", progress => OpenSetIdentification.Score(embedder, splits[1], progress)) };
+        var table = new Table().Title(Markup.Escape($"{modelName}: open-set identification, gallery of {g} LFW people (one image each), " +
+            $"{g} mated and {m} non-mated searches per split ({embedder.Preprocessing.Alignment})"))
+            .AddColumns("threshold", "cosine", "FPIR DevTrain", "1 - FNIR DevTrain", "FPIR DevTest", "1 - FNIR DevTest");
+        var rows = new List<(string, double)>();
+        if (model.Threshold is { } pairwise) rows.Add(("verification (View 1 pairs)", pairwise));
+        if (model.OpenSetThreshold is { } stored) rows.Add(("open-set, the model's", stored));
+        rows.Add(($"open-set, FPIR {OpenSetIdentification.TargetFpir:0.##%} (this run)", calibrated));
+        foreach (var (label, t) in rows)
+            table.AddRow(Markup.Escape(label), t.ToString("0.0000", CultureInfo.InvariantCulture),
+                Rate(scores[0].Fpir(t)), Rate(1 - scores[0].Fnir(t)), Rate(scores[1].Fpir(t)), Rate(1 - scores[1].Fnir(t)));
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine("FPIR: share of searches by people in no gallery that return a candidate (best score >= threshold); 1 - FNIR: share of searches by enrolled people " +
+            "whose own identity is returned at rank 1 above the threshold (ISO/IEC 19795-1, NIST FRVT 1:N). DevTrain and DevTest people are disjoint.");
+        for (var i = 0; i < splits.Length; i++)
+            if (scores[i].NoFace.Count > 0)
+                AnsiConsole.WriteLine($"{splits[i].Name}: no face found in {scores[i].NoFace.Count} of {splits[i].GalleryImages.Count + splits[i].MatedImages.Count + splits[i].NonMatedImages.Count} images " +
+                    "(failures to acquire: no candidate for such a search, no template for such an enrolment).");
+        if (settings.Calibrate)
+        {
+            model.CalibrateOpenSet(calibrated);
+            model.Save(modelName);
+            AnsiConsole.MarkupLineInterpolated($"[green]Wrote the open-set threshold {calibrated:0.0000} into {modelName}.[/]");
+        }
+        return 0;
+    }
+
+    private static string Rate(double fraction) => fraction.ToString("0.0000", CultureInfo.InvariantCulture);
 
     internal static void PrintProtocol(EvaluationReport report, ProtocolResult protocol)
     {

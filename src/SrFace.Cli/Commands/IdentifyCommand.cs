@@ -14,14 +14,16 @@ namespace SrFace.Cli.Commands;
 /// <summary>
 /// <c>srface identify PROBE... --gallery G.db --model M [--top K] [--threshold T] [--probe-size PX] [--all-faces] [--json]</c>:
 /// ranks the gallery identities for the largest face of each probe image (every face with <c>--all-faces</c>, each
-/// listed with its box) and declares "unknown" below the open-set threshold. Batch mode
+/// listed with its box) and declares "unknown" below the open-set threshold: the model's open-set threshold (calibrated
+/// at a low false-positive identification rate, see <see cref="SrFace.Cascade.CascadeManifest.OpenSetThreshold"/>), else
+/// its pairwise verification threshold, unless <c>--threshold</c> is given. <c>--runtime onnx</c> runs an export. Batch mode
 /// <c>srface identify --probes DIR --skip-first N ...</c> identifies every image after the first N of each identity
 /// folder and prints rank-1 / rank-5 accuracy, the CMC curve and the open-set unknown count.
 /// </summary>
 internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 {
     /// <summary>Options of <c>srface identify</c>.</summary>
-    public sealed class Settings : ModelSettings
+    public sealed class Settings : RecognitionSettings
     {
         /// <summary>Probe image files.</summary>
         [CommandArgument(0, "[PROBE]")]
@@ -42,7 +44,8 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Open-set threshold overriding the model's.</summary>
         [CommandOption("-t|--threshold <T>")]
-        [Description("Open-set cosine threshold in [[-1, 1]]: a best score below it is \"unknown\" (default: the model's calibrated threshold; give -1 for closed-set identification).")]
+        [Description("Open-set cosine threshold in [[-1, 1]]: a best score below it is \"unknown\" (default: the model's open-set threshold, calibrated at a low false-positive identification rate on people outside a gallery; " +
+                     "a model without one uses its pairwise verification threshold; give -1 for closed-set identification).")]
         public double? Threshold { get; init; }
 
         /// <summary>Degrade each probe's face crop to this many pixels first.</summary>
@@ -68,7 +71,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Print JSON instead of text.</summary>
         [CommandOption("--json")]
-        [Description("Print {\"threshold\",\"probes\"} as JSON: per probe image \"file\", \"facesFound\", \"framing\", \"note\" and \"faces\", each face with \"box\" {x, y, width, height} (pixels of the upright photo), " +
+        [Description("Print {\"threshold\",\"thresholdSource\",\"probes\"} as JSON (thresholdSource: \"option\" for --threshold, \"open-set\" for the model's open-set threshold, \"verification\" for its pairwise one, \"none\" for closed set): per probe image \"file\", \"facesFound\", \"framing\", \"note\" and \"faces\", each face with \"box\" {x, y, width, height} (pixels of the upright photo), " +
                      "\"detector\", \"score\", \"landmarks\" (null with \"fallback\": \"detector box\" when too small for landmarks), \"identity\" (null when unknown), \"unknown\" and \"candidates\". Probe images only (not --probes).")]
         public bool Json { get; init; }
 
@@ -84,29 +87,33 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
             (SkipFirst < 0, $"--skip-first must be at least 0; got {SkipFirst}."),
             (Probes.Length == 0 && ProbeDirectory is null, "Give probe images or --probes <DIR>."),
             (Probes.Length > 0 && ProbeDirectory is not null, "Give either probe images or --probes <DIR>, not both."),
-            (ProbeDirectory is not null && (AllFaces || Json), "--all-faces and --json apply to probe images, not to --probes <DIR>."));
+            (ProbeDirectory is not null && (AllFaces || Json), "--all-faces and --json apply to probe images, not to --probes <DIR>."), RuntimeCheck);
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
-        using (cascade)
+        var (model, service) = RecognitionCli.Load(settings, settings.CropFraction);
+        using (model)
         using (var gallery = service.OpenGallery(settings.Gallery!))
         {
-            var threshold = RecognitionCli.Threshold(settings.Threshold, cascade);
+            var (threshold, source) = FaceIdentification.OpenSetThresholdOf(settings.Threshold, service.Embedder);
             if (threshold is null && !settings.Json)
                 AnsiConsole.MarkupLine("[yellow]No open-set threshold (model not calibrated, no --threshold): closed-set identification, no probe is \"unknown\".[/]");
+            else if (source == VerificationSource && !settings.Json)
+                AnsiConsole.MarkupLine("[yellow]The model has no open-set threshold: using its pairwise verification threshold, which strangers to a large gallery often reach (calibrate one with `srface evaluate --protocol open-set --calibrate`).[/]");
             var openSet = threshold ?? double.NegativeInfinity;
-            if (settings.ProbeDirectory is { } dir) return Evaluate(service, gallery, FaceDataset.FromIdentityFolders(dir), settings, openSet);
+            if (settings.ProbeDirectory is { } dir) return Evaluate(service, gallery, FaceDataset.FromIdentityFolders(dir), settings, openSet, source);
             var probes = RecognitionCli.WithProgress("identifying", _ => service.IdentifyFaces(gallery, settings.Probes, settings.Top, openSet, settings.ProbeSize, settings.AllFaces));
             var alignment = service.Embedder.Preprocessing.Alignment;
-            if (settings.Json) Console.WriteLine(Json(probes, threshold, alignment, settings.AllFaces).ToJsonString());
+            if (settings.Json) Console.WriteLine(Json(probes, threshold, source, alignment, settings.AllFaces).ToJsonString());
             else foreach (var probe in probes) Print(probe, alignment, settings.AllFaces);
             return 0;
         }
     }
 
-    private static int Evaluate(FaceIdentification service, FaceGallery gallery, FaceDataset probes, Settings settings, double openSet)
+    private const string VerificationSource = "verification";
+
+    private static int Evaluate(FaceIdentification service, FaceGallery gallery, FaceDataset probes, Settings settings, double openSet, string source)
     {
         var maxRank = Math.Max(settings.Top, 5);
         var evaluation = RecognitionCli.WithProgress("identifying",
@@ -119,7 +126,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
         table.AddRow("rank-1 accuracy", Percent(evaluation.Rank1));
         table.AddRow("rank-5 accuracy", Percent(evaluation.RankAccuracy(5)));
         table.AddRow("CMC (rank 1..)", string.Join(" ", evaluation.Cmc.Select(Percent)));
-        table.AddRow("open-set threshold", double.IsNegativeInfinity(openSet) ? "none" : Score(openSet));
+        table.AddRow("open-set threshold", double.IsNegativeInfinity(openSet) ? "none" : $"{Score(openSet)} ({source})");
         table.AddRow("unknown (below threshold)", $"{evaluation.UnknownCount}");
         table.AddRow("accepted as the right identity (DIR)", Percent(evaluation.DetectionAndIdentificationRate));
         table.AddRow("probe identities not enrolled", $"{notEnrolled}");
@@ -148,9 +155,10 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
     }
 
     /// <summary>The JSON of <c>--json</c>: the threshold, then per probe image its faces with box, landmarks and candidates.</summary>
-    private static JsonObject Json(IReadOnlyList<ProbeIdentification> probes, double? threshold, FaceAlignmentTemplate alignment, bool allFaces) => new()
+    private static JsonObject Json(IReadOnlyList<ProbeIdentification> probes, double? threshold, string source, FaceAlignmentTemplate alignment, bool allFaces) => new()
     {
         ["threshold"] = threshold,
+        ["thresholdSource"] = source,
         ["probes"] = new JsonArray(probes.Select(probe =>
         {
             var json = FaceReport.Image(probe.Path, probe.Faces[0].Face, allFaces);

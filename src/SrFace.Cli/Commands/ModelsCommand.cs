@@ -39,14 +39,22 @@ internal sealed class ModelsCommand : Command<ModelsCommand.Settings>
             table.AddRow(Markup.Escape(f.File.PathInPackage), Markup.Escape($"{f.File.Package}@{f.File.Version}"), f.File.Bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
                 f.State switch { ModelFileState.Verified => "[green]verified (SHA-256)[/]", ModelFileState.Missing => "[yellow]missing[/]", _ => "[red]corrupt: SHA-256 differs[/]" });
         AnsiConsole.Write(table);
-        var recognizers = new Table().AddColumns("pretrained recogniser", "input", "embedding", "alignment", "weights", "licence");
+        // The thresholds the commands apply (cosine of unit-norm embeddings), not the authors' native ones (dlib: Euclidean 0.6).
+        var recognizers = new Table().AddColumns("pretrained recogniser", "input", "alignment", "cosine threshold: verify / identify", "weights", "licence");
         foreach (var e in ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null))
-            recognizers.AddRow(e.Name + (e.Name == ModelSource.DefaultPretrained ? " (default)" : ""), $"{e.InputSize} px", $"{e.EmbeddingSize}-D, {e.NativeDistance}" + (e.NativeThreshold is { } t ? $" < {t}" : ""),
-                e.Alignment.ToString(), Markup.Escape(e.Pretrained!.ToString()), e.Pretrained.Licence);
+            recognizers.AddRow(e.Name + (e.Name == ModelSource.DefaultPretrained ? " (default)" : ""), $"{e.InputSize} px, {e.EmbeddingSize}-D",
+                e.Alignment.ToString(), Markup.Escape(CosineThresholds(e)), Markup.Escape(e.Pretrained!.ToString()), e.Pretrained.Licence);
         AnsiConsole.Write(recognizers);
         var bad = files.Count(f => f.State != ModelFileState.Verified);
         if (bad == 0) return 0;
         CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {bad} model file(s) missing or corrupt in {store.Root}; run {ModelStore.FetchCommand} {store.Root} (it replaces corrupt files).");
         return VerifyCommand.ErrorExitCode;
+    }
+
+    /// <summary>What verify (pairwise) and identify (open set, else the pairwise one) apply for a catalogue recogniser.</summary>
+    private static string CosineThresholds(RecognizerEntry e)
+    {
+        static string F(double? t) => t?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+        return $"{F(e.CalibratedThreshold)} / {F(e.CalibratedOpenSetThreshold ?? e.CalibratedThreshold)}";
     }
 }

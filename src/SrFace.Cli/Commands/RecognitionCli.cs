@@ -1,6 +1,5 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
-using SrFace.Cascade;
 using SrFace.Cli.Configuration;
 using SrFace.Recognition;
 
@@ -13,12 +12,26 @@ internal static class RecognitionCli
     public const string PhotoOutcomes = "Photos are detected and aligned (the pretrained recogniser): an image without a face is the error \"no face found in FILE\" (exit 2), never a similarity; " +
         "with several faces the largest is used and the output says \"N faces found, using the largest\"; a face too small for landmarks is aligned on its detector box, and the output says so (\"fallback\": \"detector box\").";
 
-    /// <summary>Loads the model (<see cref="ModelSource"/>) and wraps it in the identification service, with the face crop fraction overridden when given.</summary>
+    /// <summary>
+    /// Loads the model for <c>--runtime</c> and wraps it in the identification service, with the face crop fraction
+    /// overridden when given: torch loads <see cref="ModelSource"/> (a .srface file or a pretrained recogniser) into a
+    /// <see cref="FaceEmbedder"/>, onnx an export (<see cref="LoadOnnx"/>); both give the service an <see cref="IFaceEmbedder"/>.
+    /// </summary>
+    /// <param name="settings">The command's model, model store and runtime.</param>
+    /// <param name="cropFraction">--crop-fraction, or null.</param>
+    /// <param name="everyImageCropped">True when each image has its own crop fraction (the ONNX path then needs no detector).</param>
+    /// <returns>What to dispose when done (the cascade or the ONNX sessions and detector) and the service.</returns>
     /// <exception cref="FileNotFoundException">When the model file does not exist.</exception>
-    /// <exception cref="InvalidDataException">When it is not a readable cascade.</exception>
+    /// <exception cref="InvalidDataException">When it is not a readable cascade or export.</exception>
+    /// <exception cref="NotSupportedException">When --runtime onnx is given a catalogue recogniser's name rather than an export.</exception>
     /// <exception cref="SrFace.Models.Pretrained.ModelStoreException">When pretrained weights are missing or damaged.</exception>
-    public static (FaceRecognitionCascade Cascade, FaceIdentification Service) Load(ModelSettings settings, double? cropFraction)
+    public static (IDisposable Model, FaceIdentification Service) Load(RecognitionSettings settings, double? cropFraction, bool everyImageCropped = false)
     {
+        if (IsOnnx(settings.Runtime))
+        {
+            var (onnx, detector) = LoadOnnx(settings.Model, cropFraction, settings.Models, everyImageCropped);
+            return (new Owned(onnx, detector), new FaceIdentification(onnx));
+        }
         var cascade = ModelSource.Load(settings.Model, settings.Models);
         try
         {
@@ -29,6 +42,16 @@ internal static class RecognitionCli
         {
             cascade.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Disposes an ONNX cascade and the detector it was given (<see cref="LoadOnnx"/>), in that order.</summary>
+    private sealed class Owned(IDisposable model, IDisposable? detector) : IDisposable
+    {
+        public void Dispose()
+        {
+            model.Dispose();
+            detector?.Dispose();
         }
     }
 
@@ -59,22 +82,11 @@ internal static class RecognitionCli
         if (!File.Exists(name) && SrFace.Models.ModelCatalog.Recognizers.ContainsKey(name))
             throw new NotSupportedException($"--runtime onnx runs a file written by `srface export`, not the recogniser '{name}': export it first " +
                 $"(srface export --model {name} --probe-size PX --out {name}.onnx), or use --runtime torch.");
-        var aligns = SrFace.Export.OnnxCascade.ReadMetadata(name).Preprocessing.Alignment != SrFace.Models.FaceAlignmentTemplate.CentredCrop;
-        var exportedDetector = File.Exists(SrFace.Export.FaceDetectorOnnxExporter.PathFor(name));
-        var detector = aligns && !exportedDetector && cropFraction is null && !everyImageCropped ? SrFace.Detection.FaceDetector.Load(ModelSource.Store(modelsFolder)) : null;
-        try
-        {
-            return (new(name, preprocessing: cropFraction is { } f ? new SrFace.Data.FacePreprocessing(CropFraction: f) : null, detector: detector), detector);
-        }
-        catch
-        {
-            detector?.Dispose();
-            throw;
-        }
+        return SrFace.Export.OnnxCascadeLoader.Load(name, ModelSource.Store(modelsFolder), cropFraction, everyImageCropped);
     }
 
     /// <summary>The decision threshold: the flag, else the model's calibrated one, else null.</summary>
-    public static double? Threshold(double? flag, FaceRecognitionCascade cascade) => flag ?? cascade.Threshold;
+    public static double? Threshold(double? flag, IFaceEmbedder model) => flag ?? model.Threshold;
 
     /// <summary>The message when a decision needs a threshold and neither the flag nor the model gives one.</summary>
     public static string NoThresholdMessage(string model) =>

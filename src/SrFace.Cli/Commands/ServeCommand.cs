@@ -6,7 +6,7 @@ using SrFace.Server;
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface serve --model M [--gallery sqlite:DIR|postgres://...] [--urls http://127.0.0.1:5080]</c>: runs the HTTP
+/// <c>srface serve --model M [--runtime torch|onnx] [--gallery sqlite:DIR|postgres://...] [--urls http://127.0.0.1:5080]</c>: runs the HTTP
 /// service of <c>src/SrFace.Server</c> in this process until Ctrl+C.
 /// </summary>
 internal sealed class ServeCommand : Command<ServeCommand.Settings>
@@ -64,6 +64,13 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
         [Description("Cosine threshold in [[-1, 1]] for verification and open-set identification (default: the model's calibrated one).")]
         public double? Threshold { get; init; }
 
+        /// <summary>Inference runtime.</summary>
+        [CommandOption("--runtime <RUNTIME>")]
+        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime: --model is a file from `srface export`; " +
+                     "face detection and alignment of a model that aligns faces still run in TorchSharp; /v1/restore and identify?images=true need torch).")]
+        [DefaultValue("torch")]
+        public string Runtime { get; init; } = "torch";
+
         /// <summary>The server options these settings stand for.</summary>
         public ServerOptions ToOptions() => new()
         {
@@ -77,6 +84,7 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
             QueueCapacity = Queue,
             CropFraction = CropFraction,
             Threshold = Threshold,
+            Runtime = Runtime,
         };
 
         /// <inheritdoc />

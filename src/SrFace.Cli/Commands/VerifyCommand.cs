@@ -26,7 +26,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     public const int ErrorExitCode = 2;
 
     /// <summary>Options of <c>srface verify</c>.</summary>
-    public sealed class Settings : ModelSettings
+    public sealed class Settings : RecognitionSettings
     {
         /// <summary>Reference image.</summary>
         [CommandArgument(0, "<A>")]
@@ -71,52 +71,30 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         [Description("Face crop of B alone, in (0, 1]] (overrides --crop-fraction for B), e.g. 1.0 for a tight face crop.")]
         public double? CropFractionB { get; init; }
 
-        /// <summary>Inference runtime: torch (TorchSharp, a .srface model) or onnx (ONNX Runtime, a .onnx export).</summary>
-        [CommandOption("--runtime <RUNTIME>")]
-        [Description("torch (default: TorchSharp, --model is a .srface file or a pretrained recogniser) or onnx (ONNX Runtime: --model is a file from `srface export`; " +
-                     "no libtorch; models that align faces, e.g. an export of dlib-resnet, detect and align with the F.faces.onnx written beside F.onnx).")]
-        [DefaultValue("torch")]
-        public string Runtime { get; init; } = "torch";
-
         /// <inheritdoc />
         public override ValidationResult Validate() => RecognitionCli.Check(Model, Threshold, ProbeSize, CropFraction,
             (CropFractionA is { } a && !(a > 0 && a <= 1), $"--crop-fraction-a must be in (0, 1]; got {CropFractionA}."),
             (CropFractionB is { } b && !(b > 0 && b <= 1), $"--crop-fraction-b must be in (0, 1]; got {CropFractionB}."),
-            (!RecognitionCli.IsRuntime(Runtime), $"--runtime must be torch or onnx; got '{Runtime}'."));
-    }
-
-    private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) VerifyTorch(Settings settings)
-    {
-        var (cascade, service) = RecognitionCli.Load(settings, settings.CropFraction);
-        using (cascade)
-        {
-            var threshold = RecognitionCli.Threshold(settings.Threshold, cascade)
-                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
-            return (service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB),
-                service.Embedder.Preprocessing.Alignment);
-        }
+            RuntimeCheck);
     }
 
     /// <summary>
-    /// The same decision through ONNX Runtime with no libtorch call: centred crops in managed code; an export that aligns
-    /// faces prepares them with the one preparation stage on its exported detector (ONNX Runtime), or, without that
-    /// file, with the TorchSharp detector (libtorch), and embeds them in ONNX Runtime.
+    /// The decision through the model's embedder (TorchSharp, or ONNX Runtime for --runtime onnx: no libtorch call; an
+    /// export that aligns faces prepares them with the one preparation stage on its exported detector, F.faces.onnx, or
+    /// without that file with the TorchSharp detector).
     /// </summary>
-    private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) VerifyOnnx(Settings settings)
+    private static (VerificationOutcome Outcome, FaceAlignmentTemplate Alignment) Verify(Settings settings)
     {
-        var (onnx, detector) = RecognitionCli.LoadOnnx(settings.Model, settings.CropFraction, settings.Models,
+        var (model, service) = RecognitionCli.Load(settings, settings.CropFraction,
             everyImageCropped: settings.CropFractionA is not null && settings.CropFractionB is not null);
-        using (detector)
-        using (onnx)
+        using (model)
         {
-            var threshold = settings.Threshold ?? onnx.Metadata.Threshold
-                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(settings.Model!));
-            var a = onnx.EmbedFace(settings.A, cropFraction: settings.CropFractionA);
-            var b = onnx.EmbedFace(settings.B, settings.ProbeSize, settings.CropFractionB);
-            var similarity = EmbeddingMath.Cosine(a.Embedding, b.Embedding);
-            if (!double.IsFinite(similarity))
-                throw new InvalidDataException($"{onnx.Path}: the similarity of {settings.A} and {settings.B} is {similarity}, not a number; no decision can be made.");
-            return (new VerificationOutcome(settings.A, settings.B, similarity, threshold) { FaceA = a, FaceB = b }, onnx.Metadata.Preprocessing.Alignment);
+            if (settings.ProbeSize is { } px && px > service.Embedder.Preprocessing.Size)
+                throw new ArgumentException($"--probe-size {px} is larger than the model's input side S = {service.Embedder.Preprocessing.Size} px: a probe is a face degraded below S; give at most {service.Embedder.Preprocessing.Size}.");
+            var threshold = RecognitionCli.Threshold(settings.Threshold, service.Embedder)
+                ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
+            return (service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB),
+                service.Embedder.Preprocessing.Alignment);
         }
     }
 
@@ -124,7 +102,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
     {
         try
         {
-            var (outcome, alignment) = RecognitionCli.IsOnnx(settings.Runtime) ? VerifyOnnx(settings) : VerifyTorch(settings);
+            var (outcome, alignment) = Verify(settings);
             if (settings.Json)
             {
                 // Plain stdout (no console wrapping) so scripts can parse it.

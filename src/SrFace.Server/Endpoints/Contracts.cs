@@ -42,12 +42,16 @@ internal sealed record FaceImages(string Crop, string? Probe, string? Restored);
 /// <param name="Identity">The recognised identity; null when unknown.</param>
 /// <param name="Unknown">True when the gallery is empty or the best score is below the threshold.</param>
 /// <param name="Threshold">Open-set threshold; null for closed-set identification (no threshold known).</param>
+/// <param name="ThresholdSource">Where it came from: "option" (the request's or the server's threshold), "open-set"
+/// (the model's open-set threshold, calibrated at a low false-positive identification rate), "verification" (the model
+/// has none: its pairwise verification threshold) or "none".</param>
 /// <param name="Face">The face identified (see <see cref="UsedFace"/>): for a model that detects faces, how many were
 /// found (the largest is used), its box {x, y, width, height} in pixels of the upright image (after EXIF orientation),
 /// detector, score and the landmarks the alignment used (68 or 5 points; null with <c>"fallback": "detector box"</c>
 /// for a face too small for landmarks); for a centred-crop model <c>"framing": "centred crop"</c> and no box.</param>
-/// <param name="Images">Prepared face, probe and restored face when <c>images=true</c> was asked for.</param>
-internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, UsedFace Face, FaceImages? Images);
+/// <param name="Images">Prepared face, probe and restored face when <c>images=true</c> was asked for (null under
+/// <c>--runtime onnx</c>: an export's graph gives embeddings, not images).</param>
+internal sealed record IdentifyResponse(string Gallery, IReadOnlyList<Candidate> Candidates, string? Identity, bool Unknown, double? Threshold, string ThresholdSource, UsedFace Face, FaceImages? Images);
 
 /// <summary>POST /v1/galleries/{g}/identities/{id}/images.</summary>
 /// <param name="Gallery">Gallery name.</param>

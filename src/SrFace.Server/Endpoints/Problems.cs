@@ -58,6 +58,11 @@ internal static class Problems
         {
             return Problem(StatusCodes.Status409Conflict, "Gallery of another model", e.Message);
         }
+        catch (NotSupportedException e)
+        {
+            // What this server's runtime cannot do (e.g. show restorations of an ONNX export): not the request's fault.
+            return Problem(StatusCodes.Status501NotImplemented, "Not available with this model", e.Message);
+        }
         catch (ArgumentException e)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid request", e.Message);

@@ -35,13 +35,13 @@ internal static class RecognitionEndpoints
             .Produces<VerifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/identify", Identify).DisableAntiforgery()
             .WithSummary("Identify a face against a gallery (top-k, open set)")
-            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold; images=true adds the face the preparation stage produced (aligned, or the centred crop) and, when the cascade restores it, the low-resolution probe and its restoration as PNG data URLs. " + FaceFields +
+            .WithDescription("Multipart file 'image'. gallery (default 'default'), top (1-100, default 5), probeSize, threshold (default: the server's --threshold, else the model's open-set threshold, else its verification threshold; thresholdSource says which); images=true adds the face the preparation stage produced (aligned, or the centred crop) and, when the cascade restores it, the low-resolution probe and its restoration as PNG data URLs (images is null on a server running an ONNX export, whose graph gives embeddings only). " + FaceFields +
                 " face says which face of the image was identified.")
             .Produces<IdentifyResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
         v1.MapPost("/restore", Restore).DisableAntiforgery()
             .WithSummary("Restore a low-resolution face with the SR model")
             .WithDescription("Multipart file 'image'; its face is prepared as for identify (detected and aligned, or the centred crop), probeSize degrades it first. Returns the SR model's restoration as PNG (S x S); a face at least S px wide, or a model without SR, is only resized to S.")
-            .Produces(200, contentType: "image/png").ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
+            .Produces(200, contentType: "image/png").ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(501).ProducesProblem(503);
     }
 
     private static Task<IResult> Verify(HttpContext http, IFormFile? a, IFormFile? b, [FromQuery] int? probeSize, [FromQuery] double? threshold,
@@ -68,10 +68,10 @@ internal static class RecognitionEndpoints
         GalleryNames.Check(name);
         var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
         var (face, views) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, upload, probeSize), images == true ? FaceAnalysis.Views(m, upload, probeSize) : null), ct);
-        var t = threshold ?? worker.Threshold;
+        var (t, source) = worker.OpenSetThreshold(threshold);
         var result = await galleries.WithGalleryAsync(name, create: false, g => g.Identify(face.Embedding, k, t ?? double.NegativeInfinity), ct);
         var candidates = result.Candidates.Select(c => new Candidate(c.Identity, c.Score)).ToList();
-        return Results.Ok(new IdentifyResponse(name, candidates, result.Identity, result.IsUnknown, t, face.Face, views is null ? null : ToDataUrls(views)));
+        return Results.Ok(new IdentifyResponse(name, candidates, result.Identity, result.IsUnknown, t, source, face.Face, views is null ? null : ToDataUrls(views)));
     });
 
     private static Task<IResult> Restore(HttpContext http, IFormFile? image, [FromQuery] int? probeSize, InferenceWorker worker, ServerOptions options, CancellationToken ct) =>

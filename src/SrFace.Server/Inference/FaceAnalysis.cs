@@ -29,22 +29,32 @@ internal static class FaceAnalysis
     }
 
     /// <summary>The prepared face, probe and restored face of an upload (<see cref="FaceViews"/>), as the embedding path prepares and restores them.</summary>
-    public static FaceViews Views(InferenceModels m, Upload upload, int? probeSize)
+    /// <returns>The views, or null under ONNX Runtime (the export's graph gives embeddings, not images; the answer says so by a null).</returns>
+    public static FaceViews? Views(InferenceModels m, Upload upload, int? probeSize)
     {
+        if (m.Cascade is null) return null;
+        var (cascade, embedder) = Torch(m, "identify?images=true");
         var image = m.Reader.Decode(upload.Bytes, upload.Label);
-        var face = m.Embedder.PrepareImageFace(image, upload.Label);
-        var probe = probeSize is null ? face : m.Embedder.PrepareImageFace(image, upload.Label, probeSize);
+        var face = embedder.PrepareImageFace(image, upload.Label);
+        var probe = probeSize is null ? face : embedder.PrepareImageFace(image, upload.Label, probeSize);
         if (!probe.Restore) return new FaceViews(PngWriter.Encode(face.Chip), null, null);
-        var restored = m.Cascade.Restore(probe.Chip.unsqueeze(0))[0];
+        var restored = cascade.Restore(probe.Chip.unsqueeze(0))[0];
         return new FaceViews(PngWriter.Encode(face.Chip), PngWriter.Encode(probe.Chip), PngWriter.Encode(restored));
     }
 
     /// <summary>The restored face of an upload as PNG: the prepared face (degraded to the probe size when given) restored
     /// to S px by the SR model (a face at least S px wide, or a model without SR, is only resized to S).</summary>
+    /// <exception cref="NotSupportedException">Under ONNX Runtime: the export's graph gives embeddings, not images.</exception>
     public static byte[] RestorePng(InferenceModels m, Upload upload, int? probeSize)
     {
+        var (cascade, embedder) = Torch(m, "/v1/restore");
         var image = m.Reader.Decode(upload.Bytes, upload.Label);
-        var probe = m.Embedder.PrepareImageFace(image, upload.Label, probeSize);
-        return PngWriter.Encode(m.Cascade.Restore(probe.Chip.unsqueeze(0))[0]);
+        var probe = embedder.PrepareImageFace(image, upload.Label, probeSize);
+        return PngWriter.Encode(cascade.Restore(probe.Chip.unsqueeze(0))[0]);
     }
+
+    /// <summary>The TorchSharp cascade and embedder that restoration images need; refused under ONNX Runtime.</summary>
+    private static (Cascade.FaceRecognitionCascade Cascade, FaceEmbedder Embedder) Torch(InferenceModels m, string what) =>
+        m is { Cascade: { } cascade, Embedder: FaceEmbedder embedder } ? (cascade, embedder)
+            : throw new NotSupportedException($"{what} shows the SR model's restoration, which an ONNX export does not output (its graph gives embeddings): run the server with --runtime torch and the .srface model for it.");
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using SrFace.Cascade;
+using SrFace.Export;
 using SrFace.Imaging;
 using SrFace.Recognition;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ using static TorchSharp.torch;
 namespace SrFace.Server.Inference;
 
 /// <summary>
-/// The one thread that owns the TorchSharp models (modules are not thread-safe): requests hand it work through a
+/// The one thread that owns the models (TorchSharp modules are not thread-safe, nor are the ONNX cascade's buffers):
+/// requests hand it work through a
 /// bounded queue and await the result. A full queue refuses at once (<see cref="QueueFullException"/>, 503), so a
 /// burst cannot pile up memory or latency without bound.
 /// </summary>
@@ -20,24 +22,46 @@ internal sealed class InferenceWorker : IDisposable
     /// <summary>Loads the model (errors surface here, before the server listens) and starts the worker thread.</summary>
     public InferenceWorker(ServerOptions options)
     {
-        var cascade = FaceRecognitionCascade.Open(options.Model, options.Store); // a .srface file or a pretrained recogniser's name
+        _models = options.IsOnnx ? LoadOnnx(options) : LoadTorch(options);
+        Capacity = options.QueueCapacity;
+        _option = options.Threshold;
+        Threshold = options.Threshold ?? _models.Embedder.Threshold;
+        _queue = Channel.CreateBounded<IWorkItem>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _thread = new Thread(Loop) { IsBackground = true, Name = "srface-inference" };
+        _thread.Start();
+    }
+
+    private readonly double? _option;
+
+    /// <summary>A .srface file or a pretrained recogniser's name, in TorchSharp.</summary>
+    private static InferenceModels LoadTorch(ServerOptions options)
+    {
+        var cascade = FaceRecognitionCascade.Open(options.Model, options.Store);
         try
         {
             var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing.CentredCrop(f) : null;
             var embedder = new FaceEmbedder(cascade, preprocessing);
-            _models = new InferenceModels(cascade, embedder, new FaceImageReader(embedder.Preprocessing.Color, options.MaxPixels));
+            return new InferenceModels(cascade, embedder, new FaceImageReader(embedder.Preprocessing.Color, options.MaxPixels), cascade);
         }
         catch
         {
             cascade.Dispose();
             throw;
         }
-        Capacity = options.QueueCapacity;
-        Threshold = options.Threshold ?? cascade.Threshold;
-        _queue = Channel.CreateBounded<IWorkItem>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _thread = new Thread(Loop) { IsBackground = true, Name = "srface-inference" };
-        _thread.Start();
     }
+
+    /// <summary>A file from <c>srface export</c> in ONNX Runtime (the detector of an export that aligns faces in TorchSharp).</summary>
+    private static InferenceModels LoadOnnx(ServerOptions options)
+    {
+        var (onnx, detector) = OnnxCascadeLoader.Load(options.Model, options.Store, options.CropFraction);
+        return new InferenceModels(null, onnx, new FaceImageReader(onnx.Preprocessing.Color, options.MaxPixels), onnx, detector);
+    }
+
+    /// <summary>The open-set identification threshold for a request and its source (<see cref="FaceIdentification.OpenSetThresholdOf"/>):
+    /// the request's, else the server's option, else the model's open-set one, else its verification one.</summary>
+    /// <param name="request">The request's threshold, or null.</param>
+    public (double? Threshold, string Source) OpenSetThreshold(double? request) =>
+        FaceIdentification.OpenSetThresholdOf(request ?? _option, _models.Embedder);
 
     /// <summary>The gallery model id of the loaded cascade.</summary>
     public string ModelId => _models.Embedder.ModelId;
@@ -68,7 +92,8 @@ internal sealed class InferenceWorker : IDisposable
     {
         _queue.Writer.TryComplete();
         _thread.Join(TimeSpan.FromSeconds(30));
-        _models.Cascade.Dispose();
+        _models.Model.Dispose();
+        _models.Detector?.Dispose();
     }
 
     private void Loop()
@@ -112,8 +137,14 @@ internal sealed class InferenceWorker : IDisposable
     }
 }
 
-/// <summary>What the worker thread owns: the cascade, its embedder and the image decoder (capped at the server's pixel limit).</summary>
-internal sealed record InferenceModels(FaceRecognitionCascade Cascade, FaceEmbedder Embedder, FaceImageReader Reader);
+/// <summary>What the worker thread owns: the embedder (either runtime), the TorchSharp cascade when that is the runtime
+/// (restoration images), the image decoder (capped at the server's pixel limit), and what to dispose.</summary>
+/// <param name="Cascade">The TorchSharp cascade, or null under ONNX Runtime.</param>
+/// <param name="Embedder">The one embedding path (<see cref="IFaceEmbedder"/>).</param>
+/// <param name="Reader">The upload decoder.</param>
+/// <param name="Model">The cascade or ONNX sessions, disposed with the worker.</param>
+/// <param name="Detector">The face detector an ONNX export that aligns faces was given, disposed with the worker; else null.</param>
+internal sealed record InferenceModels(FaceRecognitionCascade? Cascade, IFaceEmbedder Embedder, FaceImageReader Reader, IDisposable Model, Detection.FaceDetector? Detector = null);
 
 /// <summary>The inference queue is full: the request is refused with 503 and may be retried.</summary>
 internal sealed class QueueFullException(int capacity) : Exception($"The server is busy: {capacity} requests are already waiting for the inference worker. Retry shortly.");

@@ -23,6 +23,11 @@ namespace SrFace.Cascade;
 /// centred crop side), span fewer than <c>RestorationLimit x S</c> photo pixels (see
 /// <see cref="FaceRecognitionCascade.NeedsRestoration"/>); &gt; 0. Null (files written before the field existed, and the
 /// default) means <see cref="DefaultRestorationLimit"/>.</param>
+/// <param name="OpenSetThreshold">Cosine threshold for open-set identification (1:N), or null: a search whose best
+/// score is below it is "unknown". Calibrated at a low false-positive identification rate (FPIR, ISO/IEC 19795-1 and
+/// NIST FRVT 1:N: the fraction of searches by people not in the gallery that return a candidate), on searches by
+/// people outside a gallery (<c>srface evaluate --protocol open-set</c>), because the pairwise
+/// <see cref="Threshold"/> is met by some gallery template for many strangers once a gallery holds many people.</param>
 public sealed record CascadeManifest(
     string Kind,
     int FormatVersion,
@@ -35,7 +40,8 @@ public sealed record CascadeManifest(
     FeatureFusion Fusion,
     double? Threshold,
     string Description,
-    double? RestorationLimit = null)
+    double? RestorationLimit = null,
+    double? OpenSetThreshold = null)
 {
     /// <summary>
     /// The default restoration limit, 1: a face is restored when it would have to be upsampled to fill the recogniser's

@@ -47,7 +47,8 @@ public sealed partial class FaceRecognitionCascade
         var manifest = new CascadeManifest(Kind, FormatVersion, null, null, entry.Name, new RecognizerConfig(entry.InputSize),
             new FacePreprocessing(entry.InputSize, entry.CentredCropFraction, Alignment: alignment), 1, FeatureFusion.ProbeOnly,
             alignment == FaceAlignmentTemplate.CentredCrop ? entry.CalibratedCropThreshold : entry.CalibratedThreshold,
-            $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model");
+            $"Pretrained {entry.Name} ({entry.Pretrained}), unmodified; no SR model",
+            OpenSetThreshold: alignment == FaceAlignmentTemplate.CentredCrop ? null : entry.CalibratedOpenSetThreshold);
         var cascade = new FaceRecognitionCascade(manifest, null, model);
         cascade.LoadDetector(store);
         return cascade;
@@ -93,6 +94,8 @@ public sealed partial class FaceRecognitionCascade
         {
             if (manifest.RestorationLimit is { } limit && !(limit > 0 && double.IsFinite(limit)))
                 throw new InvalidDataException($"{path}: the manifest's restoration limit {limit} is not a positive number.");
+            if (manifest.OpenSetThreshold is { } open && !(open >= -1 && open <= 1))
+                throw new InvalidDataException($"{path}: the manifest's open-set threshold {open} is not a cosine in [-1, 1].");
             FaceRecognitionCascade cascade;
             try
             {

@@ -108,6 +108,18 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <summary>Calibrated cosine threshold (same person when similarity &gt;= threshold), or null.</summary>
     public double? Threshold => Manifest.Threshold;
 
+    /// <summary>Calibrated open-set identification threshold (<see cref="CascadeManifest.OpenSetThreshold"/>), or null.</summary>
+    public double? OpenSetThreshold => Manifest.OpenSetThreshold;
+
+    /// <summary>Sets the open-set identification threshold (saved with the model).</summary>
+    /// <param name="threshold">Cosine similarity in [-1, 1].</param>
+    /// <exception cref="ArgumentOutOfRangeException">When outside [-1, 1] or not finite.</exception>
+    public void CalibrateOpenSet(double threshold)
+    {
+        if (!(threshold >= -1 && threshold <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "A cosine threshold lies in [-1, 1].");
+        Manifest = Manifest with { OpenSetThreshold = threshold };
+    }
+
     /// <summary>Compute precision of both models at inference (float32 by default).</summary>
     public ComputePrecision Precision
     {
@@ -172,11 +184,27 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <param name="framing">How the face was framed (the template whose box scale applies).</param>
     /// <returns>True when the face must be restored (the cascade has an SR model and the face is small).</returns>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="faceSidePx"/> is negative or not finite.</exception>
-    public bool NeedsRestoration(double faceSidePx, FaceAlignmentTemplate framing)
+    public bool NeedsRestoration(double faceSidePx, FaceAlignmentTemplate framing) =>
+        SuperResolution is not null && IsBelowRestorationLimit(faceSidePx, framing, RestorationLimit, InputSize);
+
+    /// <summary>
+    /// The size rule of <see cref="NeedsRestoration"/> for any runtime (TorchSharp here, ONNX Runtime in
+    /// <see cref="Export.OnnxCascade"/> with the limit its export records): does the face, framed as
+    /// <paramref name="framing"/> frames it (box side x the template's box scale; the crop side for a centred crop),
+    /// span fewer than <paramref name="restorationLimit"/> x <paramref name="inputSize"/> photo pixels? Whether the
+    /// model has an SR model at all is the caller's part.
+    /// </summary>
+    /// <param name="faceSidePx">The face's box side in photo pixels (the crop side for a centred crop), &gt;= 0.</param>
+    /// <param name="framing">How the face was framed.</param>
+    /// <param name="restorationLimit">The limit r &gt; 0 (<see cref="CascadeManifest.RestorationLimit"/>, default <see cref="CascadeManifest.DefaultRestorationLimit"/>).</param>
+    /// <param name="inputSize">The recogniser input side S in pixels.</param>
+    /// <returns>True when the face is below the limit (a low-quality probe).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="faceSidePx"/> is negative or not finite.</exception>
+    public static bool IsBelowRestorationLimit(double faceSidePx, FaceAlignmentTemplate framing, double restorationLimit, int inputSize)
     {
         if (!(faceSidePx >= 0 && double.IsFinite(faceSidePx))) throw new ArgumentOutOfRangeException(nameof(faceSidePx), faceSidePx, "A face side is a finite number of pixels >= 0.");
         var boxScale = FacePreparer.TemplateOf(framing)?.BoxScale ?? 1;
-        return SuperResolution is not null && faceSidePx * boxScale < RestorationLimit * InputSize;
+        return faceSidePx * boxScale < restorationLimit * inputSize;
     }
 
     /// <summary>

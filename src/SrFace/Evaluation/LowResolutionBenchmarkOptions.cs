@@ -53,7 +53,7 @@ public sealed record LowResolutionBenchmarkOptions
         if (sizes.Length == 0) throw new ArgumentOutOfRangeException(nameof(ProbeSizes), "At least one probe size is needed.");
         foreach (var p in sizes)
             if (p < 1 || p > inputSize)
-                throw new ArgumentOutOfRangeException(nameof(ProbeSizes), p, $"A probe size must be between 1 and the model's input size {inputSize} px.");
+                throw new ArgumentOutOfRangeException(nameof(ProbeSizes), p, $"Probe size {p} px is outside 1..{inputSize} px: a probe size must be between 1 and the model's input size S = {inputSize} px.");
         return sizes;
     }
 

@@ -16,11 +16,12 @@ namespace SrFace.Export;
 /// for a pre-upsampled SR model such as vdsr, SR, clamp,
 /// recogniser on the restored face and on the bicubic-upsampled probe, fusion), and what
 /// <see cref="FaceEmbedder"/> computes for a sharp face when p &gt;= S.</item>
-/// <item><c>face</c> <c>[batch, C, S, S]</c> in [0, 1] -> <c>face_embedding</c> <c>[batch, D']</c>: the sharp-face
-/// (gallery) path of <see cref="FaceEmbedder"/>, recogniser only (written as [e, e] / sqrt 2 under concatenation).</item>
+/// <item><c>face</c> <c>[batch, C, h, h]</c>, h &lt;= S, in [0, 1] -> <c>face_embedding</c> <c>[batch, D']</c>: the path of
+/// a face the cascade does not restore (<see cref="FaceRecognitionCascade.NeedsRestoration"/>, e.g. every sharp gallery
+/// face), bicubic-upsampled to S and through the recogniser only (written as [e, e] / sqrt 2 under concatenation).</item>
 /// </list>
 /// D' = 2D under <see cref="FeatureFusion.Concatenate"/>, D otherwise. The model's metadata carries what a runtime
-/// needs besides the graph (<see cref="OnnxCascadeMetadata"/>): sizes, face crop, colour mode, fusion, threshold.
+/// needs besides the graph (<see cref="OnnxCascadeMetadata"/>): sizes, face crop, colour mode, fusion, threshold, restoration limit.
 /// </summary>
 public static class CascadeOnnxExporter
 {
@@ -54,9 +55,10 @@ public static class CascadeOnnxExporter
         var concatenate = cascade.SuperResolution is not null && cascade.Manifest.Fusion == FeatureFusion.Concatenate;
         var width = concatenate ? 2 * cascade.EmbeddingSize : cascade.EmbeddingSize;
 
-        // Sharp faces (gallery path): recogniser on [N, C, S, S].
-        var face = g.Input(FaceInput, [null, c, s, s]);
-        g.Output(Duplicated(g, g.Emit(cascade.Recognizer, face), concatenate), FaceOutput, [null, width]);
+        // Faces the cascade does not restore: recogniser on [N, C, h, h], h <= S bicubic-upsampled to S as
+        // FaceRecognitionCascade.Embed does (an identity at h = S), so the runtime can follow NeedsRestoration.
+        var face = g.Input(FaceInput, [null, c, null, null], sideName: "face_side");
+        g.Output(Duplicated(g, g.Emit(cascade.Recognizer, g.ClampUnit(g.Resize(face, s, s))), concatenate), FaceOutput, [null, width]);
 
         // Without SR, or with a pre-upsampled SR model, the low-resolution path starts by upsampling to S: any side below S.
         var anySide = probeSize < s && (cascade.SuperResolution is null || cascade.SuperResolution.PreUpsampled);
@@ -76,7 +78,7 @@ public static class CascadeOnnxExporter
 
         var metadata = new OnnxCascadeMetadata(probeSize, s, c, width, cascade.Manifest.Scale,
             cascade.SuperResolution is null ? FeatureFusion.ProbeOnly : cascade.Manifest.Fusion, cascade.Threshold,
-            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset, anySide);
+            cascade.Preprocessing, FaceEmbedder.ModelIdOf(cascade), OnnxGraphBuilder.Opset, anySide, cascade.RestorationLimit, FaceAnySide: true, cascade.OpenSetThreshold);
         return g.ToModel(metadata.ToDictionary());
     }
 

@@ -9,9 +9,10 @@ namespace SrFace.Export;
 
 /// <summary>
 /// Runs a cascade exported by <see cref="CascadeOnnxExporter"/> in ONNX Runtime (CPU). Embeds files the way
-/// <see cref="Recognition.FaceEmbedder"/> does: a face crop at least S px wide is a sharp face (the <c>face</c> input),
-/// a smaller one (or one degraded with <c>probeSize</c>) a low-quality probe (the <c>probe</c> input), which must then
-/// be the export's probe size unless the export takes probes of any side (<see cref="OnnxCascadeMetadata.ProbeAnySide"/>:
+/// <see cref="Recognition.FaceEmbedder"/> does: the cascade's rule (<see cref="OnnxCascadeMetadata.NeedsRestoration"/>,
+/// the restoration limit the export records) sends a small face (or one degraded with <c>probeSize</c>) to the
+/// <c>probe</c> input (a low-quality probe, restored) and any other to the <c>face</c> input (recogniser alone); a probe's
+/// chip must then be the export's probe size unless the export takes probes of any side (<see cref="OnnxCascadeMetadata.ProbeAnySide"/>:
 /// no SR model or a pre-upsampled one); a face without texture or a non-finite embedding is an error. Faces are prepared by the
 /// one preprocessing stage, <see cref="FacePreparer"/>, with the framing the export records and the per-image rule of
 /// <see cref="FacePreprocessing.FramingFor"/>:
@@ -27,7 +28,7 @@ namespace SrFace.Export;
 /// </summary>
 /// <remarks>One instance is not meant for concurrent calls from several threads (ONNX Runtime sessions are, the
 /// reusable buffers here are not).</remarks>
-public sealed class OnnxCascade : IDisposable
+public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
 {
     private readonly InferenceSession _faceSession, _probeSession;
     private readonly FacePreparer? _alignedPreparer, _onnxPreparer;
@@ -82,6 +83,24 @@ public sealed class OnnxCascade : IDisposable
     /// <summary>What the export says about itself (sizes, crop, threshold).</summary>
     public OnnxCascadeMetadata Metadata { get; }
 
+    /// <inheritdoc />
+    public string ModelId => Metadata.ModelId;
+
+    /// <inheritdoc />
+    public int EmbeddingDimension => Metadata.EmbeddingWidth;
+
+    /// <inheritdoc />
+    public FacePreprocessing Preprocessing => Metadata.Preprocessing;
+
+    /// <inheritdoc />
+    public string ModelName => Path;
+
+    /// <inheritdoc />
+    public double? Threshold => Metadata.Threshold;
+
+    /// <inheritdoc />
+    public double? OpenSetThreshold => Metadata.OpenSetThreshold;
+
     /// <summary>True when a face crop was given to the constructor (see <see cref="Recognition.FaceEmbedder.FramingGiven"/>).</summary>
     public bool FramingGiven { get; }
 
@@ -99,16 +118,20 @@ public sealed class OnnxCascade : IDisposable
     /// <param name="count">n, at least 1.</param>
     /// <param name="side">S (sharp faces, <c>face</c> input) or the export's probe size (<c>probe</c> input; any side
     /// below S when <see cref="OnnxCascadeMetadata.ProbeAnySide"/>).</param>
+    /// <param name="restore">True for the <c>probe</c> input (restoration and fusion), false for the <c>face</c> input
+    /// (recogniser alone; any side up to S when <see cref="OnnxCascadeMetadata.FaceAnySide"/>); null to choose by the
+    /// side: S the <c>face</c> input, any other the <c>probe</c> input.</param>
     /// <returns>n L2-normalised embeddings of <see cref="OnnxCascadeMetadata.EmbeddingWidth"/> values.</returns>
-    /// <exception cref="ArgumentException">When the side is neither S nor the probe size, or the buffer size is wrong.</exception>
-    public float[][] Embed(float[] faces, int count, int side)
+    /// <exception cref="ArgumentException">When the chosen input does not take that side, or the buffer size is wrong.</exception>
+    public float[][] Embed(float[] faces, int count, int side, bool? restore = null)
     {
         ArgumentNullException.ThrowIfNull(faces);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var m = Metadata;
-        var (session, input) = side == m.InputSize ? (_faceSession, CascadeOnnxExporter.FaceInput)
-            : m.TakesProbe(side) ? (_probeSession, CascadeOnnxExporter.ProbeInput)
-            : throw new ArgumentException($"{Path} embeds sharp faces of {m.InputSize} px and probes of {m.ProbeSize} px; got {side} px (export again with --probe-size {side}).", nameof(side));
+        var probe = restore ?? side != m.InputSize;
+        var (session, input) = !probe && (side == m.InputSize || (m.FaceAnySide && side < m.InputSize)) ? (_faceSession, CascadeOnnxExporter.FaceInput)
+            : probe && m.TakesProbe(side) ? (_probeSession, CascadeOnnxExporter.ProbeInput)
+            : throw new ArgumentException($"{Path} embeds {(m.FaceAnySide ? "unrestored faces up to" : "sharp faces of")} {m.InputSize} px and probes of {m.ProbeSize} px; got a {side} px {(probe ? "probe" : "face")} (export again with --probe-size {side}).", nameof(side));
         if (faces.Length != count * m.Channels * side * side)
             throw new ArgumentException($"Expected {count} x {m.Channels} x {side} x {side} values; got {faces.Length}.", nameof(faces));
         var feeds = new[] { NamedOnnxValue.CreateFromTensor(input, new DenseTensor<float>(faces, [count, m.Channels, side, side])) };
@@ -144,57 +167,116 @@ public sealed class OnnxCascade : IDisposable
     /// <exception cref="InvalidDataException">As <see cref="EmbedFile"/>.</exception>
     public Recognition.EmbeddedFace EmbedFace(string path, int? probeSize = null, double? cropFraction = null)
     {
+        CheckSizes(probeSize, cropFraction);
+        if (_alignedPreparer is null) return EmbedChip(PrepareManaged(ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color), path, cropFraction, probeSize)[0], path, probeSize);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return EmbedChip(PrepareAligned(new FaceImageReader(Metadata.Preprocessing.Color).Read(path), path, cropFraction, probeSize, allFaces: false)[0], path, probeSize);
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace[] EmbedFaces(IReadOnlyList<string> paths, int? probeSize = null, int batchSize = 32, Action<int>? progress = null, double? cropFraction = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var result = new Recognition.EmbeddedFace[paths.Count];
+        for (var i = 0; i < paths.Count; i++)
+        {
+            result[i] = EmbedFace(paths[i], probeSize, cropFraction);
+            if ((i + 1) % batchSize == 0 || i + 1 == paths.Count) progress?.Invoke(i + 1);
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace[] EmbedAllFaces(string path, int? probeSize = null)
+    {
+        CheckSizes(probeSize, null);
+        var chips = _alignedPreparer is null
+            ? PrepareManaged(ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color), path, null, probeSize, allFaces: true)   // no libtorch call
+            : PrepareAlignedFile(path, probeSize);
+        return chips.Select((chip, i) => EmbedChip(chip, chips.Length == 1 ? path : $"{path} (face {i + 1} of {chips.Length})", probeSize)).ToArray();
+    }
+
+    /// <inheritdoc />
+    public Recognition.EmbeddedFace EmbedImageFace(TorchSharp.torch.Tensor image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckSizes(probeSize, null);
+        if (_alignedPreparer is not null) return EmbedChip(PrepareAligned(image, source, null, probeSize, allFaces: false)[0], source, probeSize);
+        var planar = new PlanarImage(image.contiguous().data<float>().ToArray(), (int)image.shape[0], (int)image.shape[1], (int)image.shape[2]);
+        return EmbedChip(PrepareManaged(planar, source, null, probeSize)[0], source, probeSize);
+    }
+
+    private static void CheckSizes(int? probeSize, double? cropFraction)
+    {
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
         if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
+    }
+
+    /// <summary>The chip side for a face of a given native side in px: at most S, degraded to <paramref name="probeSize"/> when given.</summary>
+    private Func<int, int> SideFor(int? probeSize) => native => Math.Max(1, Math.Min(probeSize ?? native, Metadata.InputSize));
+
+    /// <summary>Checks a prepared chip as <see cref="Recognition.FaceEmbedder"/> does and embeds it through the path the cascade's decision chooses.</summary>
+    private Recognition.EmbeddedFace EmbedChip(Chip face, string path, int? probeSize)
+    {
         var m = Metadata;
-        int SideFor(int native) => Math.Max(1, Math.Min(probeSize ?? native, m.InputSize));
-        var face = _alignedPreparer is null ? PrepareManaged(path, cropFraction, SideFor) : PrepareAligned(path, cropFraction, SideFor);
         var target = face.Side;
         if (target < FaceRecognitionCascade.MinimumFaceSide)
             throw new InvalidDataException($"{path}: the face is {target}x{target} pixels; at least {FaceRecognitionCascade.MinimumFaceSide}x{FaceRecognitionCascade.MinimumFaceSide} are needed to recognise a face.");
         // The checks of FaceEmbedder in its order (size, texture), then what only an export limits.
         Recognition.FaceEmbedder.RequireTexture(face.Pixels, path);
-        if (target < m.InputSize && !m.TakesProbe(target))
+        // The cascade's decision, by its rule and the limit the export records (FaceRecognitionCascade.NeedsRestoration).
+        // A restored face at S is its own restoration (the face input gives that embedding); an export older than
+        // srface.face_any_side takes no face below S on its face input, so such a face goes through its probe input.
+        var faceSide = Recognition.FaceEmbedder.FaceSideInPhoto(face.Face, face.NativeSide, probeSize);
+        var restore = m.NeedsRestoration(faceSide, face.Framing);
+        var probePath = target < m.InputSize && (restore || !m.FaceAnySide);
+        if (probePath && !m.TakesProbe(target))
             throw new InvalidDataException($"{path}: the face crop is a {target}x{target} probe, but {Path} was exported for {m.ProbeSize} px probes; pass --probe-size {m.ProbeSize} or export again with --probe-size {target}.");
         if (face.Pixels.Length != m.Channels * target * target)
             throw new InvalidDataException($"{path}: has {face.Pixels.Length / (target * target)} channels, the model takes {m.Channels}.");
-        var embedding = Embed(face.Pixels, 1, target)[0];
+        var embedding = Embed(face.Pixels, 1, target, probePath)[0];
         if (!embedding.All(float.IsFinite))
             throw new InvalidDataException($"{Path}: gives a NaN or infinite embedding for {path} (damaged or diverged weights); no similarity can be computed.");
-        // The graph's probe path restores and fuses unless the export has no SR model (probe-only fusion: bicubic alone).
-        var restored = target < m.InputSize && m.Fusion != FeatureFusion.ProbeOnly;
-        return new Recognition.EmbeddedFace(embedding, target, face.NativeSide, face.Face, face.FacesFound, restored,
-            Recognition.FaceEmbedder.FaceSideInPhoto(face.Face, face.NativeSide, probeSize));
+        return new Recognition.EmbeddedFace(embedding, target, face.NativeSide, face.Face, face.FacesFound, restore || (probePath && m.Restores), faceSide);
     }
 
     /// <summary>A face chip as managed values <c>[C, side, side]</c> and what the preparation found.</summary>
-    private sealed record Chip(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound);
+    private sealed record Chip(float[] Pixels, int Side, int NativeSide, Detection.DetectedFace? Face, int FacesFound, FaceAlignmentTemplate Framing);
 
-    /// <summary>A centred crop, or a face aligned by the exported detector, in managed code and ONNX Runtime: no libtorch call (an aligning export without a detector is refused).</summary>
-    private Chip PrepareManaged(string path, double? cropFraction, Func<int, int> sideFor)
+    /// <summary>
+    /// A centred crop, or the face(s) aligned by the exported detector, in managed code and ONNX Runtime: no libtorch
+    /// call (an aligning export without a detector is refused).
+    /// </summary>
+    private Chip[] PrepareManaged(PlanarImage image, string path, double? cropFraction, int? probeSize, bool allFaces = false)
     {
-        var image = ManagedFacePreprocessing.Read(path, Metadata.Preprocessing.Color);
         var framing = Metadata.Preprocessing.FramingFor(image.Height, image.Width, cropFraction, FramingGiven);
         if (framing.Alignment != FaceAlignmentTemplate.CentredCrop && _onnxPreparer is null)
             throw new NotSupportedException($"{Path}: the model aligns faces ({framing.Alignment}: detection + 68 landmarks) and no face detector was loaded; " +
                 $"{path} would be cropped differently from the model's training. Load the detector from the model store (the CLI does), or pass a crop fraction for images that are face crops already.");
         var preparer = framing == Metadata.Preprocessing && _onnxPreparer is not null ? _onnxPreparer : new FacePreparer(framing);
-        var face = preparer.PrepareManaged(image, path, sideFor);
-        return new Chip(face.Chip.Pixels, face.Chip.Height, face.NativeSide, face.Face, face.FacesFound);
+        var faces = allFaces ? preparer.PrepareAllManaged(image, path, SideFor(probeSize)) : [preparer.PrepareManaged(image, path, SideFor(probeSize))];
+        return faces.Select(f => new Chip(f.Chip.Pixels, f.Chip.Height, f.NativeSide, f.Face, f.FacesFound, framing.Alignment)).ToArray();
+    }
+
+    /// <summary>Every face of an image file through the TorchSharp stage (the image tensor disposed here).</summary>
+    private Chip[] PrepareAlignedFile(string path, int? probeSize)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return PrepareAligned(new FaceImageReader(Metadata.Preprocessing.Color).Read(path), path, null, probeSize, allFaces: true);
     }
 
     /// <summary>
     /// The TorchSharp preprocessing stage with the detector, exactly as <see cref="Recognition.FaceEmbedder"/> runs it
-    /// (same image reader, framing rule and <see cref="FacePreparer.Prepare"/>): the largest face, aligned.
+    /// (same framing rule and <see cref="FacePreparer.Prepare"/>): the largest face aligned, or every face.
     /// </summary>
-    private Chip PrepareAligned(string path, double? cropFraction, Func<int, int> sideFor)
+    private Chip[] PrepareAligned(TorchSharp.torch.Tensor image, string path, double? cropFraction, int? probeSize, bool allFaces)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var image = new FaceImageReader(Metadata.Preprocessing.Color).Read(path);
         var framing = Metadata.Preprocessing.FramingFor((int)image.shape[1], (int)image.shape[2], cropFraction, FramingGiven);
         var preparer = framing == Metadata.Preprocessing ? _alignedPreparer! : new FacePreparer(framing);
-        var prepared = preparer.Prepare(image, path, sideFor);
-        return new Chip(prepared.Chip.contiguous().data<float>().ToArray(), (int)prepared.Chip.shape[1], prepared.NativeSide, prepared.Face, prepared.FacesFound);
+        var prepared = allFaces ? preparer.PrepareAll(image, path, SideFor(probeSize)) : [preparer.Prepare(image, path, SideFor(probeSize))];
+        return prepared.Select(p => new Chip(p.Chip.contiguous().data<float>().ToArray(), (int)p.Chip.shape[1], p.NativeSide, p.Face, p.FacesFound, framing.Alignment)).ToArray();
     }
 
     /// <inheritdoc />

@@ -99,6 +99,10 @@ public static class ModelCatalog
             Alignment = FaceAlignmentTemplate.LandmarkBox,
             // The calibration line of that run: best-accuracy threshold on View 1 DevTrain (accuracy 0.9723 there; 0.9750 on DevTest).
             CalibratedThreshold = 0.9009,
+            // Open-set identification (identify): the threshold at FPIR 1 % on LFW View 1 DevTrain people (a gallery of 200, one
+            // image each; 500 people in no gallery), `srface evaluate --protocol open-set` (2026-12-05; on DevTest people it gives
+            // FPIR 0.018 and rank-1 1 - FNIR 0.720, against 0.852 and 0.865 at the verification threshold 0.9009).
+            CalibratedOpenSetThreshold = 0.9406,
             // Without alignment (--crop-fraction, pre-aligned sets): the centred crop with the best View 1 DevTrain accuracy
             // among 0.40 / 0.44 / 0.48 / 0.52 (0.9418 / 0.9473 / 0.9468 / 0.9418; DevTest 0.9370 at 0.44) and its threshold.
             CentredCropFraction = 0.44,

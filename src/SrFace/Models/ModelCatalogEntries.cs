@@ -116,4 +116,11 @@ public sealed record RecognizerEntry(string Name, string Summary, int InputSize,
 
     /// <summary>The same with the <see cref="CentredCropFraction"/> crop instead of alignment, or null.</summary>
     public double? CalibratedCropThreshold { get; init; }
+
+    /// <summary>
+    /// Open-set identification threshold (<see cref="Cascade.CascadeManifest.OpenSetThreshold"/>) with faces aligned by
+    /// <see cref="Alignment"/>: the cosine at which a chosen share of searches by people outside the gallery still
+    /// return a candidate (FPIR), calibrated on LFW View 1 DevTrain people (<c>srface evaluate --protocol open-set</c>), or null.
+    /// </summary>
+    public double? CalibratedOpenSetThreshold { get; init; }
 }

@@ -25,7 +25,7 @@ namespace SrFace.Recognition;
 /// is what the fused probe embedding becomes when restoration is perfect, so sharp and low-quality faces share one
 /// 2D-wide space and can be compared and enrolled together.
 /// </remarks>
-public sealed partial class FaceEmbedder
+public sealed partial class FaceEmbedder : IFaceEmbedder
 {
     private readonly FaceImageReader _reader;
     private readonly FacePreparer _preparer;
@@ -72,6 +72,15 @@ public sealed partial class FaceEmbedder
 
     /// <summary>Identifier of the cascade's weights and fusion (see <see cref="ModelIdOf"/>), recorded in galleries.</summary>
     public string ModelId { get; }
+
+    /// <summary>The cascade's file, or its recogniser's name when it was built in memory (a pretrained recogniser).</summary>
+    public string ModelName => Cascade.SourcePath ?? Cascade.Manifest.Recognizer;
+
+    /// <summary>The cascade's calibrated verification threshold (<see cref="FaceRecognitionCascade.Threshold"/>), or null.</summary>
+    public double? Threshold => Cascade.Threshold;
+
+    /// <summary>The cascade's open-set identification threshold (<see cref="FaceRecognitionCascade.OpenSetThreshold"/>), or null.</summary>
+    public double? OpenSetThreshold => Cascade.OpenSetThreshold;
 
     /// <summary>
     /// A gallery model id: recogniser and SR names, fusion, and the first 16 hex digits of a SHA-256 over every

@@ -5,20 +5,20 @@ using SrFace.Evaluation;
 namespace SrFace.Recognition;
 
 /// <summary>
-/// Face verification (1:1) and open-set identification (1:N) of image files: a <see cref="FaceEmbedder"/> turns images
-/// into cascade embeddings (sharp faces through the recogniser, low-quality probes restored first), and a
+/// Face verification (1:1) and open-set identification (1:N) of image files: an <see cref="IFaceEmbedder"/> (the
+/// TorchSharp <see cref="FaceEmbedder"/> or the ONNX Runtime <see cref="Export.OnnxCascade"/>) turns images into cascade embeddings (sharp faces through the recogniser, low-quality probes restored first), and a
 /// <see cref="FaceGallery"/> holds the enrolled templates. This is the library behind <c>srface verify</c>,
 /// <c>enroll</c> and <c>identify</c>.
 /// </summary>
 /// <remarks>
-/// A gallery records the <see cref="FaceEmbedder.ModelId"/> it was built with; opening it through this service with
+/// A gallery records the <see cref="IFaceEmbedder.ModelId"/> it was built with; opening it through this service with
 /// another model is refused, because cosines between embeddings of different recognisers mean nothing.
 /// </remarks>
 public sealed class FaceIdentification
 {
     /// <summary>Creates the service.</summary>
     /// <param name="embedder">Embeds the images (and names the model for galleries).</param>
-    public FaceIdentification(FaceEmbedder embedder) => Embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
+    public FaceIdentification(IFaceEmbedder embedder) => Embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
 
     /// <summary>Creates the service for a cascade, optionally with another face crop (e.g. <see cref="FacePreprocessing.Orl"/>).</summary>
     /// <param name="cascade">The loaded cascade (owned by the caller).</param>
@@ -27,7 +27,7 @@ public sealed class FaceIdentification
         : this(new FaceEmbedder(cascade, preprocessing)) { }
 
     /// <summary>The embedder.</summary>
-    public FaceEmbedder Embedder { get; }
+    public IFaceEmbedder Embedder { get; }
 
     /// <summary>Verifies whether two images show the same person: cosine of their embeddings against <paramref name="threshold"/>.</summary>
     /// <param name="a">Reference image (embedded as it is).</param>
@@ -48,8 +48,25 @@ public sealed class FaceIdentification
         var faceB = Embedder.EmbedFaces([b], probeSize, cropFraction: cropFractionB)[0];
         var similarity = EmbeddingMath.Cosine(faceA.Embedding, faceB.Embedding);
         if (!double.IsFinite(similarity))
-            throw new InvalidDataException($"{Embedder.Cascade.SourcePath ?? "the model"}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
+            throw new InvalidDataException($"{Embedder.ModelName}: the similarity of {a} and {b} is {similarity}, not a number; no decision can be made.");
         return new VerificationOutcome(a, b, similarity, threshold) { FaceA = faceA, FaceB = faceB };
+    }
+
+    /// <summary>
+    /// The open-set identification threshold to use and where it came from: the caller's option, else the model's
+    /// open-set threshold (calibrated at a low FPIR, <see cref="IFaceEmbedder.OpenSetThreshold"/>), else its pairwise
+    /// verification threshold (which many strangers to a large gallery reach), else none (closed set).
+    /// </summary>
+    /// <param name="option">An explicit threshold (e.g. <c>--threshold</c>), or null.</param>
+    /// <param name="model">The model.</param>
+    /// <returns>The threshold (null for closed set) and its source: "option", "open-set", "verification" or "none".</returns>
+    public static (double? Threshold, string Source) OpenSetThresholdOf(double? option, IFaceEmbedder model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return option is { } t ? (t, "option")
+            : model.OpenSetThreshold is { } open ? (open, "open-set")
+            : model.Threshold is { } pairwise ? (pairwise, "verification")
+            : (null, "none");
     }
 
     /// <summary>Opens a gallery and checks that it was built with this model.</summary>
@@ -105,7 +122,7 @@ public sealed class FaceIdentification
         var selected = dataset.Samples.GroupBy(s => s.Identity)
             .Select(g => (Identity: g.Key, Paths: g.Take(firstPerIdentity ?? int.MaxValue).Select(s => s.Path).ToArray())).ToArray();
         var all = selected.SelectMany(s => s.Paths).ToArray();
-        var embeddings = Embedder.EmbedFiles(all, progress: done => progress?.Invoke(done, all.Length));
+        var embeddings = Embedder.EmbedFaces(all, progress: done => progress?.Invoke(done, all.Length)).Select(f => f.Embedding).ToArray();
         var enrolled = new List<EnrolledIdentity>();
         var next = 0;
         foreach (var (identity, paths) in selected)
@@ -178,7 +195,7 @@ public sealed class FaceIdentification
         var samples = probes.Samples.GroupBy(s => s.Identity).SelectMany(g => g.Skip(skipFirst)).ToArray();
         if (samples.Length == 0)
             throw new InvalidDataException($"No probe images under {probes.Root} after skipping the first {skipFirst} of each identity.");
-        var embeddings = Embedder.EmbedFiles(samples.Select(s => s.Path).ToArray(), probeSize, progress: done => progress?.Invoke(done, samples.Length));
+        var embeddings = Embedder.EmbedFaces(samples.Select(s => s.Path).ToArray(), probeSize, progress: done => progress?.Invoke(done, samples.Length)).Select(f => f.Embedding).ToArray();
         var outcomes = samples.Select((s, i) => new ProbeOutcome(s.Path, s.Identity, gallery.Identify(embeddings[i], maxRank, openSetThreshold))).ToArray();
         var rankings = outcomes.Select(o => new ProbeRanking(o.TrueIdentity, o.Result.Candidates.Select(c => c.Identity).ToArray())).ToArray();
         return new ProbeSetEvaluation(outcomes, IdentificationMetrics.Cmc(rankings, maxRank), openSetThreshold);

@@ -164,25 +164,38 @@ public sealed class JointTrainer : IDisposable
     /// <exception cref="InvalidOperationException">In the recogniser-only mode (no SR model).</exception>
     public Tensor Restore(Tensor lr)
     {
+        using var upsampled = UpsampleForPreUpsampledModel(lr);
+        return RestoreFrom(lr, upsampled);
+    }
+
+    /// <summary>The bicubic upsampling of <paramref name="lr"/> to S x S that a pre-upsampled SR model restores, or null
+    /// for a model that upscales by itself or without an SR model.</summary>
+    private Tensor? UpsampleForPreUpsampledModel(Tensor lr) =>
+        SuperResolution?.PreUpsampled == true ? FaceDegradation.Upsample(lr, _options.InputSize, _options.InputSize) : null;
+
+    /// <summary><see cref="Restore"/> given the upsampling already made (<see cref="UpsampleForPreUpsampledModel"/>),
+    /// so the training step computes it once for the SR model and the target set.</summary>
+    private Tensor RestoreFrom(Tensor lr, Tensor? upsampled)
+    {
         var sr = SuperResolution ?? throw new InvalidOperationException("The recogniser-only baseline has no SR model.");
-        if (!sr.PreUpsampled) return sr.forward(lr.ToChannelsLast());
-        using var up = FaceDegradation.Upsample(lr, _options.InputSize, _options.InputSize);
-        return sr.forward(up.ToChannelsLast());
+        return sr.forward((sr.PreUpsampled ? upsampled! : lr).ToChannelsLast());
     }
 
     /// <summary>
     /// METHOD.md step 5: merges the input (HR), downsampled and restored sets into one target set. LR images are
-    /// bicubic-upsampled to the recogniser's input size first; IDs are inherited, so the labels repeat three times.
+    /// bicubic-upsampled to the recogniser's input size first (LR images already of that size, e.g. the upsampling a
+    /// pre-upsampled SR model was given, are taken as they are: bicubic resampling to the same size is the identity);
+    /// IDs are inherited, so the labels repeat three times.
     /// </summary>
     /// <param name="hr">HR images <c>[N, C, S, S]</c>.</param>
-    /// <param name="lr">LR images <c>[N, C, S/s, S/s]</c>.</param>
+    /// <param name="lr">LR images <c>[N, C, S/s, S/s]</c>, or their bicubic upsampling <c>[N, C, S, S]</c> in [0, 1].</param>
     /// <param name="restored">Restored images <c>[N, C, S, S]</c>.</param>
     /// <param name="labels">Identity labels <c>[N]</c> (int64).</param>
     /// <returns>The target set <c>[3N, C, S, S]</c> (channels-last) and its labels <c>[3N]</c>: HR rows, then LR, then restored.</returns>
     public static (Tensor Images, Tensor Labels) MergeTargetSet(Tensor hr, Tensor lr, Tensor restored, Tensor labels)
     {
-        var size = (int)hr.shape[2];
-        using var upsampled = FaceDegradation.Upsample(lr, size, (int)hr.shape[3]);
+        var (height, width) = (hr.shape[2], hr.shape[3]);
+        using var upsampled = lr.shape[2] == height && lr.shape[3] == width ? lr.alias() : FaceDegradation.Upsample(lr, (int)height, (int)width);
         var images = cat([hr.ToChannelsLast(), upsampled.ToChannelsLast(), restored.ToChannelsLast()], 0).ToChannelsLast();
         return (images, labels.repeat(3));
     }
@@ -201,9 +214,11 @@ public sealed class JointTrainer : IDisposable
         SetLearningRates(iteration);
         SetRecognizerTraining();
         var hrLast = hr.ToChannelsLast();
+        Phase("set-up");
         Tensor? targets = null;
         if (Teacher is not null)
             using (no_grad()) targets = Teacher.forward(hrLast);                // [N, D], the distillation targets
+        Phase("teacher forward");
 
         if (SuperResolution is null)
         {
@@ -223,13 +238,18 @@ public sealed class JointTrainer : IDisposable
         RecognizerOptimizer.zero_grad();
 
         var lr = Downsample(hr, iteration);                                    // step 2: [N, C, p, p]
-        var restored = Restore(lr);                                            // step 3: [N, C, S, S]
-        var reconstruction = _reconstructionLoss!.forward(restored, hr);       // step 4
+        Phase("degradation");
+        var upsampled = UpsampleForPreUpsampledModel(lr);                      // [N, C, S, S] or null, for steps 3 and 5
+        var restored = RestoreFrom(lr, upsampled);                             // step 3: [N, C, S, S]
+        Phase("SR forward");
+        var reconstruction = _reconstructionLoss!.forward(restored, hrLast);   // step 4 (both channels-last: one layout, no strided loop)
         var restoredForRecognizer = _options.IdentityWeight > 0
             ? ScaleGradient(restored, _options.IdentityWeight)
             : restored.detach();
-        var (targetSet, targetLabels) = MergeTargetSet(hrLast, lr, restoredForRecognizer, labels); // step 5: [3N, C, S, S]
+        var (targetSet, targetLabels) = MergeTargetSet(hrLast, upsampled ?? lr, restoredForRecognizer, labels); // step 5: [3N, C, S, S]
+        Phase("l_rec + target set");
         var features = Recognizer.forward(targetSet);                         // step 6: [3N, D]
+        Phase("recogniser forward");
         var contrastive = _contrastiveLoss.Compute(features, targetLabels);   // steps 7-8
         var distillation = targets is null ? null : DistillationLoss(features, targets.repeat(3, 1));
 
@@ -240,16 +260,33 @@ public sealed class JointTrainer : IDisposable
             (adversarial, identityContent) = GeneratorTerms(restored, features.narrow(0, 0, n).detach());
         }
         var total = ComposeTotal(_options, contrastive.Loss, reconstruction, adversarial, identityContent, distillation);
+        Phase("losses");
         total.backward();
+        Phase("backward");
         SuperResolutionOptimizer.step();                                       // step 4's update (SGD claimed)
+        Phase("SR optimiser");
         RecognizerOptimizer.step();                                            // step 8's update
+        Phase("recogniser optimiser");
 
         double? discriminator = Discriminator is null ? null : DiscriminatorStep(hrLast, restored.detach());
-        return new TrainingStepResult(
+        var result = new TrainingStepResult(
             contrastive.Loss.item<float>(), contrastive.MeanPositiveDistance, contrastive.MeanNegativeDistance,
             reconstruction.item<float>(), adversarial?.item<float>(), identityContent?.item<float>(), discriminator)
             { Distillation = distillation?.item<float>(), Total = total.item<float>(), LowResolutionSide = (int)lr.shape[2] };
+        Phase("discriminator + loss values");
+        return result;
     }
+
+    /// <summary>
+    /// Called at the end of each part of <see cref="Step"/> with the part's name ("set-up", "teacher forward",
+    /// "degradation", "SR forward", "l_rec + target set", "recogniser forward", "losses", "backward", "SR optimiser",
+    /// "recogniser optimiser", "discriminator + loss values"), for a per-part timing of the step (the benchmarks'
+    /// <c>--breakdown</c>); null (the default) calls nothing. Everything runs synchronously on the CPU, so the time
+    /// between two calls is the part's time. The step's tensors are released after the last call, when it returns.
+    /// </summary>
+    public Action<string>? PhaseCompleted { get; set; }
+
+    private void Phase(string name) => PhaseCompleted?.Invoke(name);
 
     /// <summary>
     /// How the loss that one backward pass minimises is composed, each weight applied exactly once:

@@ -7,11 +7,13 @@ namespace SrFace.Training;
 /// <summary>Builds the optimiser an <see cref="OptimizerOptions"/> describes and applies its learning-rate schedule.</summary>
 internal static class OptimizerFactory
 {
-    /// <summary>Creates SGD (momentum, weight decay) or, for <see cref="OptimizerKind.Adam"/>, AdamW (decoupled weight decay; equal to Adam at weight decay 0).</summary>
+    /// <summary>Creates SGD (momentum, weight decay) or, for <see cref="OptimizerKind.Adam"/>, AdamW (decoupled weight decay;
+    /// equal to Adam at weight decay 0): TorchSharp's rules and state, with a step that frees each parameter's temporaries
+    /// at once (<see cref="LeanSgd"/>, <see cref="LeanAdamW"/>).</summary>
     public static OptimizerHelper Create(OptimizerOptions options, IEnumerable<Parameter> parameters) => options.Kind switch
     {
-        OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, options.Momentum, 0, options.WeightDecay),
-        OptimizerKind.Adam => optim.AdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay),
+        OptimizerKind.Sgd => new LeanSgd(parameters, options.LearningRate, options.Momentum, options.WeightDecay),
+        OptimizerKind.Adam => new LeanAdamW(parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown optimiser."),
     };
 

@@ -48,6 +48,27 @@ public class VerifyCommandTests
     }
 
     [Fact]
+    public void A_probe_size_above_the_model_input_is_exit_2_with_a_clear_message()
+    {
+        var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
+        var (code, output) = CliHelpTests.RunProgram("verify", people[0], people[1], "--model", TinyCascade.ModelPath, "--threshold", "0", "--probe-size", "33");
+        Assert.Equal(2, code);
+        Assert.Contains("--probe-size 33 is larger than the model's input side S = 32 px", output);
+        Assert.Equal(0, CliHelpTests.RunProgram("verify", people[0], people[1], "--model", TinyCascade.ModelPath, "--threshold", "-1", "--probe-size", "32").Code);
+    }
+
+    [Fact]
+    public void A_probe_size_above_the_model_input_in_evaluate_is_a_clean_message()
+    {
+        var (code, output) = CliHelpTests.RunProgram("evaluate", "--model", TinyCascade.ModelPath, "--probe-sizes", "33", "--protocol", "view1",
+            "--sr-faces", "0", "--data", TestData.Datasets, "--out", TestData.NewTempDir());
+        Assert.Equal(2, code);
+        Assert.Contains("Probe size 33 px is outside 1..32 px", output);
+        Assert.DoesNotContain("(Parameter", output);
+        Assert.DoesNotContain("Actual value", output);
+    }
+
+    [Fact]
     public void A_model_giving_NaN_embeddings_is_an_error_never_different_people()
     {
         var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();

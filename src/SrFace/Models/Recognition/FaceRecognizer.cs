@@ -85,11 +85,17 @@ public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>, IPrecisionAwar
         if (input.dim() != 4 || input.shape[1] != Channels || input.shape[2] != InputSize || input.shape[3] != InputSize || !input.is_floating_point())
             throw new ArgumentException($"{GetType().Name} expects a float batch [N, {Channels}, {InputSize}, {InputSize}]; got {input.dtype} [{string.Join(", ", input.shape)}].", nameof(input));
         using var mean = tensor(Mean).view(1, Channels, 1, 1);
-        using var std = tensor(Std).view(1, Channels, 1, 1);
         using var f = input.to(float32);
         using var centred = f.sub(mean);
-        using var normalised = centred.div(std);
+        // A unit standard deviation (dlib's) divides by 1: skipped, a full pass over the batch and its backward saved.
+        using var normalised = Std.All(s => s == 1f) ? centred.alias() : DivideByStd(centred);
         return normalised.IsChannelsLast() ? normalised.alias() : normalised.ToChannelsLast();
+    }
+
+    private Tensor DivideByStd(Tensor centred)
+    {
+        using var std = tensor(Std).view(1, Channels, 1, 1);
+        return centred.div(std);
     }
 
     /// <summary>Casts raw embeddings <c>[N, D]</c> to float32 and L2-normalises each row.</summary>
