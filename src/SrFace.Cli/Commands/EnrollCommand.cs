@@ -3,11 +3,12 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using SrFace.Cli.Configuration;
 using SrFace.Data;
+using SrFace.Recognition;
 
 namespace SrFace.Cli.Commands;
 
 /// <summary>
-/// <c>srface enroll DIR --gallery G.db --model M [--first N] [--replace] [--crop-fraction F] [--runtime torch|onnx]</c>: enrols a
+/// <c>srface enroll DIR --gallery G.db --model M [--first N] [--replace] [--skip-failed] [--crop-fraction F] [--runtime torch|onnx]</c>: enrols a
 /// folder-per-identity image set (LFW <c>NAME/NAME_0001.jpg</c>, ORL <c>sN/M.pgm</c>) into a gallery, creating the
 /// gallery for this model when the file does not exist.
 /// </summary>
@@ -37,6 +38,11 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         [Description("Replace the earlier enrolment of an identity already in the gallery (default: add the images to it).")]
         public bool Replace { get; init; }
 
+        /// <summary>Skip images that cannot be embedded instead of stopping at the first.</summary>
+        [CommandOption("--skip-failed")]
+        [Description("Skip images without a detectable face, unreadable images and faces too small, listing each with its reason, instead of stopping at the first (the default: nothing is enrolled when one image fails).")]
+        public bool SkipFailed { get; init; }
+
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
         [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole). Use 1.0 for ORL (92x112, face fills the frame).")]
@@ -55,14 +61,21 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
         using (model)
         using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
         {
+            var skipped = settings.SkipFailed ? new List<SkippedImage>() : null;
             var enrolled = RecognitionCli.WithProgress("embedding",
-                progress => service.EnrollDataset(gallery, dataset, settings.First, settings.Replace, progress));
+                progress => service.EnrollDataset(gallery, dataset, settings.First, settings.Replace, progress, skipped));
+            foreach (var s in skipped ?? [])
+                AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {(s.Reason.Contains(s.Path) ? s.Reason : $"{s.Path}: {s.Reason}")}");
+            if (enrolled.Count == 0)
+                throw new InvalidDataException($"No image of {settings.Directory} could be enrolled ({skipped?.Count ?? 0} skipped).");
             var images = enrolled.Sum(e => e.Images);
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]Enrolled {images} image(s) of {enrolled.Count} identit{(enrolled.Count == 1 ? "y" : "ies")}[/] into {gallery.Location} ({gallery.Count} identities in total; model {gallery.ModelId}, {gallery.EmbeddingDimension}-d).");
             var added = enrolled.Where(e => e.TotalImages > e.Images).ToList();
             if (added.Count > 0)
                 AnsiConsole.MarkupLineInterpolated($"[yellow]{added.Count} identit{(added.Count == 1 ? "y was" : "ies were")} already enrolled; the new images were added (use --replace to replace).[/]");
+            if (skipped is { Count: > 0 })
+                AnsiConsole.MarkupLineInterpolated($"[yellow]{skipped.Count} image(s) skipped (listed above).[/]");
             return 0;
         }
     }

@@ -53,11 +53,20 @@ public sealed class FaceImageReader
     /// <param name="path">A JPEG, PNG or PGM file.</param>
     /// <returns>float32 <c>[C, H, W]</c> in [0, 1], C = 3 or 1 as <see cref="ColorMode"/> says, on the CPU.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidImageException">The file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    /// <exception cref="InvalidImageException">The path is a folder, or the file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
     public Tensor Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
+        RequireFile(path);
         return Decode(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Fails early, naming what the path is, when it is not an image file (a folder is not "not found").</summary>
+    /// <exception cref="InvalidImageException">The path is a folder.</exception>
+    /// <exception cref="FileNotFoundException">Nothing exists at the path.</exception>
+    private static void RequireFile(string path)
+    {
+        if (System.IO.Directory.Exists(path)) throw new InvalidImageException(path, "is a folder, not an image file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
     }
 
     /// <summary>Decodes one image held in memory (e.g. an upload), exactly as <see cref="Read"/> decodes a file.</summary>
@@ -83,10 +92,10 @@ public sealed class FaceImageReader
     /// <param name="path">A JPEG, PNG or PGM file.</param>
     /// <returns>Planes <c>[C, H, W]</c> row-major, float in [0, 1], and their sizes.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidImageException">The file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
+    /// <exception cref="InvalidImageException">The path is a folder, or the file is empty, truncated, corrupt, not a JPEG/PNG/PGM, or above the pixel cap.</exception>
     public (float[] Pixels, int Channels, int Height, int Width) ReadPixels(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Image file not found: {path}", path);
+        RequireFile(path);
         return DecodePixels(File.ReadAllBytes(path), path);
     }
 

@@ -110,11 +110,17 @@ public sealed class FaceIdentification
     /// <param name="firstPerIdentity">Images per identity to enrol, &gt;= 1, or null for all.</param>
     /// <param name="replace">True to replace an identity's earlier enrolment, false to add the images to it.</param>
     /// <param name="progress">Called with the number of images embedded so far, out of the selected total.</param>
-    /// <returns>One entry per identity, in the dataset's (sorted) order.</returns>
+    /// <param name="skipped">Null (the default) to fail on the first image that cannot be embedded, before anything is
+    /// enrolled; a collection to skip such images instead (no face found, unreadable, face too small or without
+    /// texture) and add each with its reason. An identity whose images were all skipped is not enrolled.</param>
+    /// <returns>One entry per enrolled identity, in the dataset's (sorted) order.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="firstPerIdentity"/> is below 1.</exception>
-    /// <exception cref="IOException">When an image cannot be read; nothing of its batch is enrolled.</exception>
+    /// <exception cref="IOException">When an image cannot be read or shows no face (<see cref="FaceNotFoundException"/>)
+    /// and <paramref name="skipped"/> is null; nothing is enrolled then.</exception>
+    /// <exception cref="InvalidDataException">When a face is too small or the model gives a non-finite embedding and
+    /// <paramref name="skipped"/> is null; nothing is enrolled then.</exception>
     public IReadOnlyList<EnrolledIdentity> EnrollDataset(FaceGallery gallery, FaceDataset dataset, int? firstPerIdentity = null,
-        bool replace = false, Action<int, int>? progress = null)
+        bool replace = false, Action<int, int>? progress = null, ICollection<SkippedImage>? skipped = null)
     {
         ArgumentNullException.ThrowIfNull(gallery);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -122,17 +128,51 @@ public sealed class FaceIdentification
         var selected = dataset.Samples.GroupBy(s => s.Identity)
             .Select(g => (Identity: g.Key, Paths: g.Take(firstPerIdentity ?? int.MaxValue).Select(s => s.Path).ToArray())).ToArray();
         var all = selected.SelectMany(s => s.Paths).ToArray();
-        var embeddings = Embedder.EmbedFaces(all, progress: done => progress?.Invoke(done, all.Length)).Select(f => f.Embedding).ToArray();
+        var embeddings = skipped is null
+            ? Embedder.EmbedFaces(all, progress: done => progress?.Invoke(done, all.Length)).Select(f => (float[]?)f.Embedding).ToArray()
+            : EmbedSkippingFailures(all, skipped, progress);
         var enrolled = new List<EnrolledIdentity>();
         var next = 0;
         foreach (var (identity, paths) in selected)
         {
-            gallery.Enroll(identity, paths.Select((p, i) => (p, embeddings[next + i])).ToArray(), replace);
+            var usable = paths.Select((p, i) => (Path: p, Embedding: embeddings[next + i])).Where(e => e.Embedding is not null)
+                .Select(e => (e.Path, e.Embedding!)).ToArray();
             next += paths.Length;
-            enrolled.Add(new EnrolledIdentity(identity, paths.Length, gallery.Embeddings(identity).Count));
+            if (usable.Length == 0) continue;
+            gallery.Enroll(identity, usable, replace);
+            enrolled.Add(new EnrolledIdentity(identity, usable.Length, gallery.Embeddings(identity).Count));
         }
         return enrolled;
     }
+
+    /// <summary>Embeds in batches; a batch that fails is embedded image by image, and the images that still fail are
+    /// recorded in <paramref name="skipped"/> with a null embedding.</summary>
+    private float[]?[] EmbedSkippingFailures(string[] paths, ICollection<SkippedImage> skipped, Action<int, int>? progress)
+    {
+        const int batch = 32;
+        var result = new float[]?[paths.Length];
+        for (var start = 0; start < paths.Length; start += batch)
+        {
+            var chunk = paths[start..Math.Min(start + batch, paths.Length)];
+            try
+            {
+                Embedder.EmbedFaces(chunk, batchSize: batch).Select(f => f.Embedding).ToArray().CopyTo(result, start);
+            }
+            catch (Exception e) when (IsImageFailure(e))
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    try { result[start + i] = Embedder.EmbedFaces([chunk[i]])[0].Embedding; }
+                    catch (Exception one) when (IsImageFailure(one)) { skipped.Add(new SkippedImage(chunk[i], one.Message)); }
+                }
+            }
+            progress?.Invoke(start + chunk.Length, paths.Length);
+        }
+        return result;
+    }
+
+    /// <summary>What one image can cause (no face, unreadable, too small, no texture); not a programming error.</summary>
+    private static bool IsImageFailure(Exception e) => e is IOException or InvalidDataException;
 
     /// <summary>Identifies probe images against a gallery (the largest face of each).</summary>
     /// <param name="gallery">A gallery built with this model.</param>

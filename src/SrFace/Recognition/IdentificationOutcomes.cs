@@ -39,6 +39,11 @@ public sealed record ProbeIdentification(string Path, IReadOnlyList<IdentifiedFa
 /// <param name="TotalImages">Images behind the identity's template afterwards (more than <paramref name="Images"/> when added to an earlier enrolment).</param>
 public sealed record EnrolledIdentity(string Identity, int Images, int TotalImages);
 
+/// <summary>An image <see cref="FaceIdentification.EnrollDataset"/> skipped when asked to skip failures.</summary>
+/// <param name="Path">The image file.</param>
+/// <param name="Reason">Why it could not be embedded (the error's message: no face found, unreadable, face too small...).</param>
+public sealed record SkippedImage(string Path, string Reason);
+
 /// <summary>One probe image of a probe set, with its true identity and the gallery's answer.</summary>
 /// <param name="Path">The probe image.</param>
 /// <param name="TrueIdentity">The identity folder the probe came from.</param>

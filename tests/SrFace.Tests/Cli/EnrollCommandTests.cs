@@ -38,4 +38,21 @@ public class EnrollCommandTests
             Assert.All(gallery.ListIdentities(), i => Assert.Equal(4, i.ImageCount));
         Assert.Equal(2, RecognitionCliHarness.Run("enroll", Path.Combine(folders, "missing"), "--gallery", path, "--model", TinyCascade.ModelPath));
     }
+
+    [Fact]
+    public void Skip_failed_enrols_the_readable_images_and_fails_when_none_is()
+    {
+        var folders = TinyCascade.IdentityFolders(2);
+        var first = Directory.GetDirectories(folders).Order().First();
+        File.WriteAllText(Path.Combine(first, "broken.jpg"), "not a JPEG");
+        var path = Path.Combine(TestData.NewTempDir(), "g.db");
+        Assert.Equal(2, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath));
+        Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--skip-failed"));
+        using (var gallery = FaceGallery.Open(path))
+            Assert.Equal(new[] { 4, 4 }, gallery.ListIdentities().Select(i => i.ImageCount));
+
+        // A model whose every embedding is NaN: everything is skipped, which is an error, not an empty success.
+        var other = Path.Combine(TestData.NewTempDir(), "g.db");
+        Assert.Equal(2, RecognitionCliHarness.Run("enroll", folders, "--gallery", other, "--model", TinyCascade.OverflowingModelPath, "--skip-failed"));
+    }
 }

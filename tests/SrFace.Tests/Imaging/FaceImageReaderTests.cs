@@ -82,6 +82,16 @@ public class FaceImageReaderTests
         Assert.Contains(path, e.Message);
     }
 
+    [Fact]
+    public void FolderIsNamedAsAFolderNotAsMissing()
+    {
+        var folder = TestData.NewTempDir();
+        var e = Assert.Throws<InvalidImageException>(() => new FaceImageReader().Read(folder));
+        Assert.Contains("is a folder", e.Message);
+        Assert.Equal(folder, e.FilePath);
+        Assert.Throws<InvalidImageException>(() => new FaceImageReader().ReadPixels(folder));
+    }
+
     public static TheoryData<string> BadFiles => ["truncated.jpg", "random.jpg", "empty.png", "short.pgm", "badheader.pgm", "bomb.pgm", "maxval.pgm", "text.png", "trailing.pgm"];
 
     [Theory]

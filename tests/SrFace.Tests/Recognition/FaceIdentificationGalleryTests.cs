@@ -1,3 +1,4 @@
+using SrFace.Data;
 using SrFace.Recognition;
 
 namespace SrFace.Tests.Recognition;
@@ -49,6 +50,31 @@ public class FaceIdentificationGalleryTests
             var after = service.Identify(gallery, [probe], topK: 50, openSetThreshold: double.NegativeInfinity)[0];
             Assert.DoesNotContain(people.Identities[3], after.Candidates.Select(c => c.Identity));
         }
+    }
+
+    [Fact]
+    public void Enrolment_stops_before_writing_on_an_unreadable_image_or_skips_it_when_asked()
+    {
+        using var cascade = TinyCascade.Load();
+        var service = new FaceIdentification(cascade);
+        var root = TinyCascade.IdentityFolders(2);
+        var (first, second) = (Directory.GetDirectories(root).Order().First(), Directory.GetDirectories(root).Order().Last());
+        File.WriteAllText(Path.Combine(first, "zz_broken.jpg"), "not a JPEG");                  // one bad image among good ones
+        foreach (var image in Directory.GetFiles(second)) File.Delete(image);
+        File.WriteAllBytes(Path.Combine(second, "only.jpg"), []);                                 // an identity with nothing usable
+        var people = FaceDataset.FromIdentityFolders(root);
+
+        using var gallery = service.OpenOrCreateGallery(NewGalleryPath());
+        Assert.ThrowsAny<IOException>(() => service.EnrollDataset(gallery, people));
+        Assert.Equal(0, gallery.Count);                                                           // nothing written
+
+        var skipped = new List<SkippedImage>();
+        var enrolled = service.EnrollDataset(gallery, people, skipped: skipped);
+        Assert.Equal([Path.GetFileName(first)], enrolled.Select(e => e.Identity));
+        Assert.Equal(people.Samples.Count(s => s.Identity == Path.GetFileName(first)) - 1, enrolled[0].Images);
+        Assert.Equal(new[] { "zz_broken.jpg", "only.jpg" }.Order(), skipped.Select(s => Path.GetFileName(s.Path)).Order());
+        Assert.All(skipped, s => Assert.Contains(s.Path, s.Reason));
+        Assert.Equal(1, gallery.Count);
     }
 
     [Fact]
