@@ -1,4 +1,4 @@
-// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|all|joint] [--quick] [--repetitions N] [--json FILE]`,
+// Benchmarks: `dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|detection-reach|all|joint] [--quick] [--repetitions N] [--json FILE]`,
 // or `-- gallery [--sizes 1000,100000,1000000]` / `-- http --model M [--clients 1,4,16]` (the service benchmarks).
 // See docs/benchmarks.md for what each suite measures and the figures of the last full run.
 using System.Diagnostics;
@@ -62,6 +62,7 @@ foreach (var suite in arguments.Suites)
         PrecisionSuite.Name => PrecisionSuite.Run(runner, faces, Progress),
         PretrainedSuite.Name => PretrainedSuite.Run(runner, faces, Progress),
         DetectionSuite.Name => DetectionSuite.Run(runner, faces, Progress),
+        DetectionReachSuite.Name => DetectionReachSuite.Run(arguments.ResolveLfwImages(), Progress),
         _ => throw new UnreachableException($"suite {suite}"),
     };
     ReportTables.WriteSuite(result);

@@ -15,11 +15,11 @@ public sealed record BenchmarkArguments(IReadOnlyList<string> Suites, bool Quick
     public static IReadOnlyList<string> KnownJointModels { get; } = ["scratch", "pretrained"];
 
     /// <summary>All suites, in the order <c>all</c> runs them.</summary>
-    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained", "detection"];
+    public static IReadOnlyList<string> KnownSuites { get; } = ["training", "inference", "precision", "loading", "pretrained", "detection", "detection-reach"];
 
     /// <summary>Usage text.</summary>
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|all|joint] [--quick] [--repetitions N] [--json FILE] [--data LFW_IMAGES_DIR] [--breakdown] [--models scratch|pretrained ...]";
+        "usage: dotnet run -c Release --project bench/SrFace.Benchmarks -- [training|inference|precision|loading|pretrained|detection|detection-reach|all|joint] [--quick] [--repetitions N] [--json FILE] [--data LFW_IMAGES_DIR] [--breakdown] [--models scratch|pretrained ...]";
 
     /// <summary>Parses the arguments.</summary>
     /// <param name="args">Command-line arguments after <c>--</c>.</param>

@@ -45,7 +45,7 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole). Use 1.0 for ORL (92x112, face fills the frame).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and a tight face crop, below the model input for a model that crops or at most 64 px for one that aligns faces, is taken whole). Use 1.0 for ORL (92x112, face fills the frame).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />

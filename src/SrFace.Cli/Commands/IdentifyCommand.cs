@@ -77,7 +77,7 @@ internal sealed class IdentifyCommand : Command<IdentifyCommand.Settings>
 
         /// <summary>Face crop fraction overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
-        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and an image smaller than the model input is taken whole; 1.0 for ORL).")]
+        [Description("Face crop as a fraction of the shorter image side, in (0, 1]] (default: the model's, and a tight face crop, below the model input for a model that crops or at most 64 px for one that aligns faces, is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <inheritdoc />

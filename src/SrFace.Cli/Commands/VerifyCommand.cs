@@ -13,8 +13,9 @@ namespace SrFace.Cli.Commands;
 /// <summary>
 /// <c>srface verify A B --model M [--json] [--threshold T] [--probe-size PX] [--crop-fraction[-a|-b] F]</c>: are two face
 /// images the same person? Cosine of their cascade embeddings against the model's calibrated threshold (or --threshold).
-/// Each image is framed with the model's face crop, or taken whole when it is smaller than the model input (a tight
-/// face crop), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
+/// Each image is framed with the model's face crop, or taken whole when it is a tight face crop already
+/// (<see cref="SrFace.Data.FacePreprocessing.FramingFor"/>: below the model input for a model that crops, at most
+/// 64 px for one that aligns faces), unless a crop fraction is given for it. <c>--runtime onnx</c> does the same with a file from
 /// <c>srface export</c>, the cascade running in ONNX Runtime with no libtorch: models that align faces are prepared by
 /// the same stage with the face detectors, 68 landmarks and warp of the export's <c>.faces.onnx</c> in ONNX Runtime
 /// (an older export without that file falls back to TorchSharp's detector, which needs libtorch).
@@ -35,7 +36,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
 
         /// <summary>Probe image.</summary>
         [CommandArgument(1, "<B>")]
-        [Description("Probe face image; an image smaller than the model input is taken whole as a face crop (unless --crop-fraction[[-b]] is given) and is a low-quality probe, restored by the SR model.")]
+        [Description("Probe face image; a tight face crop (below the model input for a model that crops, at most 64 px for one that aligns faces) is taken whole (unless --crop-fraction[[-b]] is given) and is a low-quality probe, restored by the SR model; a larger image without a detectable face is an error.")]
         public string B { get; init; } = "";
 
 
@@ -58,7 +59,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
         /// <summary>Face crop fraction of both images, overriding the model's.</summary>
         [CommandOption("--crop-fraction <F>")]
         [Description("Face crop of both images as a fraction of the shorter image side, in (0, 1]] (default: the model's, e.g. 0.48 for LFW-like photos; " +
-                     "an image smaller than the model input is taken whole; 1.0 for ORL).")]
+                     "a tight face crop, below the model input for a model that crops or at most 64 px for one that aligns faces, is taken whole; 1.0 for ORL).")]
         public double? CropFraction { get; init; }
 
         /// <summary>Face crop fraction of A alone.</summary>

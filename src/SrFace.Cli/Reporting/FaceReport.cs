@@ -58,15 +58,18 @@ internal static class FaceReport
     public static string? Note(EmbeddedFace face, bool allFaces = false) => UsedFace.NoteFor(face, allFaces);
 
     /// <summary>
-    /// One line naming the face used, e.g. <c>A: 2 faces found, using the largest: box x 410, y 96, 52x61 px (tiny detector, 68 landmarks)</c>;
-    /// null for a centred crop (no detection ran).
+    /// One line naming the face used, e.g. <c>A: 2 faces found, using the largest: box x 410, y 96, 52x61 px (tiny detector, 68 landmarks)</c>,
+    /// or, when a model that aligns faces took the image whole as a tight face crop (no detection ran), a line saying
+    /// so; null for a centred crop of a model that does not align faces (its normal framing).
     /// </summary>
     /// <param name="label">What the image is (e.g. <c>A</c> or its file name).</param>
     /// <param name="face">The face used.</param>
     /// <param name="alignment">The model's framing.</param>
     public static string? Describe(string label, EmbeddedFace face, FaceAlignmentTemplate alignment)
     {
-        if (face.Face is not { } detected) return null;
+        if (face.Face is not { } detected)
+            return alignment == FaceAlignmentTemplate.CentredCrop ? null
+                : $"{label}: no face detection: the image was taken whole as a face crop ({face.NativeSide} px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)";
         var note = Note(face) is { } n ? $"{n}: " : "";
         return $"{label}: {note}{Where(detected, alignment)}";
     }

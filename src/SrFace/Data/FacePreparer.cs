@@ -44,6 +44,11 @@ public sealed class FacePreparer
     /// <summary>The smallest chip side the stage produces: the smallest probe a cascade accepts.</summary>
     public const int MinimumSide = 4;
 
+    /// <summary>When the detectors find no face, they run once more on the image with its shorter side / this many
+    /// pixels replicated around it, which finds faces that fill the image (tight crops: the <c>detection-reach</c>
+    /// benchmark measures both passes).</summary>
+    public const int RetryPaddingDivisor = 3;
+
     private readonly FaceDetector? _detector;
     private readonly OnnxFaceDetector? _onnxDetector;
     private readonly AlignmentTemplate? _template;
@@ -182,6 +187,9 @@ public sealed class FacePreparer
 
         FaceDetectionResult Detect(TImage image);
 
+        /// <summary>The image with <paramref name="border"/> pixels replicated from its edges on every side.</summary>
+        TImage Pad(TImage image, int border);
+
         /// <summary>The centred crop of the framing, resized to <paramref name="side"/> (antialiased bicubic).</summary>
         TChip CentredCrop(TImage image, int side, string source);
 
@@ -203,12 +211,25 @@ public sealed class FacePreparer
         if (_template is null) return [CentredCrop()];
         FaceDetectionResult detection;
         lock (_detectorLock) detection = backend.Detect(image);
+        var (warped, border) = (image, 0);
+        if (detection.Largest is null)
+        {
+            // A face that fills the image (a tight crop from a camera or another detector) is rarely found as it is:
+            // the detectors want context around it. Once more on the image with a third of its side replicated around;
+            // a face found there is warped from the padded image and reported in the image's own pixels.
+            var (h, w) = backend.SizeOf(image);
+            border = Math.Max(1, Math.Min(h, w) / RetryPaddingDivisor);
+            var padded = backend.Pad(image, border);
+            lock (_detectorLock) detection = backend.Detect(padded);
+            if (detection.Largest is not null) warped = padded;
+            else border = 0;
+        }
         if (detection.Largest is null && _fallbacks is not null)
         {
             _fallbacks.Enqueue(source);
             return [CentredCrop()];
         }
-        if (detection.Largest is null) throw new FaceNotFoundException($"no face found in {source} (detectors tried: tiny, SSD, tiny at large input).");
+        if (detection.Largest is null) throw new FaceNotFoundException($"no face found in {source} (detectors tried: tiny, SSD, tiny at large input; also with the image padded).");
         IEnumerable<DetectedFace> chosen = allFaces ? detection : [detection.Largest];
         return chosen.Select(face =>
         {
@@ -216,7 +237,8 @@ public sealed class FacePreparer
             var s = Preprocessing.Size;
             var native = (int)Math.Round(s * Transform(face, s).Scale);
             var warpSide = Math.Max(MinimumSide, native);
-            return (backend.Warp(image, Transform(face, warpSide), warpSide, Target(native)), native, (DetectedFace?)face, detection.Count);
+            var chip = backend.Warp(warped, Transform(face, warpSide), warpSide, Target(native));
+            return (chip, native, (DetectedFace?)(border == 0 ? face : face.Translated(-border, -border)), detection.Count);
         }).ToList();
     }
 
@@ -225,6 +247,9 @@ public sealed class FacePreparer
         public (int Height, int Width) SizeOf(Tensor image) => ((int)image.shape[1], (int)image.shape[2]);
 
         public FaceDetectionResult Detect(Tensor image) => preparer._detector!.Detect(image);
+
+        public Tensor Pad(Tensor image, int border) =>
+            nn.functional.pad(image.unsqueeze(0), [border, border, border, border], PaddingModes.Replicate).squeeze(0);
 
         public Tensor CentredCrop(Tensor image, int side, string source) =>
             FaceCropper.CropAndResize(image, preparer.Preprocessing with { Size = side }, source);
@@ -244,6 +269,8 @@ public sealed class FacePreparer
         public (int Height, int Width) SizeOf(PlanarImage image) => (image.Height, image.Width);
 
         public FaceDetectionResult Detect(PlanarImage image) => preparer._onnxDetector!.Detect(image);
+
+        public PlanarImage Pad(PlanarImage image, int border) => ManagedFacePreprocessing.PadReplicate(image, border);
 
         public PlanarImage CentredCrop(PlanarImage image, int side, string source) =>
             ManagedFacePreprocessing.CropAndResize(image, preparer.Preprocessing, side, source);

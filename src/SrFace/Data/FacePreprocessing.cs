@@ -60,11 +60,21 @@ public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.4
     }
 
     /// <summary>
+    /// The largest image side (pixels, the shorter side) that a model aligning faces takes whole as a face crop
+    /// without detection: below it the detectors rarely find even a face that fills the image (the
+    /// <c>detection-reach</c> benchmark measures how often, by size). Larger images are detected and aligned, and
+    /// "no face found" is an error there.
+    /// </summary>
+    public const int UndetectableSide = 64;
+
+    /// <summary>
     /// The framing of one image of <paramref name="height"/> x <paramref name="width"/> pixels, decided the same way in
     /// every runtime (<see cref="Recognition.FaceEmbedder"/>, <see cref="Export.OnnxCascade"/>): a crop fraction given for
     /// this image is a centred crop of that fraction; else, when no framing was given for the model
-    /// (<paramref name="framingGiven"/> false) and the image's shorter side is below <see cref="Size"/> (a tight face
-    /// crop already), the whole centred square; else this framing (which may align faces).
+    /// (<paramref name="framingGiven"/> false) and the image is small enough to be a tight face crop already, the whole
+    /// centred square; else this framing (which may align faces). "Small enough": a shorter side below <see cref="Size"/>
+    /// for a centred-crop framing; at most <see cref="UndetectableSide"/> for a framing that aligns faces, whose
+    /// detectors find faces in larger crops (and refuse images without one).
     /// </summary>
     /// <param name="height">Image height H.</param>
     /// <param name="width">Image width W.</param>
@@ -73,8 +83,13 @@ public sealed record FacePreprocessing(int Size = 112, double CropFraction = 0.4
     /// <returns>This record, or a centred-crop variant of it.</returns>
     public FacePreprocessing FramingFor(int height, int width, double? cropFraction, bool framingGiven) =>
         cropFraction is { } f ? CentredCrop(f)
-        : !framingGiven && Math.Min(height, width) < Size ? CentredCrop(1.0)
+        : !framingGiven && IsTightCrop(Math.Min(height, width)) ? CentredCrop(1.0)
         : this;
+
+    /// <summary>Whether an image whose shorter side is <paramref name="side"/> px is taken whole as a face crop (see <see cref="FramingFor"/>).</summary>
+    /// <param name="side">The image's shorter side, pixels.</param>
+    public bool IsTightCrop(int side) =>
+        Alignment == FaceAlignmentTemplate.CentredCrop ? side < Size : side <= Math.Min(UndetectableSide, Size - 1);
 
     /// <summary>
     /// This preprocessing with a centred crop of <paramref name="fraction"/> of the shorter image side instead of its

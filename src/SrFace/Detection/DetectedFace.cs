@@ -70,6 +70,22 @@ public sealed record DetectedFace(FaceBox Box, double Score, FaceDetectorKind De
 {
     /// <summary>True when the face was too small for landmarks: alignment must fall back to the detector box.</summary>
     public bool LandmarksFromBox => Landmarks68 is null;
+
+    /// <summary>The same face with its box and points moved by (<paramref name="dx"/>, <paramref name="dy"/>) pixels: from a
+    /// padded copy of a photo (where it was found) back to the photo's own pixels.</summary>
+    /// <param name="dx">Shift along x, pixels.</param>
+    /// <param name="dy">Shift along y, pixels.</param>
+    public DetectedFace Translated(double dx, double dy)
+    {
+        PointF2 Move(PointF2 p) => new(p.X + dx, p.Y + dy);
+        return this with
+        {
+            Box = Box with { X = Box.X + dx, Y = Box.Y + dy },
+            Landmarks68 = Landmarks68?.Select(Move).ToArray(),
+            FivePoints = FivePoints is null ? null : new FivePointLandmarks(Move(FivePoints.LeftEye), Move(FivePoints.RightEye),
+                Move(FivePoints.Nose), Move(FivePoints.MouthLeft), Move(FivePoints.MouthRight)),
+        };
+    }
 }
 
 /// <summary>What a photo gave.</summary>

@@ -145,7 +145,7 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
     /// <param name="path">JPEG, PNG or PGM file.</param>
     /// <param name="probeSize">Degrade the face crop to this side in px (antialiased bicubic) first; null to keep it.</param>
     /// <param name="cropFraction">This image's face crop as a fraction of its shorter side, in (0, 1]; null for the
-    /// export's framing (and the whole image when it is smaller than S and no crop was given), as <see cref="Recognition.FaceEmbedder.EmbedFile"/>.</param>
+    /// export's framing (and the whole image when it is a tight face crop and no crop was given), as <see cref="Recognition.FaceEmbedder.EmbedFile"/>.</param>
     /// <returns>The L2-normalised embedding.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>

@@ -42,6 +42,26 @@ public static class ManagedFacePreprocessing
         return new PlanarImage(pixels, c, h, w);
     }
 
+    /// <summary>The image with <paramref name="border"/> pixels replicated from its edges on every side (PyTorch's
+    /// <c>pad(mode="replicate")</c>, which the TorchSharp path uses).</summary>
+    /// <param name="image">The image.</param>
+    /// <param name="border">Pixels added on each side, &gt;= 0.</param>
+    /// <returns>The image <c>[C, H + 2 border, W + 2 border]</c>.</returns>
+    public static PlanarImage PadReplicate(PlanarImage image, int border)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfNegative(border);
+        var (h, w) = (image.Height + 2 * border, image.Width + 2 * border);
+        var output = new float[image.Channels * h * w];
+        for (var c = 0; c < image.Channels; c++)
+            for (var y = 0; y < h; y++)
+            {
+                var row = (c * image.Height + Math.Clamp(y - border, 0, image.Height - 1)) * image.Width;
+                for (var x = 0; x < w; x++) output[(c * h + y) * w + x] = image.Pixels[row + Math.Clamp(x - border, 0, image.Width - 1)];
+            }
+        return new PlanarImage(output, image.Channels, h, w);
+    }
+
     /// <summary>
     /// <see cref="FaceCropper.CropAndResize"/> in managed code: the centred square crop of
     /// <see cref="FacePreprocessing.CropSide"/>, resized to <paramref name="size"/> (antialiased bicubic), clamped to [0, 1].

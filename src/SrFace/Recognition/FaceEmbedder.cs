@@ -14,8 +14,8 @@ namespace SrFace.Recognition;
 /// at the photo's own resolution (<see cref="FacePreparer"/>), the cascade decides from the face's size in the photo
 /// whether it is a low-quality probe (<see cref="FaceRecognitionCascade.NeedsRestoration"/>: restored by the SR model and
 /// fused, METHOD.md step 12) or a face large enough for the recogniser alone, and embeds it
-/// (<see cref="FaceRecognitionCascade.Embed"/>). An image smaller than S is taken to be a face crop already and is used
-/// whole, unless a crop is given (<see cref="FramingGiven"/>).
+/// (<see cref="FaceRecognitionCascade.Embed"/>). An image small enough to be a tight face crop already
+/// (<see cref="FacePreprocessing.FramingFor"/>) is used whole, unless a crop is given (<see cref="FramingGiven"/>).
 /// </summary>
 /// <remarks>
 /// The crop can be overridden (ORL needs the
@@ -61,9 +61,9 @@ public sealed partial class FaceEmbedder : IFaceEmbedder
     public FacePreprocessing Preprocessing { get; }
 
     /// <summary>
-    /// True when the face crop was given to the constructor. When false (the model's own crop), an image whose shorter
-    /// side is below the recogniser input S is taken to be a face crop already and is used whole (its centred square),
-    /// instead of being cropped again to a sliver.
+    /// True when the face crop was given to the constructor. When false (the model's own crop), an image small enough
+    /// to be a face crop already (<see cref="FacePreprocessing.IsTightCrop"/>) is used whole (its centred square),
+    /// instead of being cropped again to a sliver or searched for a face the detectors cannot find.
     /// </summary>
     public bool FramingGiven { get; }
 
@@ -114,7 +114,7 @@ public sealed partial class FaceEmbedder : IFaceEmbedder
     /// <param name="path">JPEG, PNG or PGM file.</param>
     /// <param name="probeSize">Degrade the face crop to this side in px (bicubic, antialiased) first; null to keep it.</param>
     /// <param name="cropFraction">This image's face crop as a fraction of its shorter side, in (0, 1]; null for
-    /// <see cref="Preprocessing"/> (and the whole image when it is smaller than S and no crop was given).</param>
+    /// <see cref="Preprocessing"/> (and the whole image when it is a tight face crop and no crop was given).</param>
     /// <returns>L2-normalised embedding, length <see cref="EmbeddingDimension"/>.</returns>
     /// <exception cref="FileNotFoundException">When the file does not exist.</exception>
     /// <exception cref="IOException">When the file is not a readable image.</exception>
@@ -129,7 +129,7 @@ public sealed partial class FaceEmbedder : IFaceEmbedder
     /// <param name="batchSize">Files read and embedded at once, &gt;= 1.</param>
     /// <param name="progress">Called after each batch with the number of files embedded so far; null for none.</param>
     /// <param name="cropFraction">Face crop of every image as a fraction of its shorter side, in (0, 1]; null for
-    /// <see cref="Preprocessing"/> (and the whole image when it is smaller than S and no crop was given).</param>
+    /// <see cref="Preprocessing"/> (and the whole image when it is a tight face crop and no crop was given).</param>
     /// <returns>One L2-normalised embedding per path, in order, each of length <see cref="EmbeddingDimension"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="probeSize"/> or <paramref name="batchSize"/> is below 1, or <paramref name="cropFraction"/> is outside (0, 1].</exception>
     /// <exception cref="FileNotFoundException">When a file does not exist.</exception>

@@ -1,3 +1,4 @@
+using SrFace.Models;
 using SrFace.Data;
 using SrFace.Imaging;
 using static TorchSharp.torch;
@@ -23,6 +24,23 @@ public class FacePreprocessingTests
         Assert.True(same.eq(image.narrow(1, 65, 120).narrow(2, 65, 120)).all().item<bool>());
         // A downscale keeps the mean brightness of the crop.
         Assert.Equal(same.mean().item<float>(), face.mean().item<float>(), 2);
+    }
+
+    [Fact]
+    public void TightCropsAreTakenWholeBelowTheInputOrTheDetectorsReach()
+    {
+        var aligning = new FacePreprocessing(150, Alignment: FaceAlignmentTemplate.LandmarkBox);
+        Assert.Equal(FaceAlignmentTemplate.CentredCrop, aligning.FramingFor(FacePreprocessing.UndetectableSide, 90, null, false).Alignment);
+        Assert.Equal(1.0, aligning.FramingFor(40, 40, null, false).CropFraction);
+        Assert.Same(aligning, aligning.FramingFor(FacePreprocessing.UndetectableSide + 1, 200, null, false));   // detected: no face is an error
+        Assert.Same(aligning, aligning.FramingFor(40, 40, null, framingGiven: true));
+        Assert.Equal(0.5, aligning.FramingFor(400, 400, 0.5, false).CropFraction);
+        var cropping = FacePreprocessing.Lfw(112);
+        Assert.Equal(1.0, cropping.FramingFor(92, 111, null, false).CropFraction);
+        Assert.Same(cropping, cropping.FramingFor(112, 250, null, false));
+        var small = new FacePreprocessing(32, Alignment: FaceAlignmentTemplate.DlibChip);                     // S below the reach
+        Assert.Same(small, small.FramingFor(32, 32, null, false));
+        Assert.Equal(FaceAlignmentTemplate.CentredCrop, small.FramingFor(31, 31, null, false).Alignment);
     }
 
     [Fact]

@@ -143,6 +143,59 @@ public sealed class FaceDetectorOnnxTests(ITestOutputHelper output, FaceDetector
     }
 
     [Fact]
+    public void A_face_filling_the_image_is_found_on_the_padded_pass_in_both_runtimes_and_reported_in_its_pixels()
+    {
+        const int side = 120;                                        // a tight crop above FacePreprocessing.UndetectableSide
+        var preprocessing = new FacePreprocessing(150, Alignment: FaceAlignmentTemplate.LandmarkBox);
+        var torchPreparer = new FacePreparer(preprocessing, DetectionModels.Detector);
+        using var onnx = new OnnxFaceDetector(_path, threads: 2);
+        var onnxPreparer = new FacePreparer(preprocessing, onnx);
+        var missedWithoutPadding = 0;
+        foreach (var photo in Photos)
+        {
+            using var scope = NewDisposeScope();
+            var image = DetectionModels.ReadImage(photo);
+            var box = DetectionModels.Detector.Detect(image).Largest!.Box;
+            // The square of 1.3 detector boxes around the face, resized to 120 px: the face fills the image.
+            var half = (int)(0.65 * box.Width);
+            var (cx, cy) = ((int)(box.X + box.Width / 2), (int)(box.Y + box.Height / 2));
+            var crop = nn.functional.interpolate(image[.., (cy - half)..(cy + half), (cx - half)..(cx + half)].unsqueeze(0), [side, side],
+                mode: InterpolationMode.Bilinear, align_corners: false, antialias: true).squeeze(0).clamp(0, 1).contiguous();
+            if (DetectionModels.Detector.Detect(crop).Largest is null) missedWithoutPadding++;
+
+            var t = torchPreparer.Prepare(crop, photo);
+            var o = onnxPreparer.PrepareManaged(new PlanarImage(crop.data<float>().ToArray(), 3, side, side), photo);
+            Assert.NotNull(t.Face);
+            Assert.NotNull(o.Face);
+            var (tb, ob) = (t.Face!.Box, o.Face!.Box);
+            output.WriteLine($"{Path.GetFileName(photo)}: box x {tb.X:F1}, y {tb.Y:F1}, {tb.Width:F1}x{tb.Height:F1} in the {side} px crop (ONNX Runtime x {ob.X:F1}, y {ob.Y:F1})");
+            // Reported in the crop's own pixels (not the padded image's): the face is the middle of the crop.
+            Assert.InRange(tb.X + tb.Width / 2, side * 0.35, side * 0.65);
+            Assert.InRange(tb.Y + tb.Height / 2, side * 0.3, side * 0.7);
+            Assert.True(new[] { tb.X - ob.X, tb.Y - ob.Y, tb.Width - ob.Width }.Max(Math.Abs) < 1e-3, "the runtimes disagree on the box");
+            Assert.True(MaxAbs(t.Chip.contiguous().data<float>().ToArray(), o.Chip.Pixels) < 1e-4);
+        }
+        output.WriteLine($"{missedWithoutPadding} of {Photos.Length} crops had no face on the first pass");
+        Assert.True(missedWithoutPadding > 0, "no crop needed the padded pass: the test does not reach it");
+
+        // Noise of the same size has no face on either pass: an error, in both runtimes.
+        var noise = rand([3, side, side], generator: new Generator(5));
+        Assert.Throws<FaceNotFoundException>(() => torchPreparer.Prepare(noise, "noise"));
+        Assert.Throws<FaceNotFoundException>(() => onnxPreparer.PrepareManaged(new PlanarImage(noise.data<float>().ToArray(), 3, side, side), "noise"));
+    }
+
+    [Fact]
+    public void Padding_replicates_the_edges_as_torch_does()
+    {
+        using var scope = NewDisposeScope();
+        var image = rand([3, 5, 7], generator: new Generator(3));
+        var torch = nn.functional.pad(image.unsqueeze(0), [2, 2, 2, 2], TorchSharp.PaddingModes.Replicate).squeeze(0).contiguous();
+        var managed = ManagedFacePreprocessing.PadReplicate(new PlanarImage(image.contiguous().data<float>().ToArray(), 3, 5, 7), 2);
+        Assert.Equal((3, 9, 11), (managed.Channels, managed.Height, managed.Width));
+        Assert.Equal(torch.data<float>().ToArray(), managed.Pixels);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_detector_export_is_refused_by_name()
     {
         var onnx = System.IO.Path.Combine(TestData.NewTempDir(), "cascade.onnx");
