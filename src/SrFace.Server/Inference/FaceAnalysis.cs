@@ -23,8 +23,10 @@ internal static class FaceAnalysis
     /// <exception cref="Data.FaceNotFoundException">When the model detects faces and the upload shows none.</exception>
     public static (float[] Embedding, UsedFace Face) EmbedFace(InferenceModels m, Upload upload, int? probeSize)
     {
-        var image = m.Reader.Decode(upload.Bytes, upload.Label);
-        var face = m.Embedder.EmbedImageFace(image, upload.Label, probeSize);
+        // Under ONNX Runtime the upload is decoded in managed code: the server then needs no libtorch.
+        var face = m.Embedder is Export.OnnxCascade onnx
+            ? onnx.EmbedImageFace(ManagedFacePreprocessing.Decode(upload.Bytes, upload.Label, onnx.Preprocessing.Color, m.Reader.MaxPixels), upload.Label, probeSize)
+            : m.Embedder.EmbedImageFace(m.Reader.Decode(upload.Bytes, upload.Label), upload.Label, probeSize);
         return (face.Embedding, UsedFace.From(face, m.Embedder.Preprocessing.Alignment));
     }
 

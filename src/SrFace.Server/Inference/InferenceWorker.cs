@@ -102,7 +102,9 @@ internal sealed class InferenceWorker : IDisposable
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             while (reader.TryRead(out var item))
             {
-                using var scope = NewDisposeScope();
+                // Native tensors are freed per request on the TorchSharp path; the ONNX Runtime path makes none (and
+                // may run where libtorch is absent).
+                using var scope = _models.UsesTorch ? NewDisposeScope() : null;
                 item.Run(_models);
             }
     }
@@ -144,7 +146,11 @@ internal sealed class InferenceWorker : IDisposable
 /// <param name="Reader">The upload decoder.</param>
 /// <param name="Model">The cascade or ONNX sessions, disposed with the worker.</param>
 /// <param name="Detector">The face detector an ONNX export that aligns faces was given, disposed with the worker; else null.</param>
-internal sealed record InferenceModels(FaceRecognitionCascade? Cascade, IFaceEmbedder Embedder, FaceImageReader Reader, IDisposable Model, Detection.FaceDetector? Detector = null);
+internal sealed record InferenceModels(FaceRecognitionCascade? Cascade, IFaceEmbedder Embedder, FaceImageReader Reader, IDisposable Model, Detection.FaceDetector? Detector = null)
+{
+    /// <summary>True when requests run TorchSharp code: a .srface cascade, or an aligning export without its detector file.</summary>
+    public bool UsesTorch => Cascade is not null || Detector is not null || Embedder is OnnxCascade { NeedsTorch: true };
+}
 
 /// <summary>The inference queue is full: the request is refused with 503 and may be retried.</summary>
 internal sealed class QueueFullException(int capacity) : Exception($"The server is busy: {capacity} requests are already waiting for the inference worker. Retry shortly.");

@@ -207,6 +207,31 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
         return EmbedChip(PrepareManaged(planar, source, null, probeSize)[0], source, probeSize);
     }
 
+    /// <summary>
+    /// As <see cref="EmbedImageFace(TorchSharp.torch.Tensor, string, int?)"/> on an image in managed planes
+    /// (<see cref="ManagedFacePreprocessing.Decode"/>): no libtorch call unless the export aligns faces and its detector
+    /// file was missing (<see cref="NeedsTorch"/>).
+    /// </summary>
+    /// <param name="image">The image in <see cref="Preprocessing"/>'s colour mode, upright.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="probeSize">Degrade the face to this side in px first; null to keep it.</param>
+    /// <returns>The embedding and the face it came from.</returns>
+    /// <exception cref="FaceNotFoundException">When the export aligns faces and the image shows none.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="EmbedFile"/>.</exception>
+    public Recognition.EmbeddedFace EmbedImageFace(PlanarImage image, string source, int? probeSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        CheckSizes(probeSize, null);
+        if (_alignedPreparer is null) return EmbedChip(PrepareManaged(image, source, null, probeSize)[0], source, probeSize);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var tensor = TorchSharp.torch.tensor(image.Pixels, [image.Channels, image.Height, image.Width]);
+        return EmbedChip(PrepareAligned(tensor, source, null, probeSize, allFaces: false)[0], source, probeSize);
+    }
+
+    /// <summary>True when this export prepares faces with TorchSharp's detector (an aligning export whose
+    /// <c>.faces.onnx</c> file was missing): then libtorch is needed after all.</summary>
+    public bool NeedsTorch => _alignedPreparer is not null;
+
     private static void CheckSizes(int? probeSize, double? cropFraction)
     {
         if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");

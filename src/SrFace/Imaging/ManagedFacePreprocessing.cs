@@ -26,9 +26,22 @@ public static class ManagedFacePreprocessing
     /// <returns>The image in planes.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidImageException">The file is not a readable JPEG/PNG/PGM.</exception>
-    public static PlanarImage Read(string path, ColorMode color, long maxPixels = FaceImageReader.DefaultMaxPixels)
+    public static PlanarImage Read(string path, ColorMode color, long maxPixels = FaceImageReader.DefaultMaxPixels) =>
+        InColor(new FaceImageReader(color, maxPixels).ReadPixels(path), color);
+
+    /// <summary>Decodes an image held in memory (an upload) and converts it to <paramref name="color"/>, as <see cref="Read"/> reads a file.</summary>
+    /// <param name="bytes">The encoded JPEG, PNG or PGM image.</param>
+    /// <param name="source">Name of the image for messages.</param>
+    /// <param name="color">Colour mode.</param>
+    /// <param name="maxPixels">Pixel cap of the reader.</param>
+    /// <returns>The image in planes.</returns>
+    /// <exception cref="InvalidImageException">The bytes are not a readable JPEG/PNG/PGM, or above the pixel cap.</exception>
+    public static PlanarImage Decode(byte[] bytes, string source, ColorMode color, long maxPixels = FaceImageReader.DefaultMaxPixels) =>
+        InColor(new FaceImageReader(color, maxPixels).DecodePixels(bytes, source), color);
+
+    private static PlanarImage InColor((float[] Pixels, int Channels, int Height, int Width) decoded, ColorMode color)
     {
-        var (pixels, c, h, w) = new FaceImageReader(color, maxPixels).ReadPixels(path);
+        var (pixels, c, h, w) = decoded;
         var plane = h * w;
         if (color == ColorMode.Rgb && c == 1)
             return new PlanarImage([.. pixels, .. pixels, .. pixels], 3, h, w);

@@ -185,7 +185,57 @@ public class ExportCommandTests(ITestOutputHelper output)
         return target;
     }
 
-    private static (int Exit, string Stdout, string Stderr) RunCli(string app, params string[] args)
+    /// <summary>
+    /// <c>srface serve --runtime onnx</c> from the copy of the CLI without libtorch: the server answers /v1/verify on
+    /// two LFW photos (uploads decoded, faces detected, aligned and embedded in managed code and ONNX Runtime).
+    /// </summary>
+    [Fact]
+    public async Task Serve_with_onnx_runtime_needs_no_libtorch()
+    {
+        var dir = TestData.NewTempDir();
+        var onnx = Path.Combine(dir, "dlib-resnet.onnx");
+        Assert.Equal(0, RecognitionCliHarness.Run("export", "--model", "dlib-resnet", "--probe-size", "19", "--out", onnx));
+        var app = MirrorWithoutLibtorch(Path.Combine(dir, "app"));
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)) { probe.Start(); port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port; }
+        using var server = StartCli(app, "serve", "--runtime", "onnx", "--model", onnx, "--urls", $"http://127.0.0.1:{port}");
+        var log = new System.Text.StringBuilder();
+        server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (true)
+            {
+                Assert.False(server.HasExited, $"the server exited: {log}");
+                try { if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
+                Assert.True(DateTime.UtcNow < deadline, $"the server did not answer /healthz in 2 minutes: {log}");
+                await Task.Delay(250);
+            }
+            string Photo(string person, int n) => Path.Combine(TestData.LfwImages, person, $"{person}_{n:0000}.jpg");
+            using var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(File.ReadAllBytes(Photo("George_W_Bush", 1))), "a", "a.jpg" },
+                { new ByteArrayContent(File.ReadAllBytes(Photo("George_W_Bush", 2))), "b", "b.jpg" },
+            };
+            var answer = await http.PostAsync("/v1/verify", form);
+            var body = await answer.Content.ReadAsStringAsync();
+            output.WriteLine($"/v1/verify without libtorch: {(int)answer.StatusCode} {body[..Math.Min(200, body.Length)]}");
+            Assert.True(answer.IsSuccessStatusCode, $"{(int)answer.StatusCode} {body} {log}");
+            Assert.Contains("\"same\":true", body);
+            Assert.False(server.HasExited, $"the server exited after the request: {log}");
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.WaitForExit();
+        }
+    }
+
+    private static Process StartCli(string app, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = app };
         // TorchSharp also copies libtorch from the NuGet package folder when it finds none beside itself: hide that folder.
@@ -194,7 +244,12 @@ public class ExportCommandTests(ITestOutputHelper output)
         start.Environment["NUGET_PACKAGES"] = empty;
         start.ArgumentList.Add(Path.Combine(app, "SrFace.Cli.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static (int Exit, string Stdout, string Stderr) RunCli(string app, params string[] args)
+    {
+        using var process = StartCli(app, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the CLI did not finish in 3 minutes");
