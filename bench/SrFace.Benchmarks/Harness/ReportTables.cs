@@ -34,10 +34,10 @@ internal static class ReportTables
                 $"{c.Timing.RelativeSpread:P0}", c.ItemsPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
                 c.MillisecondsPerItem.ToString("0.00", CultureInfo.InvariantCulture));
         }
-        AnsiConsole.Write(table);
+        if (suite.Cases.Count > 0) AnsiConsole.Write(table);                 // a counting suite (detection-reach) has notes only
         var ratios = new Table().Border(TableBorder.Rounded).AddColumn("ratio (same run)").AddColumn(new TableColumn("value").RightAligned());
         foreach (var r in suite.Ratios) ratios.AddRow(Markup.Escape(r.Name), r.Value.ToString("0.00", CultureInfo.InvariantCulture) + "x");
-        AnsiConsole.Write(ratios);
+        if (suite.Ratios.Count > 0) AnsiConsole.Write(ratios);
         foreach (var note in suite.Notes) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
     }
 
