@@ -50,6 +50,17 @@ internal static class Problems
             http.Response.Headers.RetryAfter = "1";
             return Problem(StatusCodes.Status503ServiceUnavailable, "Busy", e.Message);
         }
+        catch (Recognition.GalleryFormatException e) when (e.InnerException is System.Data.Common.DbException { IsTransient: true } or TimeoutException)
+        {
+            // The database went away under the request: nothing was answered or written; a retry may succeed.
+            http.Response.Headers.RetryAfter = "5";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Gallery unavailable", e.Message);
+        }
+        catch (Recognition.GalleryFormatException e)
+        {
+            // A gallery the store cannot read (damaged file, foreign schema): the server's fault, said plainly.
+            return Problem(StatusCodes.Status500InternalServerError, "Gallery unreadable", e.Message);
+        }
         catch (GalleryNotFoundException e)
         {
             return Problem(StatusCodes.Status404NotFound, "Gallery not found", e.Message);

@@ -35,13 +35,25 @@ public static class GalleryCatalog
     /// <param name="address">The connection string.</param>
     /// <returns>The catalogue (the caller disposes it).</returns>
     /// <exception cref="ArgumentException">When the address is malformed, names a gallery, or the SQLite path is a file.</exception>
+    /// <exception cref="GalleryFormatException">When the PostgreSQL database cannot be reached now (a server should not
+    /// start and report itself healthy on a store it cannot use).</exception>
     public static IGalleryCatalog Open(string address)
     {
         var parsed = GalleryAddress.Parse(address);
         if (parsed.Backend == GalleryBackend.Sqlite) return new SqliteGalleryCatalog(parsed.Target);
         if (parsed.GalleryName is not null)
             throw new ArgumentException($"'{parsed.Display}' names one gallery; the server serves every gallery of the database: leave out ?gallery=.", nameof(address));
-        return new PostgresGalleryCatalog(PostgresGalleryDatabase.Connect(parsed));
+        var database = PostgresGalleryDatabase.Connect(parsed);
+        try
+        {
+            database.CheckReachable();
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+        return new PostgresGalleryCatalog(database);
     }
 }
 

@@ -112,6 +112,25 @@ public class ServerReliabilityTests
     }
 
     [Fact]
+    public async Task A_server_on_an_unreachable_database_does_not_start_and_a_damaged_gallery_is_a_problem_not_a_crash()
+    {
+        // Port 1 on loopback: nothing listens there. The server must not start and call itself healthy.
+        var e = await Assert.ThrowsAsync<SrFace.Recognition.GalleryFormatException>(() => TestServer.StartAsync("postgres://srface:secret@127.0.0.1:1/none"));
+        Assert.Contains("127.0.0.1:1", e.Message);                   // "Gallery 'postgres://srface@127.0.0.1:1/none' cannot be reached or prepared: ..."
+        Assert.True(e.Message.Contains("cannot be reached"), e.Message);
+        Assert.DoesNotContain("secret", e.Message);
+
+        var folder = TestData.NewTempDir();
+        await File.WriteAllTextAsync(Path.Combine(folder, "broken.db"), "not an SQLite file");
+        await using var server = await TestServer.StartAsync($"sqlite:{folder}");
+        var answer = await server.Client.GetAsync("/v1/galleries/broken/identities");
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, answer.StatusCode);
+        Assert.Contains("Gallery unreadable", body);
+        Assert.Contains("broken.db", body);
+    }
+
+    [Fact]
     public async Task A_50_megapixel_png_and_a_zip_named_jpg_are_refused_without_memory_blow_up()
     {
         using var b = TestGalleries.Of("sqlite");

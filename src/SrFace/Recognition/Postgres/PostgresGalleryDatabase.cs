@@ -33,6 +33,10 @@ public sealed class PostgresGalleryDatabase : IDisposable
         return new PostgresGalleryDatabase(builder.Build(), display);
     }
 
+    /// <summary>Opens (and returns to the pool) one connection: fails now when the database cannot be reached.</summary>
+    /// <exception cref="GalleryFormatException">When the database cannot be reached (the message says why).</exception>
+    public void CheckReachable() => Run("*", _ => 0);
+
     /// <summary>True when a gallery of that name exists.</summary>
     /// <param name="name">Gallery name.</param>
     /// <exception cref="GalleryFormatException">When the database cannot be reached or prepared.</exception>
