@@ -54,6 +54,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         try
         {
             using var cascade = ModelSource.Load(settings.Model, settings.Models);
+            FaceRecognitionCascade.CheckProbeSize(settings.ProbeSize, cascade.InputSize);
             var probeSize = settings.ProbeSize ?? (cascade.SuperResolution is null ? cascade.InputSize : cascade.LowResolutionSize);
             // A model that aligns faces was loaded with its face detector (model store); checked before any file is written.
             var detector = cascade.Preprocessing.Alignment == SrFace.Models.FaceAlignmentTemplate.CentredCrop ? null

@@ -96,7 +96,8 @@ internal static class RecognitionCli
     public static ValidationResult Check(string? model, double? threshold, int? probeSize, double? cropFraction, params (bool Bad, string Message)[] more)
     {
         if (threshold is { } t && !(t >= -1 && t <= 1)) return ValidationResult.Error($"--threshold must be a cosine in [-1, 1]; got {t}.");
-        if (probeSize is < 1) return ValidationResult.Error($"--probe-size must be at least 1 pixel; got {probeSize}.");
+        if (probeSize is < Cascade.FaceRecognitionCascade.MinimumFaceSide)
+            return ValidationResult.Error($"--probe-size must be at least {Cascade.FaceRecognitionCascade.MinimumFaceSide} pixels (and at most the model input); got {probeSize}.");
         if (cropFraction is { } c && !(c > 0 && c <= 1)) return ValidationResult.Error($"--crop-fraction must be in (0, 1]; got {c}.");
         foreach (var (bad, message) in more)
             if (bad) return ValidationResult.Error(message);

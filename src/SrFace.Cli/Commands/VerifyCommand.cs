@@ -90,8 +90,7 @@ internal sealed class VerifyCommand : Command<VerifyCommand.Settings>
             everyImageCropped: settings.CropFractionA is not null && settings.CropFractionB is not null);
         using (model)
         {
-            if (settings.ProbeSize is { } px && px > service.Embedder.Preprocessing.Size)
-                throw new ArgumentException($"--probe-size {px} is larger than the model's input side S = {service.Embedder.Preprocessing.Size} px: a probe is a face degraded below S; give at most {service.Embedder.Preprocessing.Size}.");
+            SrFace.Cascade.FaceRecognitionCascade.CheckProbeSize(settings.ProbeSize, service.Embedder.Preprocessing.Size);
             var threshold = RecognitionCli.Threshold(settings.Threshold, service.Embedder)
                 ?? throw new InvalidOperationException(RecognitionCli.NoThresholdMessage(ModelSource.Name(settings.Model)));
             return (service.Verify(settings.A, settings.B, threshold, settings.ProbeSize, settings.CropFractionA, settings.CropFractionB),

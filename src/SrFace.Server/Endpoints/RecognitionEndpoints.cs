@@ -47,7 +47,7 @@ internal static class RecognitionEndpoints
     private static Task<IResult> Verify(HttpContext http, IFormFile? a, IFormFile? b, [FromQuery] int? probeSize, [FromQuery] double? threshold,
         InferenceWorker worker, ServerOptions options, CancellationToken ct) => Problems.Guard(http, async () =>
     {
-        CheckProbeSize(probeSize);
+        CheckProbeSize(probeSize, worker);
         CheckThreshold(threshold);
         var first = await UploadReader.ReadAsync(a, "a", options.MaxPixels, ct);
         var second = await UploadReader.ReadAsync(b, "b", options.MaxPixels, ct);
@@ -63,7 +63,7 @@ internal static class RecognitionEndpoints
         var name = gallery ?? GalleryAddress.DefaultGalleryName;
         var k = top ?? 5;
         if (k < 1 || k > MaxTop) throw new ArgumentException($"top must be in 1..{MaxTop}; got {k}.");
-        CheckProbeSize(probeSize);
+        CheckProbeSize(probeSize, worker);
         CheckThreshold(threshold);
         GalleryNames.Check(name);
         var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
@@ -77,7 +77,7 @@ internal static class RecognitionEndpoints
     private static Task<IResult> Restore(HttpContext http, IFormFile? image, [FromQuery] int? probeSize, InferenceWorker worker, ServerOptions options, CancellationToken ct) =>
         Problems.Guard(http, async () =>
         {
-            CheckProbeSize(probeSize);
+            CheckProbeSize(probeSize, worker);
             var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
             var png = await worker.RunAsync(m => FaceAnalysis.RestorePng(m, upload, probeSize), ct);
             return Results.File(png, "image/png");
@@ -89,11 +89,7 @@ internal static class RecognitionEndpoints
         return new FaceImages(Url(v.Crop)!, Url(v.Probe), Url(v.Restored));
     }
 
-    private static void CheckProbeSize(int? probeSize)
-    {
-        if (probeSize is < FaceRecognitionCascade.MinimumFaceSide or > 4096)
-            throw new ArgumentException($"probeSize must be in {FaceRecognitionCascade.MinimumFaceSide}..4096 pixels; got {probeSize}.");
-    }
+    private static void CheckProbeSize(int? probeSize, InferenceWorker worker) => FaceRecognitionCascade.CheckProbeSize(probeSize, worker.InputSize);
 
     private static void CheckThreshold(double? threshold)
     {

@@ -66,6 +66,9 @@ internal sealed class InferenceWorker : IDisposable
     /// <summary>The gallery model id of the loaded cascade.</summary>
     public string ModelId => _models.Embedder.ModelId;
 
+    /// <summary>The recogniser input side S of the loaded cascade, pixels (the largest probe size).</summary>
+    public int InputSize => _models.Embedder.Preprocessing.Size;
+
     /// <summary>Embedding width of the loaded cascade.</summary>
     public int EmbeddingDimension => _models.Embedder.EmbeddingDimension;
 

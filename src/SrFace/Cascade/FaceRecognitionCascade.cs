@@ -37,6 +37,19 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// </summary>
     public const int MinimumFaceSide = 4;
 
+    /// <summary>
+    /// The one rule for a probe size (<c>--probe-size</c>, <c>?probeSize=</c>, <c>srface export --probe-size</c>): a face
+    /// degraded to p x p pixels with <see cref="MinimumFaceSide"/> &lt;= p &lt;= S, the recogniser input.
+    /// </summary>
+    /// <param name="probeSize">The probe side in pixels, or null (no degradation: always valid).</param>
+    /// <param name="inputSize">The recogniser input side S in pixels.</param>
+    /// <exception cref="ArgumentException">When the size is outside that range (the message gives the range).</exception>
+    public static void CheckProbeSize(int? probeSize, int inputSize)
+    {
+        if (probeSize is { } p && (p < MinimumFaceSide || p > inputSize))
+            throw new ArgumentException($"A probe size is the side of a face degraded below the model input: {MinimumFaceSide}..{inputSize} px for this model (S = {inputSize}); got {p}.", nameof(probeSize));
+    }
+
     /// <summary>Conventional file extension of cascade files.</summary>
     public const string Extension = ".srface";
 

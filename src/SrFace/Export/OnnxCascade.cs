@@ -232,9 +232,9 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
     /// <c>.faces.onnx</c> file was missing): then libtorch is needed after all.</summary>
     public bool NeedsTorch => _alignedPreparer is not null;
 
-    private static void CheckSizes(int? probeSize, double? cropFraction)
+    private void CheckSizes(int? probeSize, double? cropFraction)
     {
-        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
+        FaceRecognitionCascade.CheckProbeSize(probeSize, Metadata.InputSize);
         if (cropFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentOutOfRangeException(nameof(cropFraction), cropFraction, "A crop fraction lies in (0, 1].");
     }
 

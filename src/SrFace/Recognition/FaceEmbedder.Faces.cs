@@ -8,10 +8,7 @@ namespace SrFace.Recognition;
 // The face side of FaceEmbedder: choosing the framing, the checks on each chip, and batched embedding.
 public sealed partial class FaceEmbedder
 {
-    private static void CheckProbeSize(int? probeSize)
-    {
-        if (probeSize is < 1) throw new ArgumentOutOfRangeException(nameof(probeSize), probeSize, "A probe size is at least 1 pixel.");
-    }
+    private void CheckProbeSize(int? probeSize) => FaceRecognitionCascade.CheckProbeSize(probeSize, Cascade.InputSize);
 
     private CroppedFace[] Crop(string path, int? probeSize, double? cropFraction, bool allFaces)
     {

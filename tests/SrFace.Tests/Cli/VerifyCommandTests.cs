@@ -53,8 +53,18 @@ public class VerifyCommandTests
         var people = TinyCascade.People.Samples.GroupBy(s => s.Identity).Select(g => g.First().Path).ToArray();
         var (code, output) = CliHelpTests.RunProgram("verify", people[0], people[1], "--model", TinyCascade.ModelPath, "--threshold", "0", "--probe-size", "33");
         Assert.Equal(2, code);
-        Assert.Contains("--probe-size 33 is larger than the model's input side S = 32 px", output);
+        Assert.Contains("4..32 px for this model (S = 32); got 33", output);
         Assert.Equal(0, CliHelpTests.RunProgram("verify", people[0], people[1], "--model", TinyCascade.ModelPath, "--threshold", "-1", "--probe-size", "32").Code);
+        // Below the smallest face SrFace accepts: refused before anything runs (it once failed later, on the face).
+        (code, output) = CliHelpTests.RunProgram("verify", people[0], people[1], "--model", TinyCascade.ModelPath, "--threshold", "0", "--probe-size", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--probe-size must be at least 4 pixels", output);
+        // export: the same range.
+        var onnx = Path.Combine(TestData.NewTempDir(), "big.onnx");
+        (code, output) = CliHelpTests.RunProgram("export", "--model", TinyCascade.ModelPath, "--probe-size", "500", "--out", onnx);
+        Assert.Equal(2, code);
+        Assert.Contains("got 500", output);
+        Assert.False(File.Exists(onnx));
     }
 
     [Fact]

@@ -93,6 +93,7 @@ public class ServerEndpointTests
         // Bad input: 4xx with a problem body, never an answer.
         await Problem(await server.Client.PostAsync("/v1/identify?top=0", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify?threshold=2", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
+        await Problem(await server.Client.PostAsync("/v1/identify?probeSize=33", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest); // above S = 32, as the CLI refuses it
         await Problem(await server.Client.PostAsync("/v1/identify?gallery=../etc", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("other", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("image", [], "empty.jpg")), HttpStatusCode.BadRequest);
