@@ -8,6 +8,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("srface");
+    config.SetApplicationVersion(VersionCommand.SrFaceVersion);   // srface --version
     config.PropagateExceptions();
     config.Settings.Console = AnsiConsole.Console; // help and `cli xmldoc` follow AnsiConsole.Console (tests capture it), not Spectre's cached copy
     config.UseStrictParsing(); // a misspelled option is a usage error, not silently ignored
@@ -27,4 +28,10 @@ app.Configure(config =>
     config.AddCommand<VersionCommand>("version").WithDescription("Print the SrFace and TorchSharp/libtorch versions.");
     // Commands are registered here, one line each (keep alphabetical within a group).
 });
+// No command is a usage error (help, then exit 2), not a success.
+if (args.Length == 0)
+{
+    app.Run(["--help"]);
+    return 2;
+}
 return CliErrors.Run(() => app.Run(args), args);

@@ -43,6 +43,8 @@ public static class ServerApp
             f.ValueCountLimit = 64;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // A start that fails (address in use, a bad --urls) is said in one line by RunAsync, not as a logged stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -123,7 +125,19 @@ public static class ServerApp
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;
         }
-        await using (app) await app.RunAsync();
+        await using (app)
+        {
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (Exception e) when (e is IOException or FormatException or InvalidOperationException or UriFormatException)
+            {
+                // Kestrel could not listen: the address is taken, not an address, or not allowed.
+                await Console.Error.WriteLineAsync($"error: cannot listen on {options.Urls}: {e.Message}");
+                return 1;
+            }
+        }
         return 0;
     }
 

@@ -58,16 +58,29 @@ internal sealed class EnrollCommand : Command<EnrollCommand.Settings>
     {
         var dataset = FaceDataset.FromIdentityFolders(settings.Directory);
         var (model, service) = RecognitionCli.Load(settings, settings.CropFraction);
+        var address = GalleryAddress.Parse(settings.Gallery!);
+        var created = !address.Exists();
         using (model)
         using (var gallery = service.OpenOrCreateGallery(settings.Gallery!))
         {
             var skipped = settings.SkipFailed ? new List<SkippedImage>() : null;
-            var enrolled = RecognitionCli.WithProgress("embedding",
-                progress => service.EnrollDataset(gallery, dataset, settings.First, settings.Replace, progress, skipped));
+            IReadOnlyList<EnrolledIdentity> enrolled;
+            try
+            {
+                enrolled = RecognitionCli.WithProgress("embedding",
+                    progress => service.EnrollDataset(gallery, dataset, settings.First, settings.Replace, progress, skipped));
+                if (enrolled.Count == 0)
+                    throw new InvalidDataException($"No image of {settings.Directory} could be enrolled ({skipped?.Count ?? 0} skipped: {string.Join("; ", (skipped ?? []).Take(3).Select(s => s.Reason))}).");
+            }
+            catch when (created && address.Backend == GalleryBackend.Sqlite)
+            {
+                // Nothing was enrolled: do not leave behind an empty gallery file that this run created.
+                gallery.Dispose();
+                foreach (var file in new[] { address.Target, address.Target + "-wal", address.Target + "-shm" }) File.Delete(file);
+                throw;
+            }
             foreach (var s in skipped ?? [])
                 AnsiConsole.MarkupLineInterpolated($"[yellow]skipped[/] {(s.Reason.Contains(s.Path) ? s.Reason : $"{s.Path}: {s.Reason}")}");
-            if (enrolled.Count == 0)
-                throw new InvalidDataException($"No image of {settings.Directory} could be enrolled ({skipped?.Count ?? 0} skipped).");
             var images = enrolled.Sum(e => e.Images);
             AnsiConsole.MarkupLineInterpolated(
                 $"[green]Enrolled {images} image(s) of {enrolled.Count} identit{(enrolled.Count == 1 ? "y" : "ies")}[/] into {gallery.Location} ({gallery.Count} identities in total; model {gallery.ModelId}, {gallery.EmbeddingDimension}-d).");

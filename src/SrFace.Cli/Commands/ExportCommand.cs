@@ -42,6 +42,7 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
         public override ValidationResult Validate() =>
             !string.Equals(Format, "onnx", StringComparison.OrdinalIgnoreCase) ? ValidationResult.Error($"--format must be onnx; got '{Format}'.")
             : string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out <FILE> is required (the .onnx file to write).")
+            : Directory.Exists(Out) ? ValidationResult.Error($"--out {Out} is a folder; give the .onnx file to write (e.g. {Path.Combine(Out, "model.onnx")}).")
             : ProbeSize is { } p && p < FaceRecognitionCascade.MinimumFaceSide ? ValidationResult.Error($"--probe-size must be at least {FaceRecognitionCascade.MinimumFaceSide} pixels; got {p}.")
             : ValidationResult.Success();
     }

@@ -69,7 +69,7 @@ public sealed partial class FaceRecognitionCascade
     {
         ArgumentNullException.ThrowIfNull(fileOrName);
         ArgumentNullException.ThrowIfNull(store);
-        if (File.Exists(fileOrName)) return Load(fileOrName, store);
+        if (File.Exists(fileOrName) || Directory.Exists(fileOrName)) return Load(fileOrName, store);   // a folder: "is a folder" from the reader
         if (IsPretrainedName(fileOrName)) return FromPretrained(fileOrName, store);
         var pretrained = string.Join(", ", Models.ModelCatalog.Recognizers.Values.Where(e => e.Pretrained is not null).Select(e => e.Name));
         throw new FileNotFoundException($"Model file not found: {fileOrName} (nor is it a pretrained recogniser: {pretrained}).", fileOrName);

@@ -26,7 +26,7 @@ public static class OnnxCascadeLoader
         ArgumentNullException.ThrowIfNull(store);
         var aligns = OnnxCascade.ReadMetadata(path).Preprocessing.Alignment != FaceAlignmentTemplate.CentredCrop;
         var exportedDetector = File.Exists(FaceDetectorOnnxExporter.PathFor(path));
-        var detector = aligns && !exportedDetector && cropFraction is null && !everyImageCropped ? FaceDetector.Load(store) : null;
+        var detector = aligns && !exportedDetector && cropFraction is null && !everyImageCropped ? TorchDetector(path, store) : null;
         try
         {
             return (new OnnxCascade(path, preprocessing: cropFraction is { } f ? new FacePreprocessing(CropFraction: f) : null, detector: detector), detector);
@@ -35,6 +35,22 @@ public static class OnnxCascadeLoader
         {
             detector?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The model store's detector in TorchSharp, for an aligning export whose <c>.faces.onnx</c> is missing;
+    /// where libtorch cannot load, an error that names the missing file instead of the native library.</summary>
+    private static FaceDetector TorchDetector(string path, ModelStore store)
+    {
+        try
+        {
+            return FaceDetector.Load(store);
+        }
+        catch (Exception e) when (e is DllNotFoundException or NotSupportedException or TypeInitializationException)
+        {
+            throw new FileNotFoundException($"{FaceDetectorOnnxExporter.PathFor(path)} is missing: {path} aligns faces, and without its exported face " +
+                "detector beside it the detector runs in TorchSharp, whose libtorch cannot load here. Copy the .faces.onnx file that `srface export` wrote " +
+                "beside the .onnx file (or pass --crop-fraction for images that are face crops already).", FaceDetectorOnnxExporter.PathFor(path), e);
         }
     }
 }

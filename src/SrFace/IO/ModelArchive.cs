@@ -79,6 +79,7 @@ public static class ModelArchive
     public static (ZipArchive Archive, TManifest Manifest) Open<TManifest>(
         string path, string kind, Func<TManifest, string?> kindOf, Func<TManifest, int> versionOf, int maxVersion)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"{path} is a folder, not an SrFace {kind} file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file not found: {path}", path);
         ZipArchive zip;
         try
@@ -87,7 +88,8 @@ public static class ModelArchive
         }
         catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
         {
-            throw new InvalidDataException($"{path} is not an SrFace {kind} file (not a readable ZIP container: {e.Message}).", e);
+            var hint = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? " An ONNX export runs with --runtime onnx." : "";
+            throw new InvalidDataException($"{path} is not an SrFace {kind} file (not a readable ZIP container: {e.Message}).{hint}", e);
         }
         try
         {

@@ -47,6 +47,7 @@ public class EnrollCommandTests
         File.WriteAllText(Path.Combine(first, "broken.jpg"), "not a JPEG");
         var path = Path.Combine(TestData.NewTempDir(), "g.db");
         Assert.Equal(2, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath));
+        Assert.False(File.Exists(path), "a failed enrolment left the gallery file it created");
         Assert.Equal(0, RecognitionCliHarness.Run("enroll", folders, "--gallery", path, "--model", TinyCascade.ModelPath, "--skip-failed"));
         using (var gallery = FaceGallery.Open(path))
             Assert.Equal(new[] { 4, 4 }, gallery.ListIdentities().Select(i => i.ImageCount));
@@ -54,5 +55,6 @@ public class EnrollCommandTests
         // A model whose every embedding is NaN: everything is skipped, which is an error, not an empty success.
         var other = Path.Combine(TestData.NewTempDir(), "g.db");
         Assert.Equal(2, RecognitionCliHarness.Run("enroll", folders, "--gallery", other, "--model", TinyCascade.OverflowingModelPath, "--skip-failed"));
+        Assert.False(File.Exists(other));
     }
 }

@@ -65,7 +65,7 @@ public class PackageInstallTests
 
             var srface = Path.Combine(tools, "srface");
             var version = Run(srface, ["version"], work);
-            Assert.Matches(@"^srface \d+\.\d+\.\d+.* \(libtorch 2\.10\.", version.Trim());
+            Assert.Matches(@"^srface \d+\.\d+\.\d+ \(TorchSharp \d+\.\d+\.\d+, libtorch 2\.10\.", version.Trim());
             var doctor = Run(srface, ["doctor", "--repeats", "1"], work);
             Assert.Contains("ok: float32 channels-last convolution outputs and gradients match float64", doctor);
             Assert.Contains("bfloat16", doctor);
