@@ -50,6 +50,9 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
     /// <summary>The probe side as the summary line prints it: p, or "h &lt; S" when the graph takes any side below S.</summary>
     private static string ProbeSide(OnnxCascadeMetadata m) => m.ProbeAnySide ? $"h < {m.InputSize}" : $"{m.ProbeSize}";
 
+    /// <summary>The face input's side as the summary line prints it: "h &lt;= S" when it takes any side up to S (srface.face_any_side), else S.</summary>
+    private static string FaceSide(OnnxCascadeMetadata m) => m.FaceAnySide ? $"h <= {m.InputSize}" : $"{m.InputSize}";
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         try
@@ -59,12 +62,12 @@ internal sealed class ExportCommand : Command<ExportCommand.Settings>
             var probeSize = settings.ProbeSize ?? (cascade.SuperResolution is null ? cascade.InputSize : cascade.LowResolutionSize);
             // A model that aligns faces was loaded with its face detector (model store); checked before any file is written.
             var detector = cascade.Preprocessing.Alignment == SrFace.Models.FaceAlignmentTemplate.CentredCrop ? null
-                : cascade.Detector ?? throw new InvalidOperationException($"{settings.Model ?? "the model"} aligns faces ({cascade.Preprocessing.Alignment}) and no face detector was loaded from the model store; run scripts/fetch-models.sh or pass --models.");
+                : cascade.Detector ?? throw new InvalidOperationException($"{settings.Model ?? "the model"} aligns faces ({cascade.Preprocessing.Alignment}) and no face detector was loaded from the model store; fill the store (scripts/fetch-models.sh in the SrFace repository) or pass --models DIR.");
             var m = CascadeOnnxExporter.Export(cascade, probeSize, settings.Out!);
             var threshold = m.Threshold is { } t ? t.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "none";
             var line = $"wrote {settings.Out} ({new FileInfo(settings.Out!).Length / 1024.0:F0} KiB, ONNX opset {m.Opset}): " +
                 $"{CascadeOnnxExporter.ProbeInput} [batch, {m.Channels}, {ProbeSide(m)}, {ProbeSide(m)}] -> {CascadeOnnxExporter.ProbeOutput} [batch, {m.EmbeddingWidth}] ({m.Fusion} fusion); " +
-                $"{CascadeOnnxExporter.FaceInput} [batch, {m.Channels}, {m.InputSize}, {m.InputSize}] -> {CascadeOnnxExporter.FaceOutput} [batch, {m.EmbeddingWidth}]; threshold {threshold}";
+                $"{CascadeOnnxExporter.FaceInput} [batch, {m.Channels}, {FaceSide(m)}, {FaceSide(m)}] -> {CascadeOnnxExporter.FaceOutput} [batch, {m.EmbeddingWidth}]; threshold {threshold}";
             Console.WriteLine(line);
             if (detector is not null)
             {
