@@ -35,6 +35,15 @@ public class FaceReportTests
     }
 
     [Fact]
+    public void An_image_taken_whole_by_a_model_that_aligns_faces_is_said_so_and_a_cropping_models_crop_is_not()
+    {
+        var whole = new EmbeddedFace([1f], 40, 40, null, 0, Restored: true, FaceSidePx: 40);
+        var line = FaceReport.Describe("B", whole, FaceAlignmentTemplate.LandmarkBox);
+        Assert.Equal($"B: no face detection: the image was taken whole as a face crop (40 px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)", line);
+        Assert.Null(FaceReport.Describe("B", whole, FaceAlignmentTemplate.CentredCrop));   // the normal framing of a cropping model
+    }
+
+    [Fact]
     public void A_face_too_small_for_landmarks_says_it_fell_back_to_the_detector_box()
     {
         var face = Face(landmarks: false, facesFound: 1);
