@@ -46,6 +46,8 @@ public static class ServerApp
         // A start that fails (address in use, a bad --urls) is said in one line by RunAsync, not as a logged stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         builder.Services.AddProblemDetails();
+        // A query value that does not bind (?probeSize=abc) throws, so that it becomes a problem that says which one.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "SrFace";
@@ -65,6 +67,18 @@ public static class ServerApp
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                // e.g. 'Failed to bind parameter "int? probeSize" from "abc".': a 4xx that names the parameter, not a bare status.
+                await Endpoints.Problems.Problem(e.StatusCode, "Invalid request", e.Message).ExecuteAsync(context);
+            }
+        });
         app.MapOpenApi();
         app.MapGet("/healthz", () => new HealthResponse("ok", worker.ModelId, worker.EmbeddingDimension, worker.Threshold, worker.QueueLength, worker.Capacity, galleries.Location))
             .WithSummary("Liveness, model and queue state").Produces<HealthResponse>();

@@ -94,6 +94,9 @@ public class ServerEndpointTests
         await Problem(await server.Client.PostAsync("/v1/identify?top=0", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify?threshold=2", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify?probeSize=33", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest); // above S = 32, as the CLI refuses it
+        var unbound = await server.Client.PostAsync("/v1/identify?probeSize=abc", TestServer.Form("image", PhotosOf(0)[0]));
+        Assert.Equal(HttpStatusCode.BadRequest, unbound.StatusCode);
+        Assert.Contains("probeSize", await unbound.Content.ReadAsStringAsync());                       // says which value did not bind
         await Problem(await server.Client.PostAsync("/v1/identify?gallery=../etc", TestServer.Form("image", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("other", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("image", [], "empty.jpg")), HttpStatusCode.BadRequest);
