@@ -30,7 +30,7 @@ internal sealed class ModelsCommand : Command<ModelsCommand.Settings>
         var files = store.Inspect();
         if (files.All(f => f.State == ModelFileState.Missing))
         {
-            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] the model store {store.Root} holds no pretrained model files; run {ModelStore.FetchCommand} {store.Root} to fetch them.");
+            CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] the model store {store.Root} holds no pretrained model files; run {ModelStore.FetchCommand} {store.Root} to fetch them {ModelStore.FetchCommandSource}.");
             return VerifyCommand.ErrorExitCode;
         }
         AnsiConsole.WriteLine($"Model store: {store.Root}");
@@ -47,7 +47,7 @@ internal sealed class ModelsCommand : Command<ModelsCommand.Settings>
         AnsiConsole.Write(recognizers);
         var bad = files.Count(f => f.State != ModelFileState.Verified);
         if (bad == 0) return 0;
-        CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {bad} model file(s) missing or corrupt in {store.Root}; run {ModelStore.FetchCommand} {store.Root} (it replaces corrupt files).");
+        CliErrors.Error.MarkupLineInterpolated($"[red]error:[/] {bad} model file(s) missing or corrupt in {store.Root}; run {ModelStore.FetchCommand} {store.Root} (it replaces corrupt files) {ModelStore.FetchCommandSource}.");
         return VerifyCommand.ErrorExitCode;
     }
 

