@@ -79,7 +79,7 @@ internal static class DetectionReachSuite
 
     private static Tensor Pad(Tensor image)
     {
-        var border = Math.Max(1, (int)Math.Min(image.shape[1], image.shape[2]) / FacePreparer.RetryPaddingDivisor);
+        var border = FacePreparer.RetryBorder((int)image.shape[1], (int)image.shape[2]);
         return nn.functional.pad(image.unsqueeze(0), [border, border, border, border], TorchSharp.PaddingModes.Replicate).squeeze(0);
     }
 }

@@ -49,6 +49,11 @@ public sealed class FacePreparer
     /// benchmark measures both passes).</summary>
     public const int RetryPaddingDivisor = 3;
 
+    /// <summary>The border of the second detection pass: a third of the image's shorter side, at least 1 pixel.</summary>
+    /// <param name="height">Image height H.</param>
+    /// <param name="width">Image width W.</param>
+    public static int RetryBorder(int height, int width) => Math.Max(1, Math.Min(height, width) / RetryPaddingDivisor);
+
     private readonly FaceDetector? _detector;
     private readonly OnnxFaceDetector? _onnxDetector;
     private readonly AlignmentTemplate? _template;
@@ -218,7 +223,7 @@ public sealed class FacePreparer
             // the detectors want context around it. Once more on the image with a third of its side replicated around;
             // a face found there is warped from the padded image and reported in the image's own pixels.
             var (h, w) = backend.SizeOf(image);
-            border = Math.Max(1, Math.Min(h, w) / RetryPaddingDivisor);
+            border = RetryBorder(h, w);
             var padded = backend.Pad(image, border);
             lock (_detectorLock) detection = backend.Detect(padded);
             if (detection.Largest is not null) warped = padded;

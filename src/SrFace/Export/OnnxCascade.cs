@@ -202,9 +202,9 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckSizes(probeSize, null);
-        if (_alignedPreparer is not null) return EmbedChip(PrepareAligned(image, source, null, probeSize, allFaces: false)[0], source, probeSize);
-        var planar = new PlanarImage(image.contiguous().data<float>().ToArray(), (int)image.shape[0], (int)image.shape[1], (int)image.shape[2]);
-        return EmbedChip(PrepareManaged(planar, source, null, probeSize)[0], source, probeSize);
+        if (_alignedPreparer is null)   // the managed path: one copy of the pixels, then the planar overload
+            return EmbedImageFace(new PlanarImage(image.contiguous().data<float>().ToArray(), (int)image.shape[0], (int)image.shape[1], (int)image.shape[2]), source, probeSize);
+        return EmbedChip(PrepareAligned(image, source, null, probeSize, allFaces: false)[0], source, probeSize);
     }
 
     /// <summary>
@@ -223,9 +223,8 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
         ArgumentNullException.ThrowIfNull(image);
         CheckSizes(probeSize, null);
         if (_alignedPreparer is null) return EmbedChip(PrepareManaged(image, source, null, probeSize)[0], source, probeSize);
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var tensor = TorchSharp.torch.tensor(image.Pixels, [image.Channels, image.Height, image.Width]);
-        return EmbedChip(PrepareAligned(tensor, source, null, probeSize, allFaces: false)[0], source, probeSize);
+        using var scope = TorchSharp.torch.NewDisposeScope();   // TorchSharp's detector: the tensor overload
+        return EmbedImageFace(TorchSharp.torch.tensor(image.Pixels, [image.Channels, image.Height, image.Width]), source, probeSize);
     }
 
     /// <summary>True when this export prepares faces with TorchSharp's detector (an aligning export whose
