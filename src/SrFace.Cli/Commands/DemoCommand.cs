@@ -24,7 +24,7 @@ namespace SrFace.Cli.Commands;
 internal sealed class DemoCommand : Command<DemoCommand.Settings>
 {
     /// <summary>Settings of <c>srface demo</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : FineTuningSettings
     {
         [CommandOption("--data <DIR>")]
         [Description("Datasets folder holding lfw/ (default ../shared/datasets).")]
@@ -54,37 +54,9 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         [Description("Model store with the pretrained weights (default: $SRFACE_MODELS, else the user cache; fill it with 'srface models --fetch').")]
         public string? Models { get; init; }
 
-        [CommandOption("--distill <W>")]
-        [Description("Fine-tuning: weight of the distillation term (the frozen pretrained recogniser's sharp-face embedding as target; default 10, FineTuning.DistillationWeight; 0 = off).")]
-        public double? Distill { get; init; }
-
-        [CommandOption("--freeze-stages <N>")]
-        [Description("Fine-tuning: freeze the first N recogniser stages (default 2: stem and stage 1).")]
-        public int? FreezeStages { get; init; }
-
         [CommandOption("--pairs <N>")]
         [Description("Fine-tuning: View 1 pairs used from each of pairsDevTrain.txt and pairsDevTest.txt (balanced, evenly spread); default: as many as fit the budget; 0 = all.")]
         public int? Pairs { get; init; }
-
-        [CommandOption("--lr-rec <RATE>")]
-        [Description("Fine-tuning: peak learning rate of the recogniser (Adam; default: FineTuning.RecognizerLearningRate).")]
-        public double? LearningRateRecognizer { get; init; }
-
-        [CommandOption("--margin <M>")]
-        [Description("Fine-tuning: contrastive margin on unit-vector distances, in (0, 2]] (default 0.6, FineTuning.Margin: matched to the pretrained embedding's impostor distances).")]
-        public double? Margin { get; init; }
-
-        [CommandOption("--sr-pretrain <N>")]
-        [Description("Fine-tuning: SR-only pre-training steps before the joint run (default: a quarter of the training budget, FineTuning.SuperResolutionPretrainShare; with --iterations, FineTuning.SuperResolutionPretrainIterations; 0 = none).")]
-        public long? SrPretrain { get; init; }
-
-        [CommandOption("--multiscale <MIN,MAX>")]
-        [Description("Fine-tuning: range of the downsampling factor drawn per batch (default 2,16); 'none' = one scale, --scale.")]
-        public string? MultiScale { get; init; }
-
-        [CommandOption("--scale <S>")]
-        [Description("Fine-tuning with --multiscale none: the one downsampling factor trained (e.g. 8: a single-scale x8 model).")]
-        public int? Scale { get; init; }
 
         [CommandOption("--lambda <W>")]
         [Description("Identity weight: the contrastive loss of restored faces also trains the SR model (default 0.1; 0 = the patent's literal variant).")]
@@ -102,10 +74,6 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         [Description("Also evaluate LFW View 2 (pairs.txt, 10 folds, trained identities excluded).")]
         public bool View2 { get; init; }
 
-        [CommandOption("--seed <N>")]
-        [Description("Seed of weights, batches and degradations (default 1).")]
-        public int Seed { get; init; } = 1;
-
         /// <inheritdoc />
         public override ValidationResult Validate() =>
             Minutes is < 1 or > 24 * 60 ? ValidationResult.Error("--minutes must be between 1 and 1440.")
@@ -113,19 +81,11 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             : InputSize is not null && !FromScratch ? ValidationResult.Error("--input-size needs --from-scratch (fine-tuning uses the pretrained recogniser's input size).")
             : Sr is { } sr && !SrFace.Models.ModelCatalog.SuperResolution.ContainsKey(sr) ? ValidationResult.Error($"--sr '{sr}' is not a known SR model; known: {string.Join(", ", SrFace.Models.ModelCatalog.SuperResolution.Keys)}.")
             : Sr is { } pre && !FromScratch && !SrFace.Models.ModelCatalog.SuperResolution[pre].PreUpsampled ? ValidationResult.Error($"fine-tuning at 150 px with multi-scale probes needs a pre-upsampled SR model (vdsr); use --from-scratch for --sr {pre}.")
-            : Distill is { } kd && !(kd >= 0 && double.IsFinite(kd)) ? ValidationResult.Error("--distill must be finite and >= 0.")
-            : FreezeStages < 0 ? ValidationResult.Error("--freeze-stages must be >= 0.")
+            : CheckFineTuning() is { } bad ? bad
             : Pairs < 0 || Pairs == 1 ? ValidationResult.Error("--pairs must be 0 (all) or at least 2.")
-            : FromScratch && (Pairs is not null || FreezeStages is not null || Models is not null) ? ValidationResult.Error("--pairs, --freeze-stages and --models belong to the fine-tuning demo, not --from-scratch.")
+            : FromScratch && (Pairs is not null || Models is not null || AnyFineTuningFlag) ? ValidationResult.Error("--pairs, --models and the fine-tuning flags (--distill, --freeze-stages, --lr-rec, --margin, --sr-pretrain, --multiscale, --scale) belong to the fine-tuning demo, not --from-scratch.")
             : Iterations < 1 || BaselineIterations < 1 ? ValidationResult.Error("iteration counts must be >= 1.")
             : Lambda < 0 ? ValidationResult.Error("--lambda must be >= 0.")
-            : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
-            : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
-            : FromScratch && (LearningRateRecognizer is not null || Margin is not null) ? ValidationResult.Error("--lr-rec and --margin belong to the fine-tuning demo, not --from-scratch.")
-            : FromScratch && (SrPretrain is not null || MultiScale is not null || Scale is not null) ? ValidationResult.Error("--sr-pretrain, --multiscale and --scale belong to the fine-tuning demo, not --from-scratch.")
-            : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
-            : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
-            : Scale is not null && MultiScale?.Equals("none", StringComparison.OrdinalIgnoreCase) != true ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
             : ValidationResult.Success();
     }
 
@@ -212,20 +172,11 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
     /// <summary>The fine-tuning demo's options: <see cref="FineTuning.Defaults"/> with the demo's flags.</summary>
     internal static JointTrainingOptions FineTuneOptions(Settings settings)
     {
-        var o = FineTuning.Defaults(ModelSource.DefaultPretrained);
+        var o = settings.ApplyTo(FineTuning.Defaults(ModelSource.DefaultPretrained));
         return o with
         {
             SuperResolutionModel = settings.Sr ?? o.SuperResolutionModel,
             IdentityWeight = settings.Lambda,
-            DistillationWeight = settings.Distill ?? o.DistillationWeight,
-            FrozenRecognizerStages = settings.FreezeStages ?? o.FrozenRecognizerStages,
-            RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = settings.LearningRateRecognizer ?? o.RecognizerOptimizer.LearningRate },
-            Margin = settings.Margin ?? o.Margin,
-            SuperResolutionPretrainIterations = settings.SrPretrain ?? o.SuperResolutionPretrainIterations,
-            ScaleRange = settings.MultiScale is not { } multi ? o.ScaleRange
-                : multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : TrainOptionsResolver.ParseRange(multi, "--multiscale"),
-            Degradation = o.Degradation with { Scale = settings.Scale ?? o.Degradation.Scale },
-            Seed = settings.Seed,
         };
     }
 

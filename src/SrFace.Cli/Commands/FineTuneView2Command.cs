@@ -17,7 +17,7 @@ namespace SrFace.Cli.Commands;
 internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settings>
 {
     /// <summary>Settings of <c>srface finetune-view2</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : FineTuningSettings
     {
         [CommandOption("--data <DIR>")]
         [Description("Datasets folder holding lfw/ (default ../shared/datasets).")]
@@ -39,21 +39,9 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         [Description("Pairs of the other folds scored to choose each fold's thresholds (default 600).")]
         public int ThresholdPairs { get; init; } = 600;
 
-        [CommandOption("--distill <W>")]
-        [Description("Distillation weight (default 10, FineTuning.DistillationWeight; 0 = off).")]
-        public double? Distill { get; init; }
-
-        [CommandOption("--sr-pretrain <N>")]
-        [Description("SR-only pre-training steps before each fold's joint run (default FineTuning.SuperResolutionPretrainIterations; 0 = none).")]
-        public long? SrPretrain { get; init; }
-
         [CommandOption("--models <DIR>")]
         [Description("Model store with the pretrained weights.")]
         public string? Models { get; init; }
-
-        [CommandOption("--seed <N>")]
-        [Description("Seed of every fold's fine-tuning (default 1).")]
-        public int Seed { get; init; } = 1;
 
         /// <summary>The folds as numbers, or null for all.</summary>
         /// <exception cref="FormatException">When the list is not comma-separated numbers in 1..10.</exception>
@@ -67,8 +55,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
             if (Out is null) return ValidationResult.Error("--out DIR is required (the benchmark folder; the same one resumes).");
             if (Iterations < 1) return ValidationResult.Error("--iterations must be >= 1.");
             if (ThresholdPairs < 2) return ValidationResult.Error("--threshold-pairs must be >= 2.");
-            if (Distill is { } kd && !(kd >= 0 && double.IsFinite(kd))) return ValidationResult.Error("--distill must be finite and >= 0.");
-            if (SrPretrain < 0) return ValidationResult.Error("--sr-pretrain must be >= 0.");
+            if (CheckFineTuning() is { } bad) return bad;
             try { FoldList(); } catch (FormatException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
@@ -79,13 +66,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         TorchSetup.Initialise();
         var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         var folder = Path.GetFullPath(settings.Out!);
-        var training = FineTuning.Defaults(ModelSource.DefaultPretrained) with
-        {
-            DistillationWeight = settings.Distill ?? FineTuning.DistillationWeight,
-            SuperResolutionPretrainIterations = settings.SrPretrain ?? FineTuning.SuperResolutionPretrainIterations,
-            Seed = settings.Seed,
-            Stop = new StopConditions(settings.Iterations),
-        };
+        var training = settings.ApplyTo(FineTuning.Defaults(ModelSource.DefaultPretrained)) with { Stop = new StopConditions(settings.Iterations) };
         var options = new View2FineTuningOptions
         {
             LfwFolder = lfw,

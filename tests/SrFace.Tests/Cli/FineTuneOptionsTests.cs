@@ -143,6 +143,24 @@ public class FineTuneOptionsTests
     }
 
     [Fact]
+    public void View2BenchmarkTakesTheDemosFineTuningFlags()
+    {
+        // One set of fine-tuning flags (FineTuningSettings): what the demo can train, the View 2 benchmark can measure.
+        var view2 = new FineTuneView2Command.Settings { Out = "x", FreezeStages = 0, LearningRateRecognizer = 1e-4, MultiScale = "4,16", Margin = 0.5, Seed = 7 };
+        var demo = new DemoCommand.Settings { FreezeStages = 0, LearningRateRecognizer = 1e-4, MultiScale = "4,16", Margin = 0.5, Seed = 7 };
+        var applied = view2.ApplyTo(FineTuning.Defaults());
+        Assert.Equal((0, 1e-4, new DegradationRange(4, 16), 0.5, 7), (applied.FrozenRecognizerStages, applied.RecognizerOptimizer.LearningRate, applied.ScaleRange!.Value, applied.Margin, applied.Seed));
+        Assert.Equal(DemoCommand.FineTuneOptions(demo), applied);
+        Assert.Equal(FineTuning.Defaults() with { Seed = 1 }, new FineTuneView2Command.Settings { Out = "x" }.ApplyTo(FineTuning.Defaults()));
+        Assert.True(view2.Validate().Successful);
+        Assert.Contains("--scale needs --multiscale none", new FineTuneView2Command.Settings { Out = "x", Scale = 8 }.Validate().Message);
+        Assert.Contains("--lr-rec", new FineTuneView2Command.Settings { Out = "x", LearningRateRecognizer = -1 }.Validate().Message);
+        Assert.Contains("--freeze-stages", new FineTuneView2Command.Settings { Out = "x", FreezeStages = -1 }.Validate().Message);
+        // The from-scratch demo has no teacher and no pretrained stages: every fine-tuning flag is refused (was: --distill ignored).
+        Assert.False(new DemoCommand.Settings { FromScratch = true, Distill = 1 }.Validate().Successful);
+    }
+
+    [Fact]
     public void View2FoldsAggregateToMeanStdAndPooledRoc()
     {
         var key = $"{SrFace.Evaluation.RecognitionPipeline.Cascade}@10";
