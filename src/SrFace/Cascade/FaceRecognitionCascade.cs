@@ -176,10 +176,20 @@ public sealed partial class FaceRecognitionCascade : IDisposable
         // A probe at least S px wide is already sharp: restoring it would first throw detail away.
         if (SuperResolution is null || Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize)
             return ToInputSize(lowResolution).MoveToOuterDisposeScope();
-        var lr = SuperResolution.PreUpsampled ? ToInputSize(lowResolution) : Resize(lowResolution, LowResolutionSize);
-        var restored = SafeScalars.Clamp(SuperResolution.forward(lr));
+        return RestoreBelowInputSize(lowResolution, SuperResolution.PreUpsampled ? ToInputSize(lowResolution) : null).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="Restore"/> of faces narrower than S by the SR model, given their bicubic upsampling to S when
+    /// the model is pre-upsampled (so <see cref="EmbedLowResolution(Tensor, Tensor)"/> makes it once for both of its passes).</summary>
+    /// <param name="lowResolution">Faces <c>[N, C, h, w]</c> in [0, 1], h or w below S.</param>
+    /// <param name="upsampled">Their bicubic upsampling <c>[N, C, S, S]</c> for a pre-upsampled model, else null.</param>
+    /// <returns>Restored faces <c>[N, C, S, S]</c> in [0, 1], contiguous, in the caller's dispose scope.</returns>
+    private Tensor RestoreBelowInputSize(Tensor lowResolution, Tensor? upsampled)
+    {
+        var sr = SuperResolution!;
+        var restored = SafeScalars.Clamp(sr.forward(sr.PreUpsampled ? upsampled! : Resize(lowResolution, LowResolutionSize)));
         if (restored.shape[2] != InputSize || restored.shape[3] != InputSize) restored = Resize(restored, InputSize);
-        return restored.contiguous().MoveToOuterDisposeScope();
+        return restored.contiguous();
     }
 
     /// <summary>
@@ -273,8 +283,22 @@ public sealed partial class FaceRecognitionCascade : IDisposable
         // A probe at least S px wide is its own restoration (Restore returns it resized): one recogniser pass suffices.
         var sharp = Math.Min(lowResolution.shape[2], lowResolution.shape[3]) >= InputSize;
         var fusion = SuperResolution is null || (sharp && Manifest.Fusion != FeatureFusion.Concatenate) ? FeatureFusion.ProbeOnly : Manifest.Fusion;
-        var probe = fusion == FeatureFusion.RestoredOnly ? null : probeEmbedding?.alias() ?? Recognizer.forward(ToInputSize(lowResolution));
-        var restored = fusion == FeatureFusion.ProbeOnly ? null : Recognizer.forward(Restore(lowResolution));
+        Tensor? probe, restored;
+        if (fusion is FeatureFusion.Mean or FeatureFusion.Concatenate && probeEmbedding is null)
+        {
+            // Both passes in one batch [2N]: one call, both cores busy for a single face, the bicubic upsampling made once
+            // (eval mode: BatchNorm uses its running statistics, so rows do not see each other).
+            var upsampled = ToInputSize(lowResolution);
+            var faces = sharp ? upsampled : RestoreBelowInputSize(lowResolution, SuperResolution!.PreUpsampled ? upsampled : null);
+            var both = Recognizer.forward(cat([upsampled, faces], 0));
+            var n = lowResolution.shape[0];
+            (probe, restored) = (both.narrow(0, 0, n), both.narrow(0, n, n));
+        }
+        else
+        {
+            probe = fusion == FeatureFusion.RestoredOnly ? null : probeEmbedding?.alias() ?? Recognizer.forward(ToInputSize(lowResolution));
+            restored = fusion == FeatureFusion.ProbeOnly ? null : Recognizer.forward(Restore(lowResolution));
+        }
         var fused = fusion switch
         {
             FeatureFusion.Mean => nn.functional.normalize(probe! + restored!, dim: 1),

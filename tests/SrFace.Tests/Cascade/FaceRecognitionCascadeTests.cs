@@ -102,6 +102,29 @@ public class FaceRecognitionCascadeTests
         Assert.Equal(32, fromFile.Length);
     }
 
+    [Theory]
+    [InlineData(FeatureFusion.Mean)]
+    [InlineData(FeatureFusion.Concatenate)]
+    public void The_fused_embedding_of_one_batched_pass_is_the_fusion_of_the_probe_and_restored_embeddings(FeatureFusion fusion)
+    {
+        // EmbedLowResolution runs the upsampled probe and its restoration through the recogniser as one [2N] batch; the
+        // rows must come back in that order (concatenation is order-sensitive) and equal two separate passes.
+        var loader = TrainingFixtures.SmallLfwLoader();
+        using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
+        using var cascade = trainer.ToCascade(loader.Preprocessing, fusion);
+        using var scope = NewDisposeScope();
+        var lr = SrFace.Degradation.FaceDegradation.Resize(loader.LoadBatch([0, 4, 8]), 8, 8);
+        var probe = cascade.EmbedRecognizerOnly(lr);
+        var restored = cascade.EmbedRecognizerOnly(cascade.Restore(lr));
+        var expected = fusion == FeatureFusion.Mean
+            ? nn.functional.normalize(probe + restored, dim: 1)
+            : cat([probe, restored], 1) / Math.Sqrt(2);
+        var fused = cascade.EmbedLowResolution(lr);
+        Assert.Equal(expected.shape, fused.shape);
+        Assert.True(fused.sub(expected).abs().max().item<float>() < 1e-5, $"{fusion}: batched fused embedding differs from the separate passes");
+        Assert.True(cascade.EmbedLowResolution(lr, probe).sub(expected).abs().max().item<float>() < 1e-5, "the reused-probe path differs");
+    }
+
     [Fact]
     public void WrongOrCorruptModelFilesAreClearErrors()
     {
