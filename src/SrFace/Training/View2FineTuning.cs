@@ -72,7 +72,7 @@ public static class View2FineTuning
     /// <param name="cancellation">Stops after the current training iteration (a checkpoint is written).</param>
     /// <returns>The aggregate over the completed folds (empty when none completed).</returns>
     /// <exception cref="FileNotFoundException">When <c>pairs.txt</c> or <c>people.txt</c> is missing.</exception>
-    /// <exception cref="InvalidOperationException">When a fold's training diverges.</exception>
+    /// <exception cref="InvalidOperationException">When a fold's training diverges, or a completed fold was fine-tuned with other options (<see cref="CheckSameOptions"/>).</exception>
     /// <exception cref="OperationCanceledException">When cancelled (completed folds and checkpoints are kept).</exception>
     public static IReadOnlyList<View2Cell> Run(View2FineTuningOptions options, string folder, Action<string>? log = null, CancellationToken cancellation = default)
     {
@@ -97,6 +97,7 @@ public static class View2FineTuning
             var scoresFile = Path.Combine(foldFolder, "scores.json");
             if (File.Exists(scoresFile))
             {
+                CheckSameOptions(Path.Combine(foldFolder, "finetuned"), options.Training);
                 results.Add(JsonSerializer.Deserialize<View2FoldResult>(File.ReadAllText(scoresFile))!);
                 log?.Invoke($"fold {fold}: done before, scores read from {scoresFile}");
                 continue;
@@ -163,6 +164,21 @@ public static class View2FineTuning
                 cells.Add(new View2Cell(pipeline, size, mean, std, VerificationReport.Evaluate(pooled)));
             }
         return cells;
+    }
+
+    /// <summary>
+    /// Refuses to mix configurations in one benchmark folder: a completed fold whose run folder saved other training options
+    /// (other flags, iterations or seed) than this run's would be aggregated with folds trained otherwise. A fold with a
+    /// checkpoint is checked by <see cref="TrainingCheckpoint"/> when it resumes.
+    /// </summary>
+    /// <param name="runFolder">The fold's run folder (holding <see cref="TrainingRun.OptionsFileName"/>).</param>
+    /// <param name="training">This run's options.</param>
+    /// <exception cref="InvalidOperationException">When the saved options differ.</exception>
+    public static void CheckSameOptions(string runFolder, JointTrainingOptions training)
+    {
+        var saved = Path.Combine(runFolder, TrainingRun.OptionsFileName);
+        if (File.Exists(saved) && File.ReadAllText(saved) != TrainingOptionsJson.Serialize(training))
+            throw new InvalidOperationException($"{saved} was fine-tuned with other options than this run's; give the flags (and --iterations, --seed) of the run that made the folder, or a new --out.");
     }
 
     private static string Key(RecognitionPipeline pipeline, int size) => $"{pipeline}@{size}";

@@ -161,6 +161,20 @@ public class FineTuneOptionsTests
     }
 
     [Fact]
+    public void A_View2_folder_refuses_folds_of_other_fine_tuning_options()
+    {
+        var run = Path.Combine(TestData.NewTempDir(), "fold-01", "finetuned");
+        var training = FineTuning.Defaults() with { Stop = new StopConditions(1200) };
+        View2FineTuning.CheckSameOptions(run, training); // nothing saved yet: a new folder
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, TrainingRun.OptionsFileName), TrainingOptionsJson.Serialize(training));
+        View2FineTuning.CheckSameOptions(run, training);
+        var e = Assert.Throws<InvalidOperationException>(() => View2FineTuning.CheckSameOptions(run, training with { FrozenRecognizerStages = 0 }));
+        Assert.Contains("other options", e.Message);
+        Assert.Throws<InvalidOperationException>(() => View2FineTuning.CheckSameOptions(run, training with { Stop = new StopConditions(300) }));
+    }
+
+    [Fact]
     public void View2FoldsAggregateToMeanStdAndPooledRoc()
     {
         var key = $"{SrFace.Evaluation.RecognitionPipeline.Cascade}@10";
