@@ -49,6 +49,9 @@ public class PackageInstallTests
                 var names = zip.Entries.Select(e => e.FullName).ToHashSet();
                 foreach (var expected in new[] { "SrFace.dll", "SrFace.Cli.dll", "SrFace.Server.dll", "scripts/fetch-models.sh", "scripts/pretrained-files.tsv", "THIRD-PARTY-NOTICES.md" })
                     Assert.True(names.Contains(app + expected) || names.Contains(expected), $"{toolPackage} lacks {expected}");
+                // libtorch's Python-binding and test libraries stay out (Directory.Build.targets); what LibTorchSharp loads is in.
+                Assert.DoesNotContain(names, n => n.EndsWith("/libtorch_python.so", StringComparison.Ordinal) || n.EndsWith("/libtorchbind_test.so", StringComparison.Ordinal));
+                Assert.Contains(names, n => n.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal));
                 // srface serve runs ASP.NET Core in the tool's process: the shared framework must be in its runtimeconfig.
                 var runtimeConfig = new StreamReader(zip.GetEntry(app + "SrFace.Cli.runtimeconfig.json")!.Open()).ReadToEnd();
                 Assert.Contains("Microsoft.AspNetCore.App", runtimeConfig);
@@ -121,7 +124,7 @@ public class PackageInstallTests
     private static string CopySources(string target)
     {
         var root = TestData.RepoRoot;
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "scripts/fetch-models.sh" })
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "README.md", "LICENSE", "THIRD-PARTY-NOTICES.md", "scripts/fetch-models.sh" })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(target, file))!);
             File.Copy(Path.Combine(root, file), Path.Combine(target, file));
