@@ -18,7 +18,7 @@ internal abstract class FineTuningSettings : CommandSettings
 
     /// <summary>Frozen recogniser stages, or null for the default.</summary>
     [CommandOption("--freeze-stages <N>")]
-    [Description("Fine-tuning: freeze the first N recogniser stages (default 2: stem and stage 1; 0 = train every layer, BatchNorm statistics still frozen).")]
+    [Description("Fine-tuning: freeze the first N recogniser stages (default 2: stem and stage 1; 0 = train every layer).")]
     public int? FreezeStages { get; init; }
 
     /// <summary>Peak recogniser learning rate, or null for the default.</summary>
