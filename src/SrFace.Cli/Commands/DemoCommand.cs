@@ -51,7 +51,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         public bool FromScratch { get; init; }
 
         [CommandOption("--models <DIR>")]
-        [Description("Model store with the pretrained weights (default: $SRFACE_MODELS, else the user cache; fill it with 'srface models --fetch').")]
+        [Description("Model store with the pretrained weights (default: $" + SrFace.Models.Pretrained.ModelStore.EnvironmentVariable + ", else the user cache; filled by " + SrFace.Models.Pretrained.ModelStore.FetchCommand + ").")]
         public string? Models { get; init; }
 
         [CommandOption("--pairs <N>")]
@@ -85,7 +85,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             : Pairs < 0 || Pairs == 1 ? ValidationResult.Error("--pairs must be 0 (all) or at least 2.")
             : FromScratch && (Pairs is not null || Models is not null || AnyFineTuningFlag) ? ValidationResult.Error("--pairs, --models and the fine-tuning flags (--distill, --freeze-stages, --lr-rec, --margin, --sr-pretrain, --multiscale, --scale) belong to the fine-tuning demo, not --from-scratch.")
             : Iterations < 1 || BaselineIterations < 1 ? ValidationResult.Error("iteration counts must be >= 1.")
-            : Lambda < 0 ? ValidationResult.Error("--lambda must be >= 0.")
+            : !(Lambda >= 0 && double.IsFinite(Lambda)) ? ValidationResult.Error($"--lambda must be finite and >= 0; got {Lambda}.")
             : ValidationResult.Success();
     }
 
@@ -102,6 +102,9 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         TorchSetup.Initialise();
         var lfw = Path.Combine(DatasetsFolder.Resolve(settings.Data), "lfw");
         var folder = Path.GetFullPath(settings.Out ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        // Fail before the folder, the banner and the timing: building the models checks what the flags alone cannot (e.g. --freeze-stages 99).
+        if (!settings.FromScratch)
+            using (new JointTrainer(FineTuneOptions(settings), ModelSource.Store(settings.Models))) { }
         Directory.CreateDirectory(folder);
         if (!settings.FromScratch) return FineTuneDemo(context, settings, console, clock, lfw, folder, cancellationToken);
 
@@ -199,7 +202,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
         var data = TrainingDataSetup.FromIdentityFolders(images, people, preparer, options.ImagesPerIdentity, validationFraction: 0);
         var train = data.Train;
         var framing = preparer.Aligns ? $"faces detected and aligned ({preprocessing.Alignment})" : string.Create(CultureInfo.InvariantCulture, $"centred crop {preprocessing.CropFraction:0.###}");
-        console.MarkupLineInterpolated($"[bold]SrFace demo[/]: fine-tuning the pretrained {options.Recognizer} (S = {options.InputSize} px, {framing}) jointly with {options.SuperResolutionModel} (multi-scale x{options.ScaleRange?.Min:0.##}..x{options.ScaleRange?.Max:0.##}) on LFW DevTrain: {train.Dataset.Identities.Count:N0} people, {train.Dataset.Count:N0} images; distillation {options.DistillationWeight}, {options.FrozenRecognizerStages} stages frozen; folder {folder}");
+        console.MarkupLineInterpolated($"[bold]SrFace demo[/]: fine-tuning the pretrained {options.Recognizer} (S = {options.InputSize} px, {framing}) jointly with {options.SuperResolutionModel} ({(options.ScaleRange is null ? "single-scale" : "multi-scale")} {options.ScalesLabel()}) on LFW DevTrain: {train.Dataset.Identities.Count:N0} people, {train.Dataset.Count:N0} images; distillation {options.DistillationWeight}, {options.FrozenRecognizerStages} stages frozen; folder {folder}");
 
         // Budget: measure one recogniser pass here, size the evaluation, give the rest to training.
         var sizes = LowResolutionBenchmarkOptions.DefaultProbeSizes(options.InputSize);

@@ -53,6 +53,7 @@ internal sealed class FineTuneView2Command : Command<FineTuneView2Command.Settin
         public override ValidationResult Validate()
         {
             if (Out is null) return ValidationResult.Error("--out DIR is required (the benchmark folder; the same one resumes).");
+            if (File.Exists(Out)) return ValidationResult.Error($"--out {Out} is a file; give a folder (created when missing).");
             if (Iterations < 1) return ValidationResult.Error("--iterations must be >= 1.");
             if (ThresholdPairs < 2) return ValidationResult.Error("--threshold-pairs must be >= 2.");
             if (CheckFineTuning() is { } bad) return bad;

@@ -23,7 +23,7 @@ internal abstract class FineTuningSettings : CommandSettings
 
     /// <summary>Peak recogniser learning rate, or null for the default.</summary>
     [CommandOption("--lr-rec <RATE>")]
-    [Description("Fine-tuning: peak learning rate of the recogniser (Adam; default: FineTuning.RecognizerLearningRate).")]
+    [Description("Fine-tuning: peak learning rate of the recogniser (Adam; default 3e-5, FineTuning.RecognizerLearningRate).")]
     public double? LearningRateRecognizer { get; init; }
 
     /// <summary>Contrastive margin, or null for the default.</summary>
@@ -33,7 +33,7 @@ internal abstract class FineTuningSettings : CommandSettings
 
     /// <summary>SR-only pre-training steps, or null for the default.</summary>
     [CommandOption("--sr-pretrain <N>")]
-    [Description("Fine-tuning: SR-only pre-training steps before the joint run (default FineTuning.SuperResolutionPretrainIterations; a demo without --iterations gives it a quarter of its budget, FineTuning.SuperResolutionPretrainShare; 0 = none).")]
+    [Description("Fine-tuning: SR-only pre-training steps before the joint run (default 400, FineTuning.SuperResolutionPretrainIterations; a demo without --iterations gives it a quarter of its budget, FineTuning.SuperResolutionPretrainShare; 0 = none).")]
     public long? SrPretrain { get; init; }
 
     /// <summary>Multi-scale range "MIN,MAX" or "none", or null for the default.</summary>
@@ -64,9 +64,27 @@ internal abstract class FineTuningSettings : CommandSettings
         : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
         : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
         : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
+        : MultiScaleError() is { } multi ? ValidationResult.Error(multi)
         : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
         : Scale is not null && MultiScale?.Equals("none", StringComparison.OrdinalIgnoreCase) != true ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
         : null;
+
+    /// <summary>Why <see cref="MultiScale"/> is not 'none' or a range 1 &lt;= MIN &lt;= MAX &lt;= 64 (the bounds
+    /// <see cref="JointTrainingOptions.Validate"/> applies), or null.</summary>
+    private string? MultiScaleError()
+    {
+        if (MultiScale is null || MultiScale.Equals("none", StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            var range = TrainOptionsResolver.ParseRange(MultiScale, "--multiscale");
+            return range.Min >= 1 && range.Min <= range.Max && range.Max <= 64 ? null
+                : $"--multiscale must be MIN,MAX with 1 <= MIN <= MAX <= 64 (downsampling factors); got '{MultiScale}'.";
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
 
     /// <summary>The fine-tuning options: <paramref name="defaults"/> with every given flag applied.</summary>
     /// <param name="defaults">Usually <see cref="FineTuning.Defaults"/>.</param>

@@ -62,7 +62,10 @@ public sealed class FaceDataset
     /// <exception cref="LfwFileFormatException">A listed person is missing or has a different image count (names the list line).</exception>
     public static FaceDataset FromIdentityFolders(string root, PeopleList? people = null)
     {
-        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"Dataset folder not found: {root}");
+        if (!Directory.Exists(root))
+            throw new DirectoryNotFoundException(File.Exists(root)
+                ? $"{root} is a file; a dataset is a folder of identity subfolders (one per person, holding that person's images)."
+                : $"Dataset folder not found: {root}");
         IEnumerable<string> names = people == null
             ? Directory.EnumerateDirectories(root).Select(dir => Path.GetFileName(dir)!)
             : people.People.Select(p => p.Name);

@@ -144,6 +144,11 @@ public sealed record JointTrainingOptions
     /// </summary>
     public DegradationRange? ScaleRange { get; init; }
 
+    /// <summary>The trained downsampling factors as a label: "x2..x16" for <see cref="ScaleRange"/>, else "x8" for the
+    /// fixed <see cref="DegradationOptions.Scale"/> (a method, so it is not written into <c>options.json</c>).</summary>
+    /// <returns>The label.</returns>
+    public string ScalesLabel() => ScaleRange is { } r ? $"x{r.Min:0.##}..x{r.Max:0.##}" : $"x{Degradation.Scale}";
+
     /// <summary>
     /// Iterations of SR-only pre-training before the joint run (<see cref="SuperResolutionPretraining"/>), &gt;= 0
     /// (0: none, the SR model starts from its initialisation). Each trains the SR model alone on one P x K batch with a

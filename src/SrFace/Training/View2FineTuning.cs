@@ -77,6 +77,9 @@ public static class View2FineTuning
     public static IReadOnlyList<View2Cell> Run(View2FineTuningOptions options, string folder, Action<string>? log = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Fail before any face is prepared: building the models checks what the options alone cannot (e.g. more frozen
+        // stages than the recogniser has).
+        using (new JointTrainer(options.Training, options.Store)) { }
         var images = Path.Combine(options.LfwFolder, "lfw-deepfunneled");
         var pairs = LfwPairs.Read(Path.Combine(options.LfwFolder, "pairs.txt"), images);
         var people = PeopleList.Read(Path.Combine(options.LfwFolder, "people.txt"));

@@ -158,6 +158,27 @@ public class FineTuneOptionsTests
         Assert.Contains("--freeze-stages", new FineTuneView2Command.Settings { Out = "x", FreezeStages = -1 }.Validate().Message);
         // The from-scratch demo has no teacher and no pretrained stages: every fine-tuning flag is refused (was: --distill ignored).
         Assert.False(new DemoCommand.Settings { FromScratch = true, Distill = 1 }.Validate().Successful);
+        // Ranges are checked with the flag's name before any work (were: internal names, after the faces were prepared).
+        foreach (var bad in new[] { "16,2", "0,4", "2,NaN", "2,100", "x", "1,2,3" })
+        {
+            Assert.Contains("--multiscale", new FineTuneView2Command.Settings { Out = "x", MultiScale = bad }.Validate().Message);
+            Assert.Contains("--multiscale", new DemoCommand.Settings { MultiScale = bad }.Validate().Message);
+        }
+        Assert.True(new DemoCommand.Settings { MultiScale = "none", Scale = 8 }.Validate().Successful);
+        Assert.Contains("--lambda", new DemoCommand.Settings { Lambda = double.NaN }.Validate().Message);
+    }
+
+    [Fact]
+    public void Fine_tuning_help_states_the_default_values_of_the_constants()
+    {
+        static string Help(string property) => typeof(FineTuningSettings).GetProperty(property)!
+            .GetCustomAttributes(typeof(System.ComponentModel.DescriptionAttribute), false).Cast<System.ComponentModel.DescriptionAttribute>().Single().Description;
+        static double DefaultIn(string help) => double.Parse(System.Text.RegularExpressions.Regex.Match(help, @"default ([0-9.eE+-]+)[,;:)]").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(FineTuning.RecognizerLearningRate, DefaultIn(Help(nameof(FineTuningSettings.LearningRateRecognizer))));
+        Assert.Equal(FineTuning.SuperResolutionPretrainIterations, DefaultIn(Help(nameof(FineTuningSettings.SrPretrain))));
+        Assert.Equal(FineTuning.DistillationWeight, DefaultIn(Help(nameof(FineTuningSettings.Distill))));
+        Assert.Equal(FineTuning.Margin, DefaultIn(Help(nameof(FineTuningSettings.Margin))));
+        Assert.Equal(FineTuning.Defaults().FrozenRecognizerStages, DefaultIn(Help(nameof(FineTuningSettings.FreezeStages))));
     }
 
     [Fact]
