@@ -69,7 +69,7 @@ internal static class FaceReport
     {
         if (face.Face is not { } detected)
             return alignment == FaceAlignmentTemplate.CentredCrop ? null
-                : $"{label}: no face detection: the image was taken whole as a face crop ({face.NativeSide} px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)";
+                : $"{label}: no face detection: the image was taken whole as a face crop, not checked to be a face ({face.NativeSide} px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)";
         var note = Note(face) is { } n ? $"{n}: " : "";
         return $"{label}: {note}{Where(detected, alignment)}";
     }
