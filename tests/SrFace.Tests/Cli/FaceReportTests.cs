@@ -39,7 +39,7 @@ public class FaceReportTests
     {
         var whole = new EmbeddedFace([1f], 40, 40, null, 0, Restored: true, FaceSidePx: 40);
         var line = FaceReport.Describe("B", whole, FaceAlignmentTemplate.LandmarkBox);
-        Assert.Equal($"B: no face detection: the image was taken whole as a face crop (40 px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)", line);
+        Assert.Equal($"B: no face detection: the image was taken whole as a face crop, not checked to be a face (40 px; images up to {SrFace.Data.FacePreprocessing.UndetectableSide} px are, and so is any with a crop fraction given)", line);
         Assert.Null(FaceReport.Describe("B", whole, FaceAlignmentTemplate.CentredCrop));   // the normal framing of a cropping model
     }
 
