@@ -30,6 +30,9 @@ internal static class RecognitionCli
         if (IsOnnx(settings.Runtime))
         {
             var (onnx, detector) = LoadOnnx(settings.Model, cropFraction, settings.Models, everyImageCropped);
+            // Say so when the export's own detector is missing: faces are then found by libtorch, which the user chose onnx to avoid.
+            if (detector is not null)
+                Console.Error.WriteLine($"note: {SrFace.Export.FaceDetectorOnnxExporter.PathFor(ModelSource.Name(settings.Model))} not found: faces are detected with TorchSharp (libtorch) from the model store; copy the .faces.onnx file `srface export` wrote to run without libtorch.");
             return (new Owned(onnx, detector), new FaceIdentification(onnx));
         }
         var cascade = ModelSource.Load(settings.Model, settings.Models);
