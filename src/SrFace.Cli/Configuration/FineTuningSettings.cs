@@ -51,6 +51,9 @@ internal abstract class FineTuningSettings : CommandSettings
     [Description("Seed of weights, batches and degradations (default 1).")]
     public int Seed { get; init; } = 1;
 
+    /// <summary>True for <c>--multiscale none</c>: one scale, <see cref="Scale"/> (or the default's).</summary>
+    private bool SingleScale => MultiScale?.Equals("none", StringComparison.OrdinalIgnoreCase) == true;
+
     /// <summary>True when any fine-tuning flag (other than the seed) is given.</summary>
     protected bool AnyFineTuningFlag =>
         Distill is not null || FreezeStages is not null || LearningRateRecognizer is not null || Margin is not null
@@ -66,14 +69,14 @@ internal abstract class FineTuningSettings : CommandSettings
         : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
         : MultiScaleError() is { } multi ? ValidationResult.Error(multi)
         : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
-        : Scale is not null && MultiScale?.Equals("none", StringComparison.OrdinalIgnoreCase) != true ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
+        : Scale is not null && !SingleScale ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
         : null;
 
     /// <summary>Why <see cref="MultiScale"/> is not 'none' or a range 1 &lt;= MIN &lt;= MAX &lt;= 64 (the bounds
     /// <see cref="JointTrainingOptions.Validate"/> applies), or null.</summary>
     private string? MultiScaleError()
     {
-        if (MultiScale is null || MultiScale.Equals("none", StringComparison.OrdinalIgnoreCase)) return null;
+        if (MultiScale is null || SingleScale) return null;
         try
         {
             var range = TrainOptionsResolver.ParseRange(MultiScale, "--multiscale");
@@ -97,8 +100,8 @@ internal abstract class FineTuningSettings : CommandSettings
         RecognizerOptimizer = defaults.RecognizerOptimizer with { LearningRate = LearningRateRecognizer ?? defaults.RecognizerOptimizer.LearningRate },
         Margin = Margin ?? defaults.Margin,
         SuperResolutionPretrainIterations = SrPretrain ?? defaults.SuperResolutionPretrainIterations,
-        ScaleRange = MultiScale is not { } multi ? defaults.ScaleRange
-            : multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : TrainOptionsResolver.ParseRange(multi, "--multiscale"),
+        ScaleRange = MultiScale is null ? defaults.ScaleRange
+            : SingleScale ? null : TrainOptionsResolver.ParseRange(MultiScale, "--multiscale"),
         Degradation = defaults.Degradation with { Scale = Scale ?? defaults.Degradation.Scale },
         Seed = Seed,
     };

@@ -288,11 +288,19 @@ public sealed partial class FaceRecognitionCascade : IDisposable
         {
             // Both passes in one batch [2N]: one call, both cores busy for a single face, the bicubic upsampling made once
             // (eval mode: BatchNorm uses its running statistics, so rows do not see each other).
+            // A sharp probe (concatenation only) is its own restoration: one pass of N serves both halves.
             var upsampled = ToInputSize(lowResolution);
-            var faces = sharp ? upsampled : RestoreBelowInputSize(lowResolution, SuperResolution!.PreUpsampled ? upsampled : null);
-            var both = Recognizer.forward(cat([upsampled, faces], 0));
-            var n = lowResolution.shape[0];
-            (probe, restored) = (both.narrow(0, 0, n), both.narrow(0, n, n));
+            if (sharp)
+            {
+                probe = Recognizer.forward(upsampled);
+                restored = probe.alias();
+            }
+            else
+            {
+                var both = Recognizer.forward(cat([upsampled, RestoreBelowInputSize(lowResolution, SuperResolution!.PreUpsampled ? upsampled : null)], 0));
+                var n = lowResolution.shape[0];
+                (probe, restored) = (both.narrow(0, 0, n), both.narrow(0, n, n));
+            }
         }
         else
         {
