@@ -62,6 +62,9 @@ public sealed partial class FaceRecognitionCascade : IDisposable
         Recognizer = recognizer;
         SuperResolution?.eval();
         Recognizer.eval();
+        // The cascade's models are its own copies, for inference: their bfloat16 (and affine-folded) kernels are made once.
+        if (SuperResolution is not null) Models.Blocks.InferenceKernels.Freeze(SuperResolution);
+        Models.Blocks.InferenceKernels.Freeze(Recognizer);
     }
 
     /// <summary>The file this cascade was loaded from (for error messages), or null when it was built in memory.</summary>
@@ -70,10 +73,14 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <summary>The manifest (names, configurations, preprocessing, threshold).</summary>
     public CascadeManifest Manifest { get; private set; }
 
-    /// <summary>The SR model, or null for a recogniser-only model.</summary>
+    /// <summary>The SR model, or null for a recogniser-only model. Its weights are fixed once the cascade is built or
+    /// loaded: with autograd off it keeps its bfloat16 kernels between calls, so weights changed in place after the first
+    /// bfloat16 call would not be seen.</summary>
     public SuperResolutionModel? SuperResolution { get; }
 
-    /// <summary>The recogniser.</summary>
+    /// <summary>The recogniser. Its weights are fixed once the cascade is built or loaded: with autograd off it keeps its
+    /// bfloat16 kernels (and dlib-resnet its affine-folded kernels) between calls, so weights changed in place after the
+    /// first call would not be seen.</summary>
     public FaceRecognizer Recognizer { get; }
 
     /// <summary>Recogniser input side S in pixels.</summary>

@@ -12,10 +12,11 @@ namespace SrFace.Models.Blocks;
 /// <c>[N, Cout, H', W']</c> in the compute dtype (bfloat16 or float32); feed channels-last tensors.
 /// </summary>
 /// <remarks>Weights are initialised like PyTorch's <c>reset_parameters</c> (Kaiming-uniform, a = sqrt(5)); models re-initialise as their paper says.</remarks>
-public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
+public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware, IInferenceKernels
 {
     private readonly long[] _stride, _padding, _dilation;
     private readonly long _groups;
+    private readonly KernelCache _kernels = new();
 
     /// <summary>Kernel <c>[Cout, Cin/groups, k, k]</c>, float32.</summary>
     public readonly Parameter weight;
@@ -66,8 +67,38 @@ public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
     {
         using var x = PrecisionPropagation.ToCompute(input, Precision);
         if (Precision == ComputePrecision.Float32) return nn.functional.conv2d(x, weight, bias, _stride, _padding, _dilation, _groups);
-        using var w = weight.to(bfloat16);
-        using var b = bias?.to(bfloat16);
-        return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups);
+        using var scope = NewDisposeScope();
+        var (w, b) = _kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias?.to(bfloat16)));
+        return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// This convolution followed by a per-channel affine layer y = conv(x) a + c, computed as one convolution whose
+    /// kernel and bias absorb the affine (W a, b a + c; the folding of Ioffe and Szegedy's inference-time batch norm).
+    /// The same function as the two layers in sequence, but the affine touches the weights, not the activations: two
+    /// passes over every feature map fewer, forward and backward. Gradients reach W, b, a and c as through the
+    /// two layers.
+    /// </summary>
+    /// <param name="input">Input batch <c>[N, Cin, H, W]</c>, float32 or bfloat16; not disposed.</param>
+    /// <param name="scale">Per-channel scale a <c>[Cout]</c>, float32.</param>
+    /// <param name="shift">Per-channel shift c <c>[Cout]</c>, float32.</param>
+    /// <returns><c>[N, Cout, H', W']</c> in the compute dtype.</returns>
+    public Tensor forward(Tensor input, Tensor scale, Tensor shift)
+    {
+        using var scope = NewDisposeScope();
+        var x = PrecisionPropagation.ToCompute(input, Precision);
+        var dtype = x.dtype;
+        var (w, b) = _kernels.Get(dtype, folded: true,
+            () => (weight.mul(scale.view(-1, 1, 1, 1)).to(dtype), (bias is null ? shift : bias.mul(scale).add_(shift)).to(dtype)));
+        return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups).MoveToOuterDisposeScope();
+    }
+
+    bool IInferenceKernels.KernelsFrozen { get => _kernels.Frozen; set => _kernels.Frozen = value; }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _kernels.Dispose();
+        base.Dispose(disposing);
     }
 }

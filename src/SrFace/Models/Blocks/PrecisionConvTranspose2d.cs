@@ -11,8 +11,9 @@ namespace SrFace.Models.Blocks;
 /// <see cref="ComputePrecision.BFloat16"/>. Input <c>[N, Cin, H, W]</c>, output <c>[N, Cout, H', W']</c> with
 /// H' = (H - 1) * stride - 2 * padding + k + outputPadding.
 /// </summary>
-public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPrecisionAware
+public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPrecisionAware, IInferenceKernels
 {
+    private readonly KernelCache _kernels = new();
     private readonly long[] _stride, _padding, _outputPadding, _dilation;
 
     /// <summary>Kernel <c>[Cin, Cout, k, k]</c> (PyTorch's transposed layout), float32.</summary>
@@ -64,8 +65,17 @@ public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPreci
         using var x = PrecisionPropagation.ToCompute(input, Precision);
         if (Precision == ComputePrecision.Float32)
             return nn.functional.conv_transpose2d(x, weight, bias, _stride, _padding, _outputPadding, _dilation, 1);
-        using var w = weight.to(bfloat16);
-        using var b = bias.to(bfloat16);
-        return nn.functional.conv_transpose2d(x, w, b, _stride, _padding, _outputPadding, _dilation, 1);
+        using var scope = NewDisposeScope();
+        var (w, b) = _kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias.to(bfloat16)));
+        return nn.functional.conv_transpose2d(x, w, b, _stride, _padding, _outputPadding, _dilation, 1).MoveToOuterDisposeScope();
+    }
+
+    bool IInferenceKernels.KernelsFrozen { get => _kernels.Frozen; set => _kernels.Frozen = value; }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _kernels.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -117,7 +117,7 @@ public sealed class DlibResNet : FaceRecognizer
     {
         using var scope = NewDisposeScope();
         var x = PrepareInput(input);
-        x = nn.functional.relu(conv32_down.forward(x));                           // [N, 32, 72, 72] at S = 150
+        x = conv32_down.forward(x).relu_();                                       // [N, 32, 72, 72] at S = 150
         x = nn.functional.max_pool2d(x, kernel_size: 3, stride: 2);               // [N, 32, 35, 35]
         x = stages.forward(x);                                                    // [N, 256, 2, 2]
         var pooled = x.mean([2L, 3L]);                                            // [N, 256]
@@ -197,11 +197,8 @@ public sealed class DlibResNet : FaceRecognizer
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor x)
-        {
-            using var h = conv.forward(x);
-            return scale.forward(h);
-        }
+        /// <summary>The convolution with the affine folded into its kernel (<see cref="PrecisionConv2d.forward(Tensor, Tensor, Tensor)"/>).</summary>
+        public override Tensor forward(Tensor x) => conv.forward(x, scale.Weight, scale.Bias);
     }
 
     /// <summary>y = x * weight + bias per channel (dlib's <c>affine</c> layer); computes in the input's dtype.</summary>
@@ -246,8 +243,9 @@ public sealed class DlibResNet : FaceRecognizer
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = conv2.forward(nn.functional.relu(conv1.forward(x)));
-            return nn.functional.relu(h.add(x)).MoveToOuterDisposeScope();
+            // In place: a convolution's backward needs its input, not its output, so the fresh outputs can be overwritten.
+            var h = conv2.forward(conv1.forward(x).relu_());
+            return h.add_(x).relu_().MoveToOuterDisposeScope();
         }
     }
 
@@ -274,12 +272,12 @@ public sealed class DlibResNet : FaceRecognizer
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = conv2.forward(nn.functional.relu(conv1.forward(x)));                 // [N, out, floor((H-3)/2)+1, ...]
+            var h = conv2.forward(conv1.forward(x).relu_());                              // [N, out, floor((H-3)/2)+1, ...]
             var pooled = nn.functional.avg_pool2d(x, kernel_size: 2, stride: 2);         // [N, in, floor(H/2), ...]
             var (dh, dw) = (pooled.shape[2] - h.shape[2], pooled.shape[3] - h.shape[3]);
             if (dh > 0 || dw > 0) h = nn.functional.pad(h, [0, dw, 0, dh]);             // zeros at the bottom and right
             if (extraChannels > 0) pooled = nn.functional.pad(pooled, [0, 0, 0, 0, 0, extraChannels]);
-            return nn.functional.relu(pooled.to(h.dtype).add(h)).MoveToOuterDisposeScope();
+            return h.add_(pooled.to(h.dtype)).relu_().MoveToOuterDisposeScope();
         }
     }
 }
