@@ -69,6 +69,7 @@ public sealed class JointTrainer : IDisposable
         if (trainable.Count == 0)
             throw new ArgumentException($"Freezing {options.FrozenRecognizerStages} stages{(options.FreezeNormalization ? " and the normalisation" : "")} leaves nothing of {options.Recognizer} to train.");
         RecognizerOptimizer = OptimizerFactory.Create(options.RecognizerOptimizer, trainable);
+        SplitsFrozenStages = options.FrozenRecognizerStages > 0 && Recognizer.SplitsAtStages;
         _contrastiveLoss = new ContrastiveLoss(options.Margin);
         _degradation = new FaceDegradation(options.Degradation);
         if (options.Mode == TrainingMode.Joint)
@@ -215,15 +216,19 @@ public sealed class JointTrainer : IDisposable
         SetRecognizerTraining();
         var hrLast = hr.ToChannelsLast();
         Phase("set-up");
+        // The frozen stages of the HR rows: computed once, for the teacher (the same pretrained weights there) and the student.
+        Tensor? hrFrozen = null;
+        if (SplitsFrozenStages)
+            using (no_grad()) hrFrozen = Recognizer.FeaturesAfter(hrLast, _options.FrozenRecognizerStages);
         Tensor? targets = null;
         if (Teacher is not null)
-            using (no_grad()) targets = Teacher.forward(hrLast);                // [N, D], the distillation targets
+            using (no_grad()) targets = hrFrozen is null ? Teacher.forward(hrLast) : Teacher.EmbedFrom(hrFrozen, _options.FrozenRecognizerStages); // [N, D], the distillation targets
         Phase("teacher forward");
 
         if (SuperResolution is null)
         {
             RecognizerOptimizer.zero_grad();
-            var hrFeatures = Recognizer.forward(hrLast);
+            var hrFeatures = hrFrozen is null ? Recognizer.forward(hrLast) : Recognizer.EmbedFrom(hrFrozen, _options.FrozenRecognizerStages);
             var baseline = _contrastiveLoss.Compute(hrFeatures, labels);
             var kd = targets is null ? null : DistillationLoss(hrFeatures, targets);
             var baselineTotal = ComposeTotal(_options, baseline.Loss, null, null, null, kd);
@@ -248,7 +253,7 @@ public sealed class JointTrainer : IDisposable
             : restored.detach();
         var (targetSet, targetLabels) = MergeTargetSet(hrLast, upsampled ?? lr, restoredForRecognizer, labels); // step 5: [3N, C, S, S]
         Phase("l_rec + target set");
-        var features = Recognizer.forward(targetSet);                         // step 6: [3N, D]
+        var features = EmbedTargetSet(targetSet, hrFrozen);                   // step 6: [3N, D]
         Phase("recogniser forward");
         var contrastive = _contrastiveLoss.Compute(features, targetLabels);   // steps 7-8
         var distillation = targets is null ? null : DistillationLoss(features, targets.repeat(3, 1));
@@ -275,6 +280,31 @@ public sealed class JointTrainer : IDisposable
             { Distillation = distillation?.item<float>(), Total = total.item<float>(), LowResolutionSide = (int)lr.shape[2] };
         Phase("discriminator + loss values");
         return result;
+    }
+
+    /// <summary>
+    /// Whether <see cref="Step"/> runs the recogniser's frozen stages apart (true when stages are frozen and the
+    /// recogniser <see cref="FaceRecognizer.SplitsAtStages"/>, i.e. dlib-resnet): they see constants in the HR and LR
+    /// rows, so those rows run them without autograd (no input gradients computed there, the HR rows' features shared
+    /// with the teacher, whose stages are the same pretrained weights) and only the restored rows, whose gradient
+    /// reaches the SR model, run them with autograd. The same function and gradients as one pass of the target set;
+    /// settable so a test and the benchmarks can compare the two.
+    /// </summary>
+    public bool SplitsFrozenStages { get; set; }
+
+    /// <summary>Step 6: the target set's embeddings, the frozen stages run apart when <paramref name="hrFrozen"/> (the HR
+    /// rows' features after them) is given (<see cref="SplitsFrozenStages"/>).</summary>
+    /// <param name="targetSet">HR, LR and restored rows <c>[3N, C, S, S]</c>.</param>
+    /// <param name="hrFrozen">The HR rows after the frozen stages, or null for one pass of the whole set.</param>
+    /// <returns><c>[3N, D]</c>.</returns>
+    private Tensor EmbedTargetSet(Tensor targetSet, Tensor? hrFrozen)
+    {
+        if (hrFrozen is null) return Recognizer.forward(targetSet);
+        var (k, n) = (_options.FrozenRecognizerStages, hrFrozen.shape[0]);
+        Tensor lrFrozen;
+        using (no_grad()) lrFrozen = Recognizer.FeaturesAfter(targetSet.narrow(0, n, n), k);
+        var restoredFrozen = Recognizer.FeaturesAfter(targetSet.narrow(0, 2 * n, n), k);
+        return Recognizer.EmbedFrom(cat([hrFrozen, lrFrozen, restoredFrozen], 0).ToChannelsLast(), k);
     }
 
     /// <summary>

@@ -83,6 +83,53 @@ public class FineTuningTests
         Assert.All(trainer.Teacher!.parameters().Zip(pretrained.parameters()), p => Assert.True(Same(p.First, p.Second)));
     }
 
+    /// <summary>dlib-resnet in two parts, split after any of its first six stages, computes what one pass does.</summary>
+    [Fact]
+    public void DlibResNetSplitAtAnyStageComputesTheSameEmbeddings()
+    {
+        using var model = ModelCatalog.CreatePretrainedRecognizer("dlib-resnet", PretrainedStore.Open());
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var faces = Loader150().LoadBatch([0, 4]);
+        var whole = model.forward(faces);
+        Assert.True(model.SplitsAtStages);
+        for (var k = 0; k <= 6; k++)
+        {
+            var parts = model.EmbedFrom(model.FeaturesAfter(faces, k), k);
+            Assert.True(parts.allclose(whole, rtol: 1e-4, atol: 1e-5), $"split after {k} stages: max difference {parts.sub(whole).abs().max().item<float>()}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.FeaturesAfter(faces, 7));
+    }
+
+    /// <summary>
+    /// The joint step with the frozen stages run apart (the HR and LR rows without autograd, the HR rows shared with the
+    /// teacher) gives the losses and the updated weights of the step with one pass of the whole target set.
+    /// </summary>
+    [Fact]
+    public void AStepWithTheFrozenStagesRunApartEqualsAStepWithOnePass()
+    {
+        var loader = Loader150();
+        var options = Small(distillation: 1) with { FrozenRecognizerStages = 2 };
+        var results = new List<(TrainingStepResult Step, Tensor[] Recognizer, Tensor[] Sr)>();
+        using var scope = NewDisposeScope();
+        foreach (var split in new[] { true, false })
+        {
+            using var trainer = new JointTrainer(options, PretrainedStore.Open());
+            Assert.True(trainer.SplitsFrozenStages, "dlib-resnet with frozen stages splits by default");
+            trainer.SplitsFrozenStages = split;
+            var step = trainer.Step(loader.LoadBatch(Batch), loader.LoadLabels(Batch), 0);
+            results.Add((step, Snapshot(trainer.Recognizer.parameters()), Snapshot(trainer.SuperResolution!.parameters())));
+        }
+        var (apart, together) = (results[0], results[1]);
+        Assert.Equal(together.Step.Total!.Value, apart.Step.Total!.Value, 4);
+        Assert.Equal(together.Step.Distillation!.Value, apart.Step.Distillation!.Value, 4);
+        foreach (var (a, b) in apart.Recognizer.Concat(apart.Sr).Zip(together.Recognizer.Concat(together.Sr)))
+            Assert.True(a.allclose(b, rtol: 1e-3, atol: 1e-5), $"weights differ by {a.sub(b).abs().max().item<float>()}");
+        using var pretrained = ModelCatalog.CreatePretrainedRecognizer("dlib-resnet", PretrainedStore.Open());
+        Assert.Contains(apart.Recognizer.Zip(Snapshot(pretrained.parameters())), p => !Same(p.First, p.Second)); // the step did update
+    }
+
     [Fact]
     public void DlibStagesCoverEveryParameterOnceAndItsNormalisationIsTheAffineLayers()
     {

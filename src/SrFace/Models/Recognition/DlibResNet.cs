@@ -103,25 +103,69 @@ public sealed class DlibResNet : FaceRecognizer
     /// <param name="input">Faces <c>[N, 3, S, S]</c>, float32 in [0, 1], RGB; not disposed.</param>
     /// <returns><c>[N, 128]</c>, float32, unit L2 norm.</returns>
     /// <exception cref="ArgumentException">When the input shape is not <c>[N, 3, S, S]</c>.</exception>
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        return L2Normalise(Descriptor(input)).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor input) => EmbedFrom(input, -1);
 
     /// <summary>dlib's raw descriptor (not normalised; dlib compares by Euclidean distance, threshold 0.6).</summary>
     /// <param name="input">Faces <c>[N, 3, S, S]</c>, float32 in [0, 1], RGB; not disposed.</param>
     /// <returns><c>[N, 128]</c>, float32.</returns>
     /// <exception cref="ArgumentException">When the input shape is not <c>[N, 3, S, S]</c>.</exception>
-    public Tensor Descriptor(Tensor input)
+    public Tensor Descriptor(Tensor input) => DescriptorFrom(input, -1);
+
+    /// <summary>True: no batch statistics, so the network runs in parts (the joint step's frozen stages).</summary>
+    public override bool SplitsAtStages => true;
+
+    /// <summary>The feature map after the first <paramref name="stages"/> of <see cref="ParameterStages"/>: 0 the
+    /// normalised input <c>[N, 3, S, S]</c>, 1 after the stem (conv, ReLU, max pool: <c>[N, 32, 35, 35]</c> at S = 150),
+    /// 2 after stage 1 (<c>[N, 32, 35, 35]</c>), ... 6 after stage 5 (<c>[N, 256, 2, 2]</c>).</summary>
+    /// <param name="input">Faces <c>[N, 3, S, S]</c>, float32 in [0, 1], RGB; not disposed.</param>
+    /// <param name="stages">0 to 6 (the head, stage 7, is <see cref="EmbedFrom"/>'s).</param>
+    /// <returns>Features, channels-last, in the compute dtype.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="stages"/> is outside [0, 6].</exception>
+    public override Tensor FeaturesAfter(Tensor input, int stages)
+    {
+        if (stages is < 0 or > 6) throw new ArgumentOutOfRangeException(nameof(stages), stages, "DlibResNet runs 0 to 6 of its 7 stages before the head.");
+        using var scope = NewDisposeScope();
+        return Run(PrepareInput(input), 0, stages).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Unit-norm embeddings <c>[N, 128]</c> from <see cref="FeaturesAfter"/>'s features of the same
+    /// <paramref name="stages"/> (-1: from the faces themselves, <c>forward</c>).</summary>
+    /// <param name="features">Features, or faces <c>[N, 3, S, S]</c> in [0, 1] when <paramref name="stages"/> is -1; not disposed.</param>
+    /// <param name="stages">-1 to 6.</param>
+    /// <returns><c>[N, 128]</c>, float32, unit L2 norm.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="stages"/> is outside [-1, 6].</exception>
+    public override Tensor EmbedFrom(Tensor features, int stages)
     {
         using var scope = NewDisposeScope();
-        var x = PrepareInput(input);
-        x = conv32_down.forward(x).relu_();                                       // [N, 32, 72, 72] at S = 150
-        x = nn.functional.max_pool2d(x, kernel_size: 3, stride: 2);               // [N, 32, 35, 35]
-        x = stages.forward(x);                                                    // [N, 256, 2, 2]
-        var pooled = x.mean([2L, 3L]);                                            // [N, 256]
-        return fc.forward(pooled).to(float32).MoveToOuterDisposeScope();          // [N, 128]
+        return L2Normalise(DescriptorFrom(features, stages)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The raw descriptor from features after <paramref name="stages"/> stages (-1: from the faces).</summary>
+    private Tensor DescriptorFrom(Tensor features, int stages)
+    {
+        if (stages is < -1 or > 6) throw new ArgumentOutOfRangeException(nameof(stages), stages, "DlibResNet continues from 0 to 6 stages run (-1: from the faces).");
+        using var scope = NewDisposeScope();
+        var x = Run(stages < 0 ? PrepareInput(features) : features, Math.Max(stages, 0), 6);   // [N, 256, 2, 2]
+        var pooled = x.mean([2L, 3L]);                                                        // [N, 256]
+        return fc.forward(pooled).to(float32).MoveToOuterDisposeScope();                      // [N, 128]
+    }
+
+    /// <summary>Residual blocks of stages 1..5 in <c>stages</c> (the stem is not a block): 3, 4, 3, 3, 1.</summary>
+    private static readonly int[] BlocksPerStage = [3, 4, 3, 3, 1];
+
+    /// <summary>Runs stages [from, to) of the first six (stem, stages 1-5) on <paramref name="x"/>, in the caller's scope.</summary>
+    private Tensor Run(Tensor x, int from, int to)
+    {
+        if (from == 0 && to > 0)
+        {
+            x = conv32_down.forward(x).relu_();                                   // [N, 32, 72, 72] at S = 150
+            x = nn.functional.max_pool2d(x, kernel_size: 3, stride: 2);           // [N, 32, 35, 35]
+        }
+        var blocks = stages.children().Cast<nn.Module<Tensor, Tensor>>().ToList();
+        var first = BlocksPerStage.Take(Math.Max(from - 1, 0)).Sum();
+        var last = BlocksPerStage.Take(Math.Max(to - 1, 0)).Sum();
+        for (var i = first; i < last; i++) x = blocks[i].forward(x);
+        return x;
     }
 
     /// <summary>

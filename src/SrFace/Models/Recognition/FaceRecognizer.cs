@@ -63,6 +63,33 @@ public abstract class FaceRecognizer : nn.Module<Tensor, Tensor>, IPrecisionAwar
             .Where(s => s.Item2.Count > 0).ToList();
 
     /// <summary>
+    /// Whether the network runs in two parts split after its first k <see cref="ParameterStages"/>
+    /// (<see cref="FeaturesAfter"/>, then <see cref="EmbedFrom"/>), with the same result as <c>forward</c> on any
+    /// sub-batch split: true only for networks without batch statistics (<see cref="DlibResNet"/>), where a row's
+    /// features do not depend on the other rows. The joint step uses it to run frozen stages without autograd on rows
+    /// that need no gradient there. Default: false.
+    /// </summary>
+    public virtual bool SplitsAtStages => false;
+
+    /// <summary>The feature map after the first <paramref name="stages"/> <see cref="ParameterStages"/> (0: the
+    /// normalised input), for networks that <see cref="SplitsAtStages"/>.</summary>
+    /// <param name="input">Faces <c>[N, C, S, S]</c>, float32 in [0, 1]; not disposed.</param>
+    /// <param name="stages">Stages to run, 0 &lt;= k &lt; the number of stages.</param>
+    /// <returns>Features <c>[N, C', h, w]</c>, channels-last, in the compute dtype.</returns>
+    /// <exception cref="NotSupportedException">When the network does not split.</exception>
+    public virtual Tensor FeaturesAfter(Tensor input, int stages) =>
+        throw new NotSupportedException($"{GetName()} does not run in parts.");
+
+    /// <summary>The embeddings from <see cref="FeaturesAfter"/>'s features: the remaining stages, for networks that <see cref="SplitsAtStages"/>.</summary>
+    /// <param name="features">Features of <see cref="FeaturesAfter"/> with the same <paramref name="stages"/> (rows may
+    /// come from several calls, concatenated); not disposed.</param>
+    /// <param name="stages">The stages already run.</param>
+    /// <returns>L2-normalised embeddings <c>[N, D]</c>, float32.</returns>
+    /// <exception cref="NotSupportedException">When the network does not split.</exception>
+    public virtual Tensor EmbedFrom(Tensor features, int stages) =>
+        throw new NotSupportedException($"{GetName()} does not run in parts.");
+
+    /// <summary>
     /// The normalisation layers that <c>--freeze-norm</c> freezes. Default: every BatchNorm layer (SrFace's FaceResNet
     /// and MobileFaceNet): frozen, they run in eval mode (their running statistics are used and no longer updated)
     /// and their affine gamma/beta stop training (FrozenBatchNorm, as in detection fine-tuning).
