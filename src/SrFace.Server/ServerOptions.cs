@@ -56,6 +56,10 @@ public sealed record ServerOptions
     /// recogniser) or "onnx" (ONNX Runtime: <see cref="Model"/> is a file from <c>srface export</c>).</summary>
     public string Runtime { get; init; } = "torch";
 
+    /// <summary>Whether the TorchSharp models compute in bfloat16 (torch runtime only; cosines move by a few 1e-4, so a
+    /// gallery is best enrolled and searched at one precision).</summary>
+    public bool BFloat16 { get; init; }
+
     /// <summary>True when <see cref="Runtime"/> is onnx (any case).</summary>
     public bool IsOnnx => Runtime.Equals("onnx", StringComparison.OrdinalIgnoreCase);
 
@@ -76,5 +80,6 @@ public sealed record ServerOptions
         if (CropFraction is { } c && !(c > 0 && c <= 1)) throw new ArgumentException($"The crop fraction must be in (0, 1]; got {c}.");
         if (Threshold is { } t && !(t >= -1 && t <= 1)) throw new ArgumentException($"The threshold must be a cosine in [-1, 1]; got {t}.");
         if (!IsOnnx && !Runtime.Equals("torch", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"The runtime must be torch or onnx; got '{Runtime}'.");
+        if (BFloat16 && IsOnnx) throw new ArgumentException("bfloat16 applies to the torch runtime; an ONNX export runs in float32.");
     }
 }

@@ -36,6 +36,7 @@ internal static class RecognitionCli
             return (new Owned(onnx, detector), new FaceIdentification(onnx));
         }
         var cascade = ModelSource.Load(settings.Model, settings.Models);
+        if (settings.BFloat16) cascade.Precision = SrFace.Runtime.ComputePrecision.BFloat16;
         try
         {
             var preprocessing = cropFraction is { } f ? cascade.Preprocessing.CentredCrop(f) : null;

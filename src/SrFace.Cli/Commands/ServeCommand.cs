@@ -71,6 +71,11 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
         [DefaultValue("torch")]
         public string Runtime { get; init; } = "torch";
 
+        /// <summary>bfloat16 models (torch runtime).</summary>
+        [CommandOption("--bf16")]
+        [Description(SrFace.Cli.Configuration.RecognitionSettings.BFloat16Help)]
+        public bool BFloat16 { get; init; }
+
         /// <summary>The server options these settings stand for.</summary>
         public ServerOptions ToOptions() => new()
         {
@@ -85,6 +90,7 @@ internal sealed class ServeCommand : Command<ServeCommand.Settings>
             CropFraction = CropFraction,
             Threshold = Threshold,
             Runtime = Runtime,
+            BFloat16 = BFloat16,
         };
 
         /// <inheritdoc />

@@ -28,6 +28,18 @@ internal abstract class RecognitionSettings : ModelSettings
     [DefaultValue("torch")]
     public string Runtime { get; init; } = "torch";
 
-    /// <summary>The (bad, message) check of <see cref="Runtime"/> for <c>RecognitionCli.Check</c>.</summary>
-    protected (bool Bad, string Message) RuntimeCheck => (!Commands.RecognitionCli.IsRuntime(Runtime), $"--runtime must be torch or onnx; got '{Runtime}'.");
+    /// <summary>The help of <c>--bf16</c> here and in <c>serve</c>.</summary>
+    public const string BFloat16Help = "Run the models in bfloat16 (--runtime torch; faster on CPUs with AVX-512 BF16 or AMX, see `srface doctor`; " +
+                                       "cosines move by a few 1e-4, so enrol and search a gallery at one precision).";
+
+    /// <summary>Whether the TorchSharp models compute in bfloat16.</summary>
+    [CommandOption("--bf16")]
+    [Description(BFloat16Help)]
+    public bool BFloat16 { get; init; }
+
+    /// <summary>The (bad, message) check of <see cref="Runtime"/> and <see cref="BFloat16"/> for <c>RecognitionCli.Check</c>.</summary>
+    protected (bool Bad, string Message) RuntimeCheck =>
+        !Commands.RecognitionCli.IsRuntime(Runtime) ? (true, $"--runtime must be torch or onnx; got '{Runtime}'.")
+        : BFloat16 && Commands.RecognitionCli.IsOnnx(Runtime) ? (true, "--bf16 applies to --runtime torch; an ONNX export runs in float32.")
+        : (false, "");
 }

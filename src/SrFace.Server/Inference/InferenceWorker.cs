@@ -37,6 +37,7 @@ internal sealed class InferenceWorker : IDisposable
     private static InferenceModels LoadTorch(ServerOptions options)
     {
         var cascade = FaceRecognitionCascade.Open(options.Model, options.Store);
+        if (options.BFloat16) cascade.Precision = SrFace.Runtime.ComputePrecision.BFloat16;
         try
         {
             var preprocessing = options.CropFraction is { } f ? cascade.Preprocessing.CentredCrop(f) : null;

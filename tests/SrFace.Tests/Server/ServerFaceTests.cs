@@ -120,6 +120,24 @@ public class ServerFaceTests
         Assert.DoesNotContain("Nobody", identities.GetProperty("identities").EnumerateArray().Select(i => i.GetProperty("identity").GetString()));
     }
 
+    /// <summary>A server whose models compute in bfloat16 (<c>srface serve --bf16</c>) gives the calibrated decisions;
+    /// bfloat16 with the ONNX runtime is refused before it starts.</summary>
+    [Fact]
+    public async Task A_bfloat16_server_verifies_one_person_as_same_and_two_people_as_different()
+    {
+        using var backend = TestGalleries.Of("sqlite");
+        await using var server = await TestServer.StartAsync(backend.CatalogAddress(), o => o with { Model = "dlib-resnet", Models = PretrainedStore.Open().Root, BFloat16 = true });
+        foreach (var (b, same) in new[] { (FacePhotos.Lfw("George_W_Bush", 10), true), (FacePhotos.Lfw("Tony_Blair", 1), false) })
+        {
+            var response = await server.Client.PostAsync("/v1/verify", Files(("a", FacePhotos.Lfw("George_W_Bush", 2)), ("b", b)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var verify = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(same, verify.GetProperty("same").GetBoolean());
+        }
+        var onnx = new SrFace.Server.ServerOptions { Model = "m.onnx", Gallery = "g", Runtime = "onnx", BFloat16 = true };
+        Assert.Contains("bfloat16 applies to the torch runtime", Assert.Throws<ArgumentException>(onnx.Validate).Message);
+    }
+
     /// <summary>A multipart form of (field, file) pairs.</summary>
     private static MultipartFormDataContent Files(params (string Field, string Path)[] files)
     {
