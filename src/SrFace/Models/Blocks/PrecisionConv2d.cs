@@ -12,12 +12,10 @@ namespace SrFace.Models.Blocks;
 /// <c>[N, Cout, H', W']</c> in the compute dtype (bfloat16 or float32); feed channels-last tensors.
 /// </summary>
 /// <remarks>Weights are initialised like PyTorch's <c>reset_parameters</c> (Kaiming-uniform, a = sqrt(5)); models re-initialise as their paper says.</remarks>
-public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware, IInferenceKernels
+public sealed class PrecisionConv2d : PrecisionLayer
 {
     private readonly long[] _stride, _padding, _dilation;
     private readonly long _groups;
-    private readonly KernelCache _kernels = new();
-
     /// <summary>Kernel <c>[Cout, Cin/groups, k, k]</c>, float32.</summary>
     public readonly Parameter weight;
 
@@ -58,9 +56,6 @@ public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
     /// <summary>Groups (Cin for a depthwise convolution), as built.</summary>
     public int Groups => (int)_groups;
 
-    /// <inheritdoc/>
-    public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
-
     /// <summary>Convolves <c>[N, Cin, H, W]</c> into <c>[N, Cout, H', W']</c> in the compute dtype.</summary>
     /// <param name="input">Input batch, float32 or bfloat16; not disposed.</param>
     public override Tensor forward(Tensor input)
@@ -68,7 +63,7 @@ public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
         using var x = PrecisionPropagation.ToCompute(input, Precision);
         if (Precision == ComputePrecision.Float32) return nn.functional.conv2d(x, weight, bias, _stride, _padding, _dilation, _groups);
         using var scope = NewDisposeScope();
-        var (w, b) = _kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias?.to(bfloat16)));
+        var (w, b) = Kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias?.to(bfloat16)));
         return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups).MoveToOuterDisposeScope();
     }
 
@@ -88,17 +83,8 @@ public sealed class PrecisionConv2d : nn.Module<Tensor, Tensor>, IPrecisionAware
         using var scope = NewDisposeScope();
         var x = PrecisionPropagation.ToCompute(input, Precision);
         var dtype = x.dtype;
-        var (w, b) = _kernels.Get(dtype, folded: true,
+        var (w, b) = Kernels.Get(dtype, folded: true,
             () => (weight.mul(scale.view(-1, 1, 1, 1)).to(dtype), (bias is null ? shift : bias.mul(scale).add_(shift)).to(dtype)));
         return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups).MoveToOuterDisposeScope();
-    }
-
-    bool IInferenceKernels.KernelsFrozen { get => _kernels.Frozen; set => _kernels.Frozen = value; }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _kernels.Dispose();
-        base.Dispose(disposing);
     }
 }

@@ -11,9 +11,8 @@ namespace SrFace.Models.Blocks;
 /// <see cref="ComputePrecision.BFloat16"/>. Input <c>[N, Cin, H, W]</c>, output <c>[N, Cout, H', W']</c> with
 /// H' = (H - 1) * stride - 2 * padding + k + outputPadding.
 /// </summary>
-public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPrecisionAware, IInferenceKernels
+public sealed class PrecisionConvTranspose2d : PrecisionLayer
 {
-    private readonly KernelCache _kernels = new();
     private readonly long[] _stride, _padding, _outputPadding, _dilation;
 
     /// <summary>Kernel <c>[Cin, Cout, k, k]</c> (PyTorch's transposed layout), float32.</summary>
@@ -55,9 +54,6 @@ public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPreci
     /// <summary>Extra rows/columns at the bottom/right, as built.</summary>
     public int OutputPadding => (int)_outputPadding[0];
 
-    /// <inheritdoc/>
-    public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
-
     /// <summary>Upsamples <c>[N, Cin, H, W]</c> into <c>[N, Cout, H', W']</c> in the compute dtype.</summary>
     /// <param name="input">Input batch, float32 or bfloat16; not disposed.</param>
     public override Tensor forward(Tensor input)
@@ -66,16 +62,7 @@ public sealed class PrecisionConvTranspose2d : nn.Module<Tensor, Tensor>, IPreci
         if (Precision == ComputePrecision.Float32)
             return nn.functional.conv_transpose2d(x, weight, bias, _stride, _padding, _outputPadding, _dilation, 1);
         using var scope = NewDisposeScope();
-        var (w, b) = _kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias.to(bfloat16)));
+        var (w, b) = Kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias.to(bfloat16)));
         return nn.functional.conv_transpose2d(x, w, b, _stride, _padding, _outputPadding, _dilation, 1).MoveToOuterDisposeScope();
-    }
-
-    bool IInferenceKernels.KernelsFrozen { get => _kernels.Frozen; set => _kernels.Frozen = value; }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _kernels.Dispose();
-        base.Dispose(disposing);
     }
 }

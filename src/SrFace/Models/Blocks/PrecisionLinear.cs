@@ -10,10 +10,8 @@ namespace SrFace.Models.Blocks;
 /// <c>bias</c>) with float32 master weights, cast to bfloat16 inside <c>forward</c> under
 /// <see cref="ComputePrecision.BFloat16"/>. Input <c>[N, in]</c>, output <c>[N, out]</c> in the compute dtype.
 /// </summary>
-public sealed class PrecisionLinear : nn.Module<Tensor, Tensor>, IPrecisionAware, IInferenceKernels
+public sealed class PrecisionLinear : PrecisionLayer
 {
-    private readonly KernelCache _kernels = new();
-
     /// <summary>Weight <c>[out, in]</c>, float32.</summary>
     public readonly Parameter weight;
 
@@ -35,9 +33,6 @@ public sealed class PrecisionLinear : nn.Module<Tensor, Tensor>, IPrecisionAware
         RegisterComponents();
     }
 
-    /// <inheritdoc/>
-    public ComputePrecision Precision { get; set; } = ComputePrecision.Float32;
-
     /// <summary>Maps <c>[N, in]</c> to <c>[N, out]</c> in the compute dtype.</summary>
     /// <param name="input">Input, float32 or bfloat16; not disposed.</param>
     public override Tensor forward(Tensor input)
@@ -45,16 +40,7 @@ public sealed class PrecisionLinear : nn.Module<Tensor, Tensor>, IPrecisionAware
         using var x = PrecisionPropagation.ToCompute(input, Precision);
         if (Precision == ComputePrecision.Float32) return nn.functional.linear(x, weight, bias);
         using var scope = NewDisposeScope();
-        var (w, b) = _kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias?.to(bfloat16)));
+        var (w, b) = Kernels.Get(bfloat16, folded: false, () => (weight.to(bfloat16), bias?.to(bfloat16)));
         return nn.functional.linear(x, w, b).MoveToOuterDisposeScope();
-    }
-
-    bool IInferenceKernels.KernelsFrozen { get => _kernels.Frozen; set => _kernels.Frozen = value; }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _kernels.Dispose();
-        base.Dispose(disposing);
     }
 }
