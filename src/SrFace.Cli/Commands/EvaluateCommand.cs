@@ -142,11 +142,12 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         : model with { Alignment = ParseAlignment(alignment)!.Value };
 
     /// <summary>Parses <c>4,8,16,64</c>; null for null/empty.</summary>
-    /// <exception cref="FormatException">When an entry is not a positive integer.</exception>
+    /// <exception cref="FormatException">When an entry is not a whole number of pixels of at least
+    /// <see cref="SrFace.Cascade.FaceRecognitionCascade.MinimumFaceSide"/> (the smallest probe verify, export and serve take).</exception>
     internal static int[]? ParseProbeSizes(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : text.Split(',', StringSplitOptions.TrimEntries).Select(t =>
-            int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
-                : throw new FormatException($"--probe-sizes: '{t}' is not a positive whole number of pixels (expected e.g. 4,8,16,64).")).ToArray();
+            int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= SrFace.Cascade.FaceRecognitionCascade.MinimumFaceSide ? v
+                : throw new FormatException($"--probe-sizes: '{t}' is not a whole number of pixels of at least {SrFace.Cascade.FaceRecognitionCascade.MinimumFaceSide} (expected e.g. 4,8,16,64).")).ToArray();
 
     /// <summary>The <c>--protocol</c> name of open-set identification.</summary>
     internal const string OpenSetProtocol = "open-set";

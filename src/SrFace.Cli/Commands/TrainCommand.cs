@@ -149,7 +149,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
         {
             var reason = System.Text.RegularExpressions.Regex.Replace(e.Message.Split('\n')[0], @"\s*\(Parameter '[^']*'\)", "");
             var source = settings.Resume ? $"the run's {TrainingRun.OptionsFileName}" : settings.Config is null ? "the flags" : $"{settings.Config} and the flags";
-            throw new ArgumentException($"The model options do not build a model: {reason} (from {source}: --sr, --recognizer, --width, --embedding, --scale, --input-size).", e);
+            throw new ArgumentException($"The model options do not build a model: {reason} (from {source}: --sr, --recognizer, --width, --embedding, --scale, --input-size, --freeze-stages, --freeze-norm, --multiscale).", e);
         }
     }
 
@@ -211,9 +211,9 @@ internal sealed class TrainCommand : Command<TrainSettings>
     }
 
     private static string Describe(JointTrainingOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"{(o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : "baseline")} {(o.ScaleRange is { } r ? $"x{r.Min}..x{r.Max}" : $"x{o.Degradation.Scale}")} + {o.Recognizer}" +
+        $"{(o.Mode == TrainingMode.Joint ? o.SuperResolutionModel : "baseline")} {o.ScalesLabel()} + {o.Recognizer}" +
         $"{(o.PretrainedRecognizer ? $" from pretrained (lr {o.RecognizerOptimizer.LearningRate:G3} vs SR {o.SuperResolutionOptimizer.LearningRate:G3}, {o.FrozenRecognizerStages} stages frozen{(o.FreezeNormalization ? ", norm frozen" : "")}, kd {o.DistillationWeight})" : "")} " +
-        $"(w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), P x K = {o.IdentitiesPerBatch} x {o.ImagesPerIdentity}, " +
+        $"{o.RecognizerShapeLabel()}, P x K = {o.IdentitiesPerBatch} x {o.ImagesPerIdentity}, " +
         $"{o.Stop.MaxIterations} iterations, lambda={o.IdentityWeight}, {o.Precision}, seed {o.Seed}");
 
     private static void PrintReport(IAnsiConsole console, IReadOnlyList<MetricWindow> windows, PsnrCheck? psnr)

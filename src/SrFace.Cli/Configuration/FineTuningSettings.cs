@@ -79,9 +79,8 @@ internal abstract class FineTuningSettings : CommandSettings
         if (MultiScale is null || SingleScale) return null;
         try
         {
-            var range = TrainOptionsResolver.ParseRange(MultiScale, "--multiscale");
-            return range.Min >= 1 && range.Min <= range.Max && range.Max <= 64 ? null
-                : $"--multiscale must be MIN,MAX with 1 <= MIN <= MAX <= 64 (downsampling factors); got '{MultiScale}'.";
+            TrainOptionsResolver.ParseScaleRange(MultiScale);
+            return null;
         }
         catch (ArgumentException e)
         {

@@ -52,7 +52,7 @@ internal static class TrainOptionsResolver
         if (s.Distill is { } kd) o = o with { DistillationWeight = kd };
         if (s.SrPretrain is { } pre) o = o with { SuperResolutionPretrainIterations = pre };
         if (s.MultiScale is { } multi)
-            o = o with { ScaleRange = multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : ParseRange(multi, "--multiscale") };
+            o = o with { ScaleRange = multi.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : ParseScaleRange(multi) };
         if (s.LearningRateSr is { } lrSr) o = o with { SuperResolutionOptimizer = o.SuperResolutionOptimizer with { LearningRate = lrSr } };
         if (s.LearningRateRecognizer is { } lrRec) o = o with { RecognizerOptimizer = o.RecognizerOptimizer with { LearningRate = lrRec } };
 
@@ -96,6 +96,17 @@ internal static class TrainOptionsResolver
         Check(s.Pretrained, "--pretrained"); Check(s.FreezeStages is not null, "--freeze-stages"); Check(s.FreezeNorm, "--freeze-norm");
         Check(s.Distill is not null, "--distill"); Check(s.MultiScale is not null, "--multiscale"); Check(s.SrPretrain is not null, "--sr-pretrain");
         return given;
+    }
+
+    /// <summary>Parses <c>--multiscale MIN,MAX</c>: the range of downsampling factors, 1 &lt;= MIN &lt;= MAX &lt;= 64 (the
+    /// bounds <see cref="JointTrainingOptions.Validate"/> applies).</summary>
+    /// <param name="text">The flag's value (not 'none').</param>
+    /// <exception cref="ArgumentException">When it is not such a range; the message names the flag.</exception>
+    public static DegradationRange ParseScaleRange(string text)
+    {
+        var range = ParseRange(text, "--multiscale");
+        return range.Min >= 1 && range.Min <= range.Max && range.Max <= 64 ? range
+            : throw new ArgumentException($"--multiscale must be MIN,MAX with 1 <= MIN <= MAX <= 64 (downsampling factors); got '{text}'.");
     }
 
     /// <summary>Parses <c>X</c> (fixed) or <c>MIN,MAX</c> into a degradation range.</summary>

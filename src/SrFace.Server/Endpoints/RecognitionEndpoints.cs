@@ -49,6 +49,7 @@ internal static class RecognitionEndpoints
     {
         CheckProbeSize(probeSize, worker);
         CheckThreshold(threshold);
+        CheckOneFileEach(http, "a", "b");
         var first = await UploadReader.ReadAsync(a, "a", options.MaxPixels, ct);
         var second = await UploadReader.ReadAsync(b, "b", options.MaxPixels, ct);
         var (fa, fb) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, first, null), FaceAnalysis.EmbedFace(m, second, probeSize)), ct);
@@ -66,6 +67,7 @@ internal static class RecognitionEndpoints
         CheckProbeSize(probeSize, worker);
         CheckThreshold(threshold);
         GalleryNames.Check(name);
+        CheckOneFileEach(http, "image");
         var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
         var (face, views) = await worker.RunAsync(m => (FaceAnalysis.EmbedFace(m, upload, probeSize), images == true ? FaceAnalysis.Views(m, upload, probeSize) : null), ct);
         var (t, source) = worker.OpenSetThreshold(threshold);
@@ -78,6 +80,7 @@ internal static class RecognitionEndpoints
         Problems.Guard(http, async () =>
         {
             CheckProbeSize(probeSize, worker);
+            CheckOneFileEach(http, "image");
             var upload = await UploadReader.ReadAsync(image, "image", options.MaxPixels, ct);
             var png = await worker.RunAsync(m => FaceAnalysis.RestorePng(m, upload, probeSize), ct);
             return Results.File(png, "image/png");
@@ -90,6 +93,16 @@ internal static class RecognitionEndpoints
     }
 
     private static void CheckProbeSize(int? probeSize, InferenceWorker worker) => FaceRecognitionCascade.CheckProbeSize(probeSize, worker.InputSize);
+
+    /// <summary>Refuses a form that repeats a single-file field (e.g. two files named 'a'): which one was meant is unknown.</summary>
+    private static void CheckOneFileEach(HttpContext http, params string[] fields)
+    {
+        foreach (var field in fields)
+        {
+            var count = http.Request.Form.Files.GetFiles(field).Count;
+            if (count > 1) throw new ArgumentException($"the form has {count} files named '{field}'; send one.");
+        }
+    }
 
     private static void CheckThreshold(double? threshold)
     {

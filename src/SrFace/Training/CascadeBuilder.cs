@@ -39,8 +39,8 @@ public static class CascadeBuilder
 
     /// <summary>The manifest's free-text description of how the model was trained.</summary>
     private static string Describe(JointTrainingOptions o) => o.Mode == TrainingMode.Joint
-        ? $"Joint: {o.SuperResolutionModel} {o.ScalesLabel()} + {o.Recognizer}{(o.PretrainedRecognizer ? " fine-tuned from pretrained" : "")} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), lambda={o.IdentityWeight}, kd={o.DistillationWeight}, frozen stages={o.FrozenRecognizerStages}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
-        : $"HR-only baseline: {o.Recognizer} (w={o.RecognizerWidth}, D={o.EmbeddingSize}, S={o.InputSize}), {o.Stop.MaxIterations} iterations, seed={o.Seed}";
+        ? $"Joint: {o.SuperResolutionModel} {o.ScalesLabel()} + {o.Recognizer}{(o.PretrainedRecognizer ? " fine-tuned from pretrained" : "")} {o.RecognizerShapeLabel()}, lambda={o.IdentityWeight}, kd={o.DistillationWeight}, frozen stages={o.FrozenRecognizerStages}, {o.Stop.MaxIterations} iterations, seed={o.Seed}"
+        : $"HR-only baseline: {o.Recognizer} {o.RecognizerShapeLabel()}, {o.Stop.MaxIterations} iterations, seed={o.Seed}";
 
     private static void CopyWeights(nn.Module from, nn.Module to)
     {

@@ -69,7 +69,7 @@ public sealed class JointTrainer : IDisposable
         if (trainable.Count == 0)
             throw new ArgumentException($"Freezing {options.FrozenRecognizerStages} stages{(options.FreezeNormalization ? " and the normalisation" : "")} leaves nothing of {options.Recognizer} to train.");
         RecognizerOptimizer = OptimizerFactory.Create(options.RecognizerOptimizer, trainable);
-        SplitsFrozenStages = options.FrozenRecognizerStages > 0 && Recognizer.SplitsAtStages;
+        _splitsFrozenStages = options.FrozenRecognizerStages > 0 && Recognizer.SplitsAtStages;
         _contrastiveLoss = new ContrastiveLoss(options.Margin);
         _degradation = new FaceDegradation(options.Degradation);
         if (options.Mode == TrainingMode.Joint)
@@ -290,7 +290,15 @@ public sealed class JointTrainer : IDisposable
     /// reaches the SR model, run them with autograd. The same function and gradients as one pass of the target set;
     /// settable so a test and the benchmarks can compare the two.
     /// </summary>
-    public bool SplitsFrozenStages { get; set; }
+    /// <exception cref="InvalidOperationException">When set to true with no frozen stage or a recogniser that does not split.</exception>
+    public bool SplitsFrozenStages
+    {
+        get => _splitsFrozenStages;
+        set => _splitsFrozenStages = !value || (_options.FrozenRecognizerStages > 0 && Recognizer.SplitsAtStages) ? value
+            : throw new InvalidOperationException($"{_options.Recognizer} with {_options.FrozenRecognizerStages} frozen stages cannot run them apart.");
+    }
+
+    private bool _splitsFrozenStages;
 
     /// <summary>Step 6: the target set's embeddings, the frozen stages run apart when <paramref name="hrFrozen"/> (the HR
     /// rows' features after them) is given (<see cref="SplitsFrozenStages"/>).</summary>

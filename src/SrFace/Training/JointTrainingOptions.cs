@@ -149,6 +149,12 @@ public sealed record JointTrainingOptions
     /// <returns>The label.</returns>
     public string ScalesLabel() => ScaleRange is { } r ? $"x{r.Min:0.##}..x{r.Max:0.##}" : $"x{Degradation.Scale}";
 
+    /// <summary>The recogniser's shape as a label, "(w=32, D=128, S=64)", the width left out when the model has its own
+    /// (<see cref="RecognizerWidth"/> null, e.g. a pretrained network).</summary>
+    /// <returns>The label.</returns>
+    public string RecognizerShapeLabel() =>
+        $"({(RecognizerWidth is { } w ? $"w={w}, " : "")}D={EmbeddingSize}, S={InputSize})";
+
     /// <summary>
     /// Iterations of SR-only pre-training before the joint run (<see cref="SuperResolutionPretraining"/>), &gt;= 0
     /// (0: none, the SR model starts from its initialisation). Each trains the SR model alone on one P x K batch with a

@@ -104,6 +104,10 @@ public class ServerEndpointTests
         var truncated = File.ReadAllBytes(PhotosOf(0)[0])[..2000];
         await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("image", truncated, "cut.jpg")), HttpStatusCode.BadRequest);
         await Problem(await server.Client.PostAsync("/v1/verify", TestServer.Form("a", PhotosOf(0)[0])), HttpStatusCode.BadRequest);
+        var twoAs = TestServer.Form("a", PhotosOf(0)[0], PhotosOf(1)[0]);
+        twoAs.Add(TestServer.Form("b", PhotosOf(0)[1]).Single(), "b", "b.jpg");
+        await Problem(await server.Client.PostAsync("/v1/verify", twoAs), HttpStatusCode.BadRequest);          // which 'a' was meant is unknown
+        await Problem(await server.Client.PostAsync("/v1/identify", TestServer.Form("image", PhotosOf(0)[0], PhotosOf(1)[0])), HttpStatusCode.BadRequest);
         await Problem(await server.PostWithKeyAsync("/v1/galleries/default/identities/x/images", new StringContent("{}")), HttpStatusCode.UnsupportedMediaType);
         await Problem(await server.Client.GetAsync("/v1/galleries/none/identities"), HttpStatusCode.NotFound);
         await Problem(await server.Client.GetAsync("/no/such/route"), HttpStatusCode.NotFound);

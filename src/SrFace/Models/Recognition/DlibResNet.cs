@@ -245,8 +245,12 @@ public sealed class DlibResNet : FaceRecognizer
         public override Tensor forward(Tensor x) => conv.forward(x, scale.Weight, scale.Bias);
     }
 
-    /// <summary>y = x * weight + bias per channel (dlib's <c>affine</c> layer); computes in the input's dtype.</summary>
-    internal sealed class ChannelAffine : nn.Module<Tensor, Tensor>
+    /// <summary>
+    /// dlib's <c>affine</c> layer, y = x w + b per channel: its parameters only (state-dict keys <c>scale.weight</c>,
+    /// <c>scale.bias</c>; the TF.js import, <c>--freeze-norm</c> and the ONNX export read them). It has no forward pass
+    /// of its own: <see cref="ScaledConv"/> folds it into the convolution before it.
+    /// </summary>
+    internal sealed class ChannelAffine : nn.Module
     {
         private readonly Parameter weight, bias;
 
@@ -257,19 +261,11 @@ public sealed class DlibResNet : FaceRecognizer
             RegisterComponents();
         }
 
-        /// <summary>Per-channel scale w <c>[C]</c> (read by the ONNX export).</summary>
+        /// <summary>Per-channel scale w <c>[C]</c>.</summary>
         internal Parameter Weight => weight;
 
-        /// <summary>Per-channel shift b <c>[C]</c> (read by the ONNX export).</summary>
+        /// <summary>Per-channel shift b <c>[C]</c>.</summary>
         internal Parameter Bias => bias;
-
-        public override Tensor forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            var w = weight.to(x.dtype).view(1, -1, 1, 1);
-            var b = bias.to(x.dtype).view(1, -1, 1, 1);
-            return x.mul(w).add_(b).MoveToOuterDisposeScope();
-        }
     }
 
     /// <summary>conv3x3 - ReLU - conv3x3, plus the identity, ReLU (face-api <c>residual</c>).</summary>
