@@ -195,6 +195,10 @@ internal sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             new Progress(text => AnsiConsole.MarkupLineInterpolated($"[grey]{text}[/]")));
 
         foreach (var protocol in report.Protocols) PrintProtocol(report, protocol);
+        // The table's rows are the method's pipelines; a model without an SR stage (a pretrained recogniser as it comes)
+        // runs (b) and (c) as the same recogniser on the bicubic probe, which the labels alone would not say.
+        if (joint.SuperResolution is null)
+            AnsiConsole.MarkupLineInterpolated($"{modelName} has no SR model: (b) and (c) are both this recogniser on the bicubic-upsampled probe (not jointly trained unless it was), so their rows agree.");
         AnsiConsole.MarkupLineInterpolated($"Report: {Path.Combine(output, EvaluationReport.MarkdownFile)} ({report.ElapsedSeconds:0.0} s)");
         if (report.Calibration is { } calibration)
         {

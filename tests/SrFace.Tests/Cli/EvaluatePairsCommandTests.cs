@@ -40,6 +40,7 @@ public class EvaluatePairsCommandTests
         var (code, output) = PretrainedCli.Run("evaluate", "--pairs", pairs, "--images", images, "--probe-sizes", "150", "--sr-faces", "0", "--out", report);
         Assert.True(code == 0, output);
         Assert.Contains("pairs my-pairs.txt: 24 pairs (accuracy: 2-fold mean ± std)", output);
+        Assert.Contains("has no SR model: (b) and (c) are both this recogniser on the bicubic-upsampled probe", output); // the pretrained recogniser's rows explained
         var result = JsonNode.Parse(File.ReadAllText(Path.Combine(report, "report.json")))!["PairFile"]!;
         Assert.Equal(24, (int)result["EvaluatedPairs"]!);
         var sharp = result["Results"]![0]!;
