@@ -16,6 +16,7 @@ public sealed class PrecisionConv2d : PrecisionLayer
 {
     private readonly long[] _stride, _padding, _dilation;
     private readonly long _groups;
+
     /// <summary>Kernel <c>[Cout, Cin/groups, k, k]</c>, float32.</summary>
     public readonly Parameter weight;
 

@@ -53,6 +53,7 @@ public sealed class DlibResNet : FaceRecognizer
 
     private readonly ScaledConv conv32_down;
     private readonly Sequential stages;
+    private readonly nn.Module<Tensor, Tensor>[] _blocks;   // the residual blocks of `stages`, in order, for running them in parts
     private readonly PrecisionLinear fc;
 
     /// <summary>Builds the network with random weights (kernels channels-last); load weights with <see cref="LoadTfJs"/>.</summary>
@@ -76,6 +77,7 @@ public sealed class DlibResNet : FaceRecognizer
         Stage(128, 256, 2, true, "conv256");
         blocks.Add(("conv256_down_out", new ResidualDown(256, 256)));
         stages = nn.Sequential(blocks);
+        _blocks = blocks.Select(b => b.Item2).ToArray();
         fc = new PrecisionLinear(256, DescriptorSize, bias: false);
         RegisterComponents();
         this.ToChannelsLast();
@@ -103,13 +105,21 @@ public sealed class DlibResNet : FaceRecognizer
     /// <param name="input">Faces <c>[N, 3, S, S]</c>, float32 in [0, 1], RGB; not disposed.</param>
     /// <returns><c>[N, 128]</c>, float32, unit L2 norm.</returns>
     /// <exception cref="ArgumentException">When the input shape is not <c>[N, 3, S, S]</c>.</exception>
-    public override Tensor forward(Tensor input) => EmbedFrom(input, -1);
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return EmbedFrom(PrepareInput(input), 0).MoveToOuterDisposeScope();
+    }
 
     /// <summary>dlib's raw descriptor (not normalised; dlib compares by Euclidean distance, threshold 0.6).</summary>
     /// <param name="input">Faces <c>[N, 3, S, S]</c>, float32 in [0, 1], RGB; not disposed.</param>
     /// <returns><c>[N, 128]</c>, float32.</returns>
     /// <exception cref="ArgumentException">When the input shape is not <c>[N, 3, S, S]</c>.</exception>
-    public Tensor Descriptor(Tensor input) => DescriptorFrom(input, -1);
+    public Tensor Descriptor(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return DescriptorFrom(PrepareInput(input), 0).MoveToOuterDisposeScope();
+    }
 
     /// <summary>True: no batch statistics, so the network runs in parts (the joint step's frozen stages).</summary>
     public override bool SplitsAtStages => true;
@@ -129,23 +139,23 @@ public sealed class DlibResNet : FaceRecognizer
     }
 
     /// <summary>Unit-norm embeddings <c>[N, 128]</c> from <see cref="FeaturesAfter"/>'s features of the same
-    /// <paramref name="stages"/> (-1: from the faces themselves, <c>forward</c>).</summary>
-    /// <param name="features">Features, or faces <c>[N, 3, S, S]</c> in [0, 1] when <paramref name="stages"/> is -1; not disposed.</param>
-    /// <param name="stages">-1 to 6.</param>
+    /// <paramref name="stages"/>.</summary>
+    /// <param name="features">Features after <paramref name="stages"/> stages; not disposed.</param>
+    /// <param name="stages">0 to 6.</param>
     /// <returns><c>[N, 128]</c>, float32, unit L2 norm.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="stages"/> is outside [-1, 6].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="stages"/> is outside [0, 6].</exception>
     public override Tensor EmbedFrom(Tensor features, int stages)
     {
         using var scope = NewDisposeScope();
         return L2Normalise(DescriptorFrom(features, stages)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The raw descriptor from features after <paramref name="stages"/> stages (-1: from the faces).</summary>
+    /// <summary>The raw descriptor from features after <paramref name="stages"/> stages (0: the normalised input).</summary>
     private Tensor DescriptorFrom(Tensor features, int stages)
     {
-        if (stages is < -1 or > 6) throw new ArgumentOutOfRangeException(nameof(stages), stages, "DlibResNet continues from 0 to 6 stages run (-1: from the faces).");
+        if (stages is < 0 or > 6) throw new ArgumentOutOfRangeException(nameof(stages), stages, "DlibResNet continues after 0 to 6 of its 7 stages.");
         using var scope = NewDisposeScope();
-        var x = Run(stages < 0 ? PrepareInput(features) : features, Math.Max(stages, 0), 6);   // [N, 256, 2, 2]
+        var x = Run(features, stages, 6);                                                     // [N, 256, 2, 2]
         var pooled = x.mean([2L, 3L]);                                                        // [N, 256]
         return fc.forward(pooled).to(float32).MoveToOuterDisposeScope();                      // [N, 128]
     }
@@ -161,10 +171,9 @@ public sealed class DlibResNet : FaceRecognizer
             x = conv32_down.forward(x).relu_();                                   // [N, 32, 72, 72] at S = 150
             x = nn.functional.max_pool2d(x, kernel_size: 3, stride: 2);           // [N, 32, 35, 35]
         }
-        var blocks = stages.children().Cast<nn.Module<Tensor, Tensor>>().ToList();
         var first = BlocksPerStage.Take(Math.Max(from - 1, 0)).Sum();
         var last = BlocksPerStage.Take(Math.Max(to - 1, 0)).Sum();
-        for (var i = first; i < last; i++) x = blocks[i].forward(x);
+        for (var i = first; i < last; i++) x = _blocks[i].forward(x);
         return x;
     }
 
