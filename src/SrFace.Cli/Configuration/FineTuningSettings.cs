@@ -100,7 +100,7 @@ internal abstract class FineTuningSettings : CommandSettings
         Margin = Margin ?? defaults.Margin,
         SuperResolutionPretrainIterations = SrPretrain ?? defaults.SuperResolutionPretrainIterations,
         ScaleRange = MultiScale is null ? defaults.ScaleRange
-            : SingleScale ? null : TrainOptionsResolver.ParseRange(MultiScale, "--multiscale"),
+            : SingleScale ? null : TrainOptionsResolver.ParseScaleRange(MultiScale),
         Degradation = defaults.Degradation with { Scale = Scale ?? defaults.Degradation.Scale },
         Seed = Seed,
     };
