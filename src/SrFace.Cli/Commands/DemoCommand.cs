@@ -83,7 +83,7 @@ internal sealed class DemoCommand : Command<DemoCommand.Settings>
             : Sr is { } pre && !FromScratch && !SrFace.Models.ModelCatalog.SuperResolution[pre].PreUpsampled ? ValidationResult.Error($"fine-tuning at 150 px with multi-scale probes needs a pre-upsampled SR model (vdsr); use --from-scratch for --sr {pre}.")
             : CheckFineTuning() is { } bad ? bad
             : Pairs < 0 || Pairs == 1 ? ValidationResult.Error("--pairs must be 0 (all) or at least 2.")
-            : FromScratch && (Pairs is not null || Models is not null || AnyFineTuningFlag) ? ValidationResult.Error("--pairs, --models and the fine-tuning flags (--distill, --freeze-stages, --lr-rec, --margin, --sr-pretrain, --multiscale, --scale) belong to the fine-tuning demo, not --from-scratch.")
+            : FromScratch && (Pairs is not null || Models is not null || AnyFineTuningFlag) ? ValidationResult.Error("--pairs, --models and the fine-tuning flags (--distill, --freeze-stages, --lr-rec, --margin, --sr-pretrain, --sr-width, --sr-layers, --multiscale, --scale) belong to the fine-tuning demo, not --from-scratch.")
             : Iterations < 1 || BaselineIterations < 1 ? ValidationResult.Error("iteration counts must be >= 1.")
             : !(Lambda >= 0 && double.IsFinite(Lambda)) ? ValidationResult.Error($"--lambda must be finite and >= 0; got {Lambda}.")
             : ValidationResult.Success();

@@ -46,6 +46,16 @@ internal abstract class FineTuningSettings : CommandSettings
     [Description("Fine-tuning with --multiscale none: the one downsampling factor trained (e.g. 8: a single-scale x8 model).")]
     public int? Scale { get; init; }
 
+    /// <summary>Hidden width of the restorer, or null for the catalogue's default.</summary>
+    [CommandOption("--sr-width <N>")]
+    [Description("Fine-tuning: feature channels of the restorer's hidden convolutions (vdsr default 32; VDSR's paper 64).")]
+    public int? SrWidth { get; init; }
+
+    /// <summary>Depth of the restorer, or null for the catalogue's default.</summary>
+    [CommandOption("--sr-layers <N>")]
+    [Description("Fine-tuning: convolutions of the restorer, at least 2 (vdsr default 8; VDSR's paper 20).")]
+    public int? SrLayers { get; init; }
+
     /// <summary>Seed of weights, batches and degradations.</summary>
     [CommandOption("--seed <N>")]
     [Description("Seed of weights, batches and degradations (default 1).")]
@@ -57,7 +67,7 @@ internal abstract class FineTuningSettings : CommandSettings
     /// <summary>True when any fine-tuning flag (other than the seed) is given.</summary>
     protected bool AnyFineTuningFlag =>
         Distill is not null || FreezeStages is not null || LearningRateRecognizer is not null || Margin is not null
-        || SrPretrain is not null || MultiScale is not null || Scale is not null;
+        || SrPretrain is not null || MultiScale is not null || Scale is not null || SrWidth is not null || SrLayers is not null;
 
     /// <summary>Checks the fine-tuning flags' ranges.</summary>
     /// <returns>The first error, or null when every flag is valid.</returns>
@@ -67,6 +77,8 @@ internal abstract class FineTuningSettings : CommandSettings
         : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
         : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
         : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
+        : SrWidth < 1 ? ValidationResult.Error($"--sr-width must be at least 1; got {SrWidth}.")
+        : SrLayers < 2 ? ValidationResult.Error($"--sr-layers must be at least 2; got {SrLayers}.")
         : MultiScaleError() is { } multi ? ValidationResult.Error(multi)
         : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
         : Scale is not null && !SingleScale ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
@@ -99,6 +111,8 @@ internal abstract class FineTuningSettings : CommandSettings
         RecognizerOptimizer = defaults.RecognizerOptimizer with { LearningRate = LearningRateRecognizer ?? defaults.RecognizerOptimizer.LearningRate },
         Margin = Margin ?? defaults.Margin,
         SuperResolutionPretrainIterations = SrPretrain ?? defaults.SuperResolutionPretrainIterations,
+        SuperResolutionWidth = SrWidth ?? defaults.SuperResolutionWidth,
+        SuperResolutionBlocks = SrLayers ?? defaults.SuperResolutionBlocks,
         ScaleRange = MultiScale is null ? defaults.ScaleRange
             : SingleScale ? null : TrainOptionsResolver.ParseScaleRange(MultiScale),
         Degradation = defaults.Degradation with { Scale = Scale ?? defaults.Degradation.Scale },

@@ -12,6 +12,7 @@ namespace SrFace.Models;
 public static class ModelCatalog
 {
     private static readonly float[] Half = [0.5f, 0.5f, 0.5f];
+    private static readonly VdsrOptions VdsrDefaults = new();
 
     /// <summary>SR models by name.</summary>
     public static IReadOnlyDictionary<string, SrModelEntry> SuperResolution { get; } =
@@ -22,7 +23,7 @@ public static class ModelCatalog
             new SrModelEntry("fsrcnn", "FSRCNN(d, s, m), Dong, Loy, Tang, ECCV 2016",
                 c => new Fsrcnn(new FsrcnnOptions(c.Scale, c.Channels, D: c.Width ?? 56, M: c.Blocks ?? 4, ResidualToBicubic: c.ResidualToBicubic))),
             new SrModelEntry("vdsr", "VDSR-like residual restorer at S on a bicubic pre-upsampled face (Kim et al., CVPR 2016) with FFDNet's x2 pixel-unshuffle; any probe size",
-                c => new Vdsr(new VdsrOptions(c.Channels, Width: c.Width ?? 32, Layers: c.Blocks ?? 8))) { PreUpsampled = true },
+                c => new Vdsr(new VdsrOptions(c.Channels, Width: c.Width ?? VdsrDefaults.Width, Layers: c.Blocks ?? VdsrDefaults.Layers))) { PreUpsampled = true },
             new SrModelEntry("srgan", "SRGAN, Ledig et al., CVPR 2017 (SRResNet generator + discriminator)",
                 c => new SrResNet(new SrResNetOptions(c.Scale, c.Channels, B: c.Blocks ?? 16, Width: c.Width ?? 64, ResidualToBicubic: c.ResidualToBicubic)),
                 c => new SrganDiscriminator(new SrganDiscriminatorOptions(c.Channels, Width: c.Width ?? 64))),

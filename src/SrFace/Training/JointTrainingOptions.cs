@@ -55,10 +55,10 @@ public sealed record JointTrainingOptions
     /// <summary>SR model name in <see cref="Models.ModelCatalog.SuperResolution"/> ("srcnn", "fsrcnn", "srgan").</summary>
     public string SuperResolutionModel { get; init; } = "fsrcnn";
 
-    /// <summary>Optional SR width override (FSRCNN d, SRCNN n1, SRResNet channels); null = the paper's value.</summary>
+    /// <summary>Optional SR width override (FSRCNN d, SRCNN n1, SRResNet channels, vdsr hidden channels); null = the catalogue's value.</summary>
     public int? SuperResolutionWidth { get; init; }
 
-    /// <summary>Optional SR depth override (FSRCNN m, SRResNet residual blocks B); null = the model's default.</summary>
+    /// <summary>Optional SR depth override (FSRCNN m, SRResNet residual blocks B, vdsr convolutions); null = the model's default.</summary>
     public int? SuperResolutionBlocks { get; init; }
 
     /// <summary>

@@ -2,6 +2,8 @@ using Spectre.Console.Cli;
 using SrFace.Cli.Commands;
 using SrFace.Cli.Configuration;
 using SrFace.Degradation;
+using SrFace.Models;
+using SrFace.Models.SuperResolution;
 using SrFace.Training;
 
 namespace SrFace.Tests.Cli;
@@ -156,6 +158,14 @@ public class FineTuneOptionsTests
         Assert.Contains("--scale needs --multiscale none", new FineTuneView2Command.Settings { Out = "x", Scale = 8 }.Validate().Message);
         Assert.Contains("--lr-rec", new FineTuneView2Command.Settings { Out = "x", LearningRateRecognizer = -1 }.Validate().Message);
         Assert.Contains("--freeze-stages", new FineTuneView2Command.Settings { Out = "x", FreezeStages = -1 }.Validate().Message);
+        // The restorer's size: a wider, deeper vdsr is built from the flags (issue 9's untried lever).
+        var larger = new FineTuneView2Command.Settings { Out = "x", SrWidth = 48, SrLayers = 12 }.ApplyTo(FineTuning.Defaults());
+        Assert.Equal((48, 12), (larger.SuperResolutionWidth, larger.SuperResolutionBlocks));
+        using (var vdsr = ModelCatalog.CreateSuperResolution("vdsr", new SrModelConfig(8, 3, larger.SuperResolutionWidth, larger.SuperResolutionBlocks, true)))
+        using (var standard = ModelCatalog.CreateSuperResolution("vdsr", new SrModelConfig(8, 3, null, null, true)))
+            Assert.Equal((12, 8), (vdsr.parameters().Count(p => p.dim() == 4), standard.parameters().Count(p => p.dim() == 4)));
+        Assert.Contains("--sr-width", new FineTuneView2Command.Settings { Out = "x", SrWidth = 0 }.Validate().Message);
+        Assert.Contains("--sr-layers", new FineTuneView2Command.Settings { Out = "x", SrLayers = 1 }.Validate().Message);
         // The from-scratch demo has no teacher and no pretrained stages: every fine-tuning flag is refused (was: --distill ignored).
         Assert.False(new DemoCommand.Settings { FromScratch = true, Distill = 1 }.Validate().Successful);
         // Ranges are checked with the flag's name before any work (were: internal names, after the faces were prepared).
@@ -179,6 +189,8 @@ public class FineTuneOptionsTests
         Assert.Equal(FineTuning.DistillationWeight, DefaultIn(Help(nameof(FineTuningSettings.Distill))));
         Assert.Equal(FineTuning.Margin, DefaultIn(Help(nameof(FineTuningSettings.Margin))));
         Assert.Equal(FineTuning.Defaults().FrozenRecognizerStages, DefaultIn(Help(nameof(FineTuningSettings.FreezeStages))));
+        Assert.Equal(new VdsrOptions().Width, DefaultIn(Help(nameof(FineTuningSettings.SrWidth))));
+        Assert.Equal(new VdsrOptions().Layers, DefaultIn(Help(nameof(FineTuningSettings.SrLayers))));
     }
 
     [Fact]
