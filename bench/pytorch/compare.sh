@@ -48,7 +48,7 @@ notes = [n for s in srface["suites"] for n in s["notes"]]
 runtime = srface["runtime"]
 CONV_MACS_PER_IMAGE = 64 * 56 * 56 * 64 * 9          # Roofline.ConvolutionMacsPerImage, joint_step.conv_throughput
 torch_conv = {l["precision"]: l["macs_per_s"] for l in lines if l["kind"] == "conv"}
-sharp_conv = {c["precision"]: c["itemsPerSecond"] * CONV_MACS_PER_IMAGE for c in cases if c["case"].startswith("roofline conv")}
+sharp_conv = {c["precision"]: c["itemsPerRun"] / c["minSeconds"] * CONV_MACS_PER_IMAGE for c in cases if c["case"] == "roofline conv 3x3 64->64, 56x56, batch 32"}  # fastest call: Roofline.MacsPerSecond
 peak = {p: max(torch_conv.get(p, 0), sharp_conv.get(p, 0)) for p in ("fp32", "bf16")}
 steps = [l for l in lines if l["kind"] == "step"]
 print(f"PyTorch {steps[0]['torch']} (Debian python3-torch), {steps[0]['threads']} threads; SrFace on TorchSharp (libtorch {runtime.get('libTorchVersion', runtime.get('libtorchVersion', '?'))})")

@@ -24,10 +24,12 @@ internal static class InferenceSuite
         var ratios = new List<RatioResult>();
         var notes = new List<string>();
         progress($"{Name}: convolution throughput (roofline)");
-        var convolutions = new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(runner, Name, t)).ToArray();
-        cases.AddRange(convolutions);
-        var (convFp32, convBf16) = (Roofline.MacsPerSecond(convolutions[0]), Roofline.MacsPerSecond(convolutions[1]));
-        notes.Add($"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {convFp32 / 1e9:F1} GMAC/s fp32 and {convBf16 / 1e9:F1} GMAC/s bf16 on these cores (TorchSharp/oneDNN, measured now).");
+        var convolutions = new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(Name, t)).ToArray();
+        var onnxConvolution = Roofline.OnnxConvolutionThroughput(Name);
+        cases.AddRange([.. convolutions, onnxConvolution]);
+        var (convFp32, convBf16, convOnnx) = (Roofline.MacsPerSecond(convolutions[0]), Roofline.MacsPerSecond(convolutions[1]), Roofline.MacsPerSecond(onnxConvolution));
+        notes.Add($"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {convFp32 / 1e9:F1} GMAC/s fp32 and {convBf16 / 1e9:F1} GMAC/s bf16 on these cores (TorchSharp/oneDNN, fastest of {Roofline.ConvolutionRepetitions} calls, measured now); " +
+            $"in ONNX Runtime (fp32, MLAS) the same convolution runs at {convOnnx / 1e9:F1} GMAC/s = {100 * convOnnx / convFp32:F0} % of oneDNN's.");
         foreach (var size in new[] { 64, 112 })
         {
             using var scope = NewDisposeScope();
@@ -78,14 +80,14 @@ internal static class InferenceSuite
                 var ceiling = convFp32 / macs;
                 var bf16Batch = bf16Batched["bf16"];
                 notes.Add($"Roofline {size} px: {macs / 1e6:F1} M multiply-adds per face (FSRCNN on {probeSide} px + recogniser on 2 faces) -> at most {ceiling:F0} faces/s fp32, {convBf16 / macs:F0} bf16; " +
-                    $"batch {n}: TorchSharp fp32 {torchBatch.ItemsPerSecond:F1} faces/s = {100 * torchBatch.ItemsPerSecond / ceiling:F0} %, bf16 {bf16Batch.ItemsPerSecond:F1} = {100 * bf16Batch.ItemsPerSecond * macs / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond / ceiling:F0} %.");
+                    $"batch {n}: TorchSharp fp32 {torchBatch.ItemsPerSecond:F1} faces/s = {100 * torchBatch.ItemsPerSecond / ceiling:F0} %, bf16 {bf16Batch.ItemsPerSecond:F1} = {100 * bf16Batch.ItemsPerSecond * macs / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond / ceiling:F0} % ({100 * onnxBatch.ItemsPerSecond * macs / convOnnx:F0} % of ONNX Runtime's own convolution).");
             }
             finally
             {
                 File.Delete(onnxPath);
             }
         }
-        Pretrained(runner, faces, convFp32, convBf16, cases, ratios, notes, progress);
+        Pretrained(runner, faces, convFp32, convBf16, convOnnx, cases, ratios, notes, progress);
         return new SuiteResult(Name, faces.Source, cases, ratios,
         [
             .. notes,
@@ -106,7 +108,7 @@ internal static class InferenceSuite
     /// ("not exportable" with its reason otherwise), and the original face-api recogniser in Node.js (one pass of the
     /// same network on a 150 px chip: the package has no SR stage), 1 face and batch 64; with the roofline of the graph.
     /// </summary>
-    private static void Pretrained(StopwatchRunner runner, FaceBatches faces, double convFp32, double convBf16,
+    private static void Pretrained(StopwatchRunner runner, FaceBatches faces, double convFp32, double convBf16, double convOnnx,
         List<CaseResult> cases, List<RatioResult> ratios, List<string> notes, Action<string> progress)
     {
         using var scope = NewDisposeScope();
@@ -195,7 +197,7 @@ internal static class InferenceSuite
         {
             var (fp32, bf16) = (sharp["fp32"].Batch.ItemsPerSecond, sharp["bf16"].Batch.ItemsPerSecond);
             notes.Add($"Roofline {PretrainedCascade}, {probeSide} px probe: {m / 1e6:F1} M multiply-adds per face (vdsr at {size} px + dlib-resnet on 2 faces) -> at most {convFp32 / m:F0} faces/s fp32, {convBf16 / m:F0} bf16; " +
-                $"batch {n}: TorchSharp fp32 {fp32:F1} faces/s = {100 * fp32 * m / convFp32:F0} %, bf16 {bf16:F1} = {100 * bf16 * m / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch!.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond * m / convFp32:F0} %.");
+                $"batch {n}: TorchSharp fp32 {fp32:F1} faces/s = {100 * fp32 * m / convFp32:F0} %, bf16 {bf16:F1} = {100 * bf16 * m / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch!.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond * m / convFp32:F0} % ({100 * onnxBatch.ItemsPerSecond * m / convOnnx:F0} % of ONNX Runtime's own convolution).");
         }
         else
         {

@@ -37,7 +37,7 @@ internal static class TrainingSuite
             $"From scratch: P x K = {BenchmarkModels.Identities} x {BenchmarkModels.PerIdentity} = {faces.Count} HR images per step; images/s counts HR input images.",
         };
         progress($"{JointName}: roofline convolution");
-        cases.AddRange(new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(runner, JointName, t)));
+        cases.AddRange(new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(JointName, t)));
         foreach (var size in scratch ? new[] { 64, 112 } : [])
         {
             using var scope = NewDisposeScope();

@@ -58,7 +58,7 @@ public sealed class OnnxCascade : Recognition.IFaceEmbedder, IDisposable
         Path = path;
         // ONNX Runtime runs every node of a graph and wants every input fed: one session per path, each on the
         // graph pruned to that path's input and output.
-        using var options = new SessionOptions { IntraOpNumThreads = threads ?? Environment.ProcessorCount, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var options = OnnxSessionSettings.Create(threads);
         _faceSession = Open(OnnxGraphPruning.Prune(model, CascadeOnnxExporter.FaceInput, CascadeOnnxExporter.FaceOutput), options, path);
         try
         {

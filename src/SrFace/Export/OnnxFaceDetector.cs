@@ -32,7 +32,7 @@ public sealed class OnnxFaceDetector : IFaceDetectionNetworks<PlanarImage>, IDis
         if (!model.MetadataProps.Any(p => p.Key == "srface.kind" && p.Value == FaceDetectorOnnxExporter.Kind))
             throw new InvalidDataException($"{path}: not a face-detector file written by `srface export` (srface.kind is not {FaceDetectorOnnxExporter.Kind}).");
         Path = path;
-        using var session = new SessionOptions { IntraOpNumThreads = threads ?? Environment.ProcessorCount, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = OnnxSessionSettings.Create(threads);
         var opened = new List<InferenceSession>();
         InferenceSession Open(string[] inputs, string output)
         {
