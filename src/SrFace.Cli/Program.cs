@@ -3,6 +3,9 @@ using SrFace.Cli.Commands;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+// Before any tensor: libtorch's freed activation buffers stay in the process for reuse (NativeHeap; no libtorch loaded here).
+SrFace.Runtime.NativeHeap.KeepFreedBlocks();
+
 // One class per command (Commands/*.cs); each maps its settings to a library options record and calls the library.
 var app = new CommandApp();
 app.Configure(config =>

@@ -4,7 +4,8 @@ namespace SrFace.Runtime;
 
 /// <summary>
 /// One-time torch configuration for a process: intra-op threads = the core count (libtorch may otherwise pick a
-/// different number inside containers). Call once at start-up, before any tensor work.
+/// different number inside containers), and freed native blocks kept for reuse (<see cref="NativeHeap.KeepFreedBlocks"/>).
+/// Call once at start-up, before any tensor work.
 /// </summary>
 public static class TorchSetup
 {
@@ -27,6 +28,7 @@ public static class TorchSetup
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"Torch threads must be at least 1; got {threads}.");
         lock (Gate)
         {
+            NativeHeap.KeepFreedBlocks();
             if (_threads != 0 && (threads is null || threads == _threads)) return _threads;
             var count = threads ?? Environment.ProcessorCount;
             torch.set_num_threads(count);
