@@ -14,7 +14,14 @@ namespace SrFace.Runtime;
 public static class NativeHeap
 {
     // mallopt parameters of glibc's malloc.h.
-    private const int TrimThreshold = -1, MmapMax = -4;
+    private const int TrimThreshold = -1, MmapThreshold = -3;
+
+    /// <summary>
+    /// Blocks from this size up are still mapped apart and unmapped when freed: the largest threshold glibc accepts on
+    /// 64-bit (half its 64 MiB heap size). Larger blocks (a batch of 64 faces at 112 px and more) stay out of the heap,
+    /// which they would otherwise fragment and grow step after step.
+    /// </summary>
+    public const int MmapThresholdBytes = 32 * 1024 * 1024;
 
     private static readonly Lock Gate = new();
     private static bool? _kept;
@@ -23,8 +30,9 @@ public static class NativeHeap
     public static bool FreedBlocksKept => _kept == true;
 
     /// <summary>
-    /// Sets glibc's <c>M_MMAP_MAX</c> to 0 (every block from the heap, none mapped apart) and <c>M_TRIM_THRESHOLD</c> to
-    /// its largest value (the heap is never trimmed), once per process; later calls return the first call's result.
+    /// Sets glibc's <c>M_MMAP_THRESHOLD</c> to <see cref="MmapThresholdBytes"/> (fixed: blocks below it come from the
+    /// heap) and <c>M_TRIM_THRESHOLD</c> to its largest value (the heap is never trimmed), once per process; later calls
+    /// return the first call's result.
     /// Call it at start-up, before large tensors are allocated (<see cref="TorchSetup.Initialise"/> does).
     /// </summary>
     /// <returns>True when glibc accepted both settings; false on other operating systems or C libraries (nothing changes there).</returns>
@@ -32,7 +40,7 @@ public static class NativeHeap
     {
         lock (Gate)
         {
-            _kept ??= OperatingSystem.IsLinux() && TrySet(MmapMax, 0) && TrySet(TrimThreshold, int.MaxValue);
+            _kept ??= OperatingSystem.IsLinux() && TrySet(MmapThreshold, MmapThresholdBytes) && TrySet(TrimThreshold, int.MaxValue);
             return _kept.Value;
         }
     }
