@@ -8,7 +8,7 @@ namespace SrFace.Runtime;
 /// every call; with glibc's defaults, blocks above the mmap threshold are mapped and unmapped each time and the heap's
 /// top is trimmed, so each convolution writes into fresh pages that the kernel must fault in and zero first. Measured
 /// on the vdsr restorer's 32 -> 32 convolution (batch 16, 75 x 75, float32, one thread; oneDNN's own timing): 20.7 ms
-/// with glibc's defaults, 15.5 ms with freed blocks kept, the same as in a PyTorch process (docs/benchmarks.md,
+/// with glibc's defaults, 15.5 ms with freed blocks kept, about what a PyTorch process gets (15.8 ms; docs/benchmarks.md,
 /// "Freed blocks kept"). The cost is that the process keeps its peak heap: memory stays flat at the peak.
 /// </summary>
 public static class NativeHeap
