@@ -57,6 +57,7 @@ public static class NativeHeap
         }
     }
 
-    [DllImport("libc", ExactSpelling = true)]
+    // glibc by its soname: "libc" alone may resolve to the linker script libc.so of a -dev package.
+    [DllImport("libc.so.6", ExactSpelling = true)]
     private static extern int mallopt(int param, int value);
 }
