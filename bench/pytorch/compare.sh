@@ -24,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --full) steps=5; quick=() ;;
     --breakdown) torch_parts=(--models pretrained --breakdown); sharp_parts=(--models pretrained --breakdown) ;;
     --rounds) [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]?$ ]] || { echo "compare: --rounds needs a whole number from 1 to 99" >&2; usage; }; rounds=$2; shift ;;
-    *) usage ;;
+    *) echo "compare: unknown option '$1'" >&2; usage ;;
   esac
   shift
 done

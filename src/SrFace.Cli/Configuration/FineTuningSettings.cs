@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SrFace.Models.SuperResolution;
 using SrFace.Training;
 
 namespace SrFace.Cli.Configuration;
@@ -48,12 +49,12 @@ internal abstract class FineTuningSettings : CommandSettings
 
     /// <summary>Hidden width of the restorer, or null for the catalogue's default.</summary>
     [CommandOption("--sr-width <N>")]
-    [Description("Fine-tuning: feature channels of the restorer's hidden convolutions (vdsr default 32; VDSR's paper 64).")]
+    [Description("Fine-tuning: feature channels of the restorer's hidden convolutions, 1 to 256 (vdsr default 32; VDSR's paper 64).")]
     public int? SrWidth { get; init; }
 
     /// <summary>Depth of the restorer, or null for the catalogue's default.</summary>
     [CommandOption("--sr-layers <N>")]
-    [Description("Fine-tuning: convolutions of the restorer, at least 2 (vdsr default 8; VDSR's paper 20).")]
+    [Description("Fine-tuning: convolutions of the restorer, 2 to 64 (vdsr default 8; VDSR's paper 20).")]
     public int? SrLayers { get; init; }
 
     /// <summary>Seed of weights, batches and degradations.</summary>
@@ -77,12 +78,19 @@ internal abstract class FineTuningSettings : CommandSettings
         : LearningRateRecognizer is { } lr && !(lr > 0 && double.IsFinite(lr)) ? ValidationResult.Error($"--lr-rec must be > 0; got {lr}.")
         : Margin is { } m && !(m > 0 && m <= 2) ? ValidationResult.Error($"--margin must be in (0, 2]; got {m}.")
         : SrPretrain < 0 ? ValidationResult.Error("--sr-pretrain must be >= 0.")
-        : SrWidth < 1 ? ValidationResult.Error($"--sr-width must be at least 1; got {SrWidth}.")
-        : SrLayers < 2 ? ValidationResult.Error($"--sr-layers must be at least 2; got {SrLayers}.")
+        : SrWidth is < 1 or > VdsrOptions.MaxWidth ? ValidationResult.Error($"--sr-width must be in [1, {VdsrOptions.MaxWidth}]; got {SrWidth}.")
+        : SrLayers is < 2 or > VdsrOptions.MaxLayers ? ValidationResult.Error($"--sr-layers must be in [2, {VdsrOptions.MaxLayers}]; got {SrLayers}.")
         : MultiScaleError() is { } multi ? ValidationResult.Error(multi)
         : Scale < 2 ? ValidationResult.Error("--scale must be at least 2.")
         : Scale is not null && !SingleScale ? ValidationResult.Error("--scale needs --multiscale none (a multi-scale model draws its scale per batch).")
         : null;
+
+    private static readonly VdsrOptions RestorerDefaults = new();
+
+    /// <summary>The flag's value, except that giving the catalogue's own default where the options leave it unset
+    /// (null) keeps it unset: the same model saves the same options (a View 2 folder compares them).</summary>
+    private static int? Override(int? flag, int? current, int catalogueDefault) =>
+        flag is null || (current is null && flag == catalogueDefault) ? current : flag;
 
     /// <summary>Why <see cref="MultiScale"/> is not 'none' or a range 1 &lt;= MIN &lt;= MAX &lt;= 64 (the bounds
     /// <see cref="JointTrainingOptions.Validate"/> applies), or null.</summary>
@@ -111,8 +119,8 @@ internal abstract class FineTuningSettings : CommandSettings
         RecognizerOptimizer = defaults.RecognizerOptimizer with { LearningRate = LearningRateRecognizer ?? defaults.RecognizerOptimizer.LearningRate },
         Margin = Margin ?? defaults.Margin,
         SuperResolutionPretrainIterations = SrPretrain ?? defaults.SuperResolutionPretrainIterations,
-        SuperResolutionWidth = SrWidth ?? defaults.SuperResolutionWidth,
-        SuperResolutionBlocks = SrLayers ?? defaults.SuperResolutionBlocks,
+        SuperResolutionWidth = Override(SrWidth, defaults.SuperResolutionWidth, RestorerDefaults.Width),
+        SuperResolutionBlocks = Override(SrLayers, defaults.SuperResolutionBlocks, RestorerDefaults.Layers),
         ScaleRange = MultiScale is null ? defaults.ScaleRange
             : SingleScale ? null : TrainOptionsResolver.ParseScaleRange(MultiScale),
         Degradation = defaults.Degradation with { Scale = Scale ?? defaults.Degradation.Scale },

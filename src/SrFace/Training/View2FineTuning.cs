@@ -180,8 +180,28 @@ public static class View2FineTuning
     public static void CheckSameOptions(string runFolder, JointTrainingOptions training)
     {
         var saved = Path.Combine(runFolder, TrainingRun.OptionsFileName);
-        if (File.Exists(saved) && File.ReadAllText(saved) != TrainingOptionsJson.Serialize(training))
-            throw new InvalidOperationException($"{saved} was fine-tuned with other options than this run's; give the flags (and --iterations, --seed) of the run that made the folder, or a new --out.");
+        if (!File.Exists(saved)) return;
+        var (before, now) = (File.ReadAllText(saved), TrainingOptionsJson.Serialize(training));
+        if (before == now) return;
+        throw new InvalidOperationException($"{saved} was fine-tuned with other options than this run's ({DifferingOptions(before, now)}); give the flags (and --iterations, --seed) of the run that made the folder, or a new --out.");
+    }
+
+    /// <summary>The top-level options whose saved and current JSON differ, as "Name: saved -> now" (a few at most).</summary>
+    private static string DifferingOptions(string savedJson, string currentJson)
+    {
+        try
+        {
+            using var saved = JsonDocument.Parse(savedJson);
+            using var current = JsonDocument.Parse(currentJson);
+            string? Text(JsonDocument d, string name) => d.RootElement.TryGetProperty(name, out var v) ? v.GetRawText() : null;
+            var names = saved.RootElement.EnumerateObject().Select(p => p.Name).Union(current.RootElement.EnumerateObject().Select(p => p.Name));
+            var differing = names.Where(n => Text(saved, n) != Text(current, n)).Select(n => $"{n}: {Text(saved, n) ?? "absent"} -> {Text(current, n) ?? "absent"}").ToList();
+            return differing.Count == 0 ? "the files differ in layout only" : string.Join("; ", differing.Take(4)) + (differing.Count > 4 ? $"; {differing.Count - 4} more" : "");
+        }
+        catch (JsonException)
+        {
+            return "the saved file is not readable JSON";
+        }
     }
 
     private static string Key(RecognitionPipeline pipeline, int size) => $"{pipeline}@{size}";

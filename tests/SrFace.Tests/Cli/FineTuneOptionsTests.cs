@@ -164,8 +164,14 @@ public class FineTuneOptionsTests
         using (var vdsr = ModelCatalog.CreateSuperResolution("vdsr", new SrModelConfig(8, 3, larger.SuperResolutionWidth, larger.SuperResolutionBlocks, true)))
         using (var standard = ModelCatalog.CreateSuperResolution("vdsr", new SrModelConfig(8, 3, null, null, true)))
             Assert.Equal((12, 8), (vdsr.parameters().Count(p => p.dim() == 4), standard.parameters().Count(p => p.dim() == 4)));
-        Assert.Contains("--sr-width", new FineTuneView2Command.Settings { Out = "x", SrWidth = 0 }.Validate().Message);
-        Assert.Contains("--sr-layers", new FineTuneView2Command.Settings { Out = "x", SrLayers = 1 }.Validate().Message);
+        foreach (var width in new[] { 0, VdsrOptions.MaxWidth + 1, int.MaxValue })
+            Assert.Contains("--sr-width", new FineTuneView2Command.Settings { Out = "x", SrWidth = width }.Validate().Message);
+        foreach (var layers in new[] { 1, VdsrOptions.MaxLayers + 1, 999999 })
+            Assert.Contains("--sr-layers", new FineTuneView2Command.Settings { Out = "x", SrLayers = layers }.Validate().Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Vdsr(new VdsrOptions(Layers: VdsrOptions.MaxLayers + 1)));
+        // The catalogue's defaults given explicitly are the same options as none (a View 2 folder compares them).
+        Assert.Equal(new FineTuneView2Command.Settings { Out = "x" }.ApplyTo(FineTuning.Defaults()),
+            new FineTuneView2Command.Settings { Out = "x", SrWidth = new VdsrOptions().Width, SrLayers = new VdsrOptions().Layers }.ApplyTo(FineTuning.Defaults()));
         // The from-scratch demo has no teacher and no pretrained stages: every fine-tuning flag is refused (was: --distill ignored).
         Assert.False(new DemoCommand.Settings { FromScratch = true, Distill = 1 }.Validate().Successful);
         // Ranges are checked with the flag's name before any work (were: internal names, after the faces were prepared).
@@ -204,6 +210,7 @@ public class FineTuneOptionsTests
         View2FineTuning.CheckSameOptions(run, training);
         var e = Assert.Throws<InvalidOperationException>(() => View2FineTuning.CheckSameOptions(run, training with { FrozenRecognizerStages = 0 }));
         Assert.Contains("other options", e.Message);
+        Assert.Contains("FrozenRecognizerStages: 2 -> 0", e.Message); // names what differs
         Assert.Throws<InvalidOperationException>(() => View2FineTuning.CheckSameOptions(run, training with { Stop = new StopConditions(300) }));
     }
 

@@ -12,7 +12,14 @@ namespace SrFace.Models.SuperResolution;
 /// <param name="Unshuffle">Side of the reversible down-sampling before the convolutions (FFDNet): the image is
 /// pixel-unshuffled by this factor into C r^2 channels at 1/r resolution and shuffled back at the end; 1 runs at full
 /// resolution like VDSR. In [1, 4]; default 2 (4x fewer operations per layer, 2x the receptive field).</param>
-public sealed record VdsrOptions(int Channels = 3, int Width = 32, int Layers = 8, int Unshuffle = 2);
+public sealed record VdsrOptions(int Channels = 3, int Width = 32, int Layers = 8, int Unshuffle = 2)
+{
+    /// <summary>Largest <see cref="Width"/> accepted: four times VDSR's 64 (a wider restorer is a typo, not a model for 2 CPU cores).</summary>
+    public const int MaxWidth = 256;
+
+    /// <summary>Largest <see cref="Layers"/> accepted: about three times VDSR's 20.</summary>
+    public const int MaxLayers = 64;
+}
 
 /// <summary>
 /// A VDSR-like residual restorer that works at the recogniser's input size on a bicubic pre-upsampled face
@@ -49,8 +56,8 @@ public sealed class Vdsr : SuperResolutionModel
     public Vdsr(VdsrOptions options) : base(nameof(Vdsr))
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Channels <= 0 || options.Width <= 0 || options.Layers < 2 || options.Unshuffle is < 1 or > 4)
-            throw new ArgumentOutOfRangeException(nameof(options), $"VDSR needs positive channels and width, at least 2 layers and an unshuffle factor in [1, 4]; got {options}.");
+        if (options.Channels <= 0 || options.Width is < 1 or > VdsrOptions.MaxWidth || options.Layers is < 2 or > VdsrOptions.MaxLayers || options.Unshuffle is < 1 or > 4)
+            throw new ArgumentOutOfRangeException(nameof(options), $"VDSR needs positive channels, a width in [1, {VdsrOptions.MaxWidth}], {VdsrOptions.MaxLayers} >= layers >= 2 and an unshuffle factor in [1, 4]; got {options}.");
         Options = options;
         ResidualToBicubic = true;
         var inner = options.Channels * options.Unshuffle * options.Unshuffle;
