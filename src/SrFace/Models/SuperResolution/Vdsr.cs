@@ -57,7 +57,7 @@ public sealed class Vdsr : SuperResolutionModel
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Channels <= 0 || options.Width is < 1 or > VdsrOptions.MaxWidth || options.Layers is < 2 or > VdsrOptions.MaxLayers || options.Unshuffle is < 1 or > 4)
-            throw new ArgumentOutOfRangeException(nameof(options), $"VDSR needs positive channels, a width in [1, {VdsrOptions.MaxWidth}], {VdsrOptions.MaxLayers} >= layers >= 2 and an unshuffle factor in [1, 4]; got {options}.");
+            throw new ArgumentOutOfRangeException(nameof(options), $"VDSR needs positive channels, a width in [1, {VdsrOptions.MaxWidth}], layers in [2, {VdsrOptions.MaxLayers}] and an unshuffle factor in [1, 4]; got {options}.");
         Options = options;
         ResidualToBicubic = true;
         var inner = options.Channels * options.Unshuffle * options.Unshuffle;
