@@ -79,13 +79,25 @@ public sealed class PrecisionConv2d : PrecisionLayer
     /// <param name="scale">Per-channel scale a <c>[Cout]</c>, float32.</param>
     /// <param name="shift">Per-channel shift c <c>[Cout]</c>, float32.</param>
     /// <returns><c>[N, Cout, H', W']</c> in the compute dtype.</returns>
-    public Tensor forward(Tensor input, Tensor scale, Tensor shift)
+    public Tensor forward(Tensor input, Tensor scale, Tensor shift) => forward(input, () => (scale, shift));
+
+    /// <summary>
+    /// <see cref="forward(Tensor, Tensor, Tensor)"/> with the affine made on demand: a frozen layer whose folded
+    /// kernel is kept does not make it again (a batch norm's scale and shift are four small operations per call).
+    /// </summary>
+    /// <param name="input">Input batch <c>[N, Cin, H, W]</c>, float32 or bfloat16; not disposed.</param>
+    /// <param name="affine">Makes the per-channel scale a and shift c, <c>[Cout]</c> float32, in the caller's dispose scope.</param>
+    /// <returns><c>[N, Cout, H', W']</c> in the compute dtype.</returns>
+    public Tensor forward(Tensor input, Func<(Tensor Scale, Tensor Shift)> affine)
     {
         using var scope = NewDisposeScope();
         var x = PrecisionPropagation.ToCompute(input, Precision);
         var dtype = x.dtype;
-        var (w, b) = Kernels.Get(dtype, folded: true,
-            () => (weight.mul(scale.view(-1, 1, 1, 1)).to(dtype), (bias is null ? shift : bias.mul(scale).add_(shift)).to(dtype)));
+        var (w, b) = Kernels.Get(dtype, folded: true, () =>
+        {
+            var (scale, shift) = affine();
+            return (weight.mul(scale.view(-1, 1, 1, 1)).to(dtype), (bias is null ? shift : bias.mul(scale).add_(shift)).to(dtype));
+        });
         return nn.functional.conv2d(x, w, b, _stride, _padding, _dilation, _groups).MoveToOuterDisposeScope();
     }
 }

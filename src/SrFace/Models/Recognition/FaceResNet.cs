@@ -109,7 +109,7 @@ public sealed class FaceResNet : FaceRecognizer
     {
         using var scope = NewDisposeScope();
         var x = PrepareInput(input);
-        x = prelu.forward(bn1.forward(conv1.forward(x)));
+        x = prelu.forward(BatchNormFolding.ConvThenBatchNorm(conv1, bn1, x));
         // [N, w, S, S] -> [N, 8w, S/16, S/16]
         x = layer4.forward(layer3.forward(layer2.forward(layer1.forward(x))));
         var flat = dropout.forward(bn2.forward(x).flatten(1));
@@ -128,6 +128,7 @@ public sealed class FaceResNet : FaceRecognizer
         private readonly PrecisionConv2d conv1, conv2;
         private readonly PrecisionPReLU prelu;
         private readonly Sequential? downsample;
+        private readonly (PrecisionConv2d Conv, BatchNorm2d Bn)? _shortcut;   // downsample's two layers, typed (not registered twice)
 
         public IRBlock(int inChannels, int outChannels, int stride) : base(nameof(IRBlock))
         {
@@ -138,16 +139,20 @@ public sealed class FaceResNet : FaceRecognizer
             conv2 = new PrecisionConv2d(outChannels, outChannels, 3, stride, padding: 1, bias: false);
             bn3 = nn.BatchNorm2d(outChannels, eps: BnEps);
             if (stride != 1 || inChannels != outChannels)
-                downsample = nn.Sequential(new PrecisionConv2d(inChannels, outChannels, 1, stride, bias: false), nn.BatchNorm2d(outChannels, eps: BnEps));
+            {
+                _shortcut = (new PrecisionConv2d(inChannels, outChannels, 1, stride, bias: false), nn.BatchNorm2d(outChannels, eps: BnEps));
+                downsample = nn.Sequential(_shortcut.Value.Conv, _shortcut.Value.Bn);
+            }
             RegisterComponents();
         }
 
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = prelu.forward(bn2.forward(conv1.forward(bn1.forward(x))));
-            h = bn3.forward(conv2.forward(h));
-            var shortcut = downsample is null ? x : downsample.forward(x);
+            // bn1 comes before conv1 and its zero padding, so only the batch norms after a convolution fold into it.
+            var h = prelu.forward(BatchNormFolding.ConvThenBatchNorm(conv1, bn2, bn1.forward(x)));
+            h = BatchNormFolding.ConvThenBatchNorm(conv2, bn3, h);
+            var shortcut = _shortcut is var (conv, bn) ? BatchNormFolding.ConvThenBatchNorm(conv, bn, x) : x;
             return h.add(shortcut).MoveToOuterDisposeScope();
         }
     }

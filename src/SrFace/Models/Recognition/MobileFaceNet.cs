@@ -120,7 +120,7 @@ public sealed class MobileFaceNet : FaceRecognizer
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = bn.forward(conv.forward(x));
+            var h = BatchNormFolding.ConvThenBatchNorm(conv, bn, x);
             return (prelu is null ? h : prelu.forward(h)).MoveToOuterDisposeScope();
         }
     }

@@ -84,7 +84,7 @@ public sealed class SrResNet : SuperResolutionModel
         using var scope = NewDisposeScope();
         var x = PrepareInput(input);
         var head = prelu.forward(conv1.forward(x));
-        var body = bn2.forward(conv2.forward(trunk.forward(head))).add(head);
+        var body = BatchNormFolding.ConvThenBatchNorm(conv2, bn2, trunk.forward(head)).add(head);
         // [N, w, h, w] -> [N, w, s*h, s*w]
         var up = upsampling.forward(body);
         return AddBicubicSkip(x, conv3.forward(up).to(float32)).MoveToOuterDisposeScope();
@@ -110,8 +110,8 @@ public sealed class SrResNet : SuperResolutionModel
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var h = prelu.forward(bn1.forward(conv1.forward(x)));
-            return bn2.forward(conv2.forward(h)).add(x).MoveToOuterDisposeScope();
+            var h = prelu.forward(BatchNormFolding.ConvThenBatchNorm(conv1, bn1, x));
+            return BatchNormFolding.ConvThenBatchNorm(conv2, bn2, h).add(x).MoveToOuterDisposeScope();
         }
     }
 
