@@ -285,6 +285,40 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <returns>L2-normalised embeddings <c>[N, D]</c> (<c>[N, 2D]</c> for concatenation).</returns>
     public Tensor EmbedLowResolution(Tensor lowResolution, Tensor? probeEmbedding)
     {
+        ArgumentNullException.ThrowIfNull(lowResolution);
+        // A probe's upsampled and restored versions share one recogniser pass, so a pass takes half as many probes.
+        return InPasses(lowResolution, FacesPerPass / 2,
+            (probes, start) => EmbedLowResolutionPass(probes, probeEmbedding?.narrow(0, start, probes.shape[0])));
+    }
+
+    /// <summary>
+    /// The most faces one network pass takes: a larger batch is embedded in passes of this many faces and the
+    /// embeddings concatenated (the same embeddings; eval mode, rows do not see each other). A whole batch of 64
+    /// probes in one pass made each layer's output hundreds of megabytes (FaceResNet-18 at 112 px: 205 MB in fp32 per
+    /// layer), written to freshly mapped pages and streamed through memory by every elementwise layer; passes of
+    /// 32 faces gave 10-30 % more faces/s on these cores (docs/benchmarks.md, "Batches in passes").
+    /// </summary>
+    public const int FacesPerPass = 32;
+
+    /// <summary>Runs <paramref name="embed"/> on slices of at most <paramref name="perPass"/> rows and concatenates the results.</summary>
+    /// <param name="items">The batch <c>[N, ...]</c>; not disposed.</param>
+    /// <param name="perPass">Rows per slice (&gt; 0).</param>
+    /// <param name="embed">Embeds one slice given its first row's index; returns <c>[rows, D]</c>.</param>
+    /// <returns><c>[N, D]</c>, in the caller's dispose scope.</returns>
+    private static Tensor InPasses(Tensor items, int perPass, Func<Tensor, long, Tensor> embed)
+    {
+        var n = items.shape[0];
+        if (n <= perPass) return embed(items, 0);
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += perPass)
+            parts.Add(embed(items.narrow(0, start, Math.Min(perPass, n - start)), start));
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="EmbedLowResolution(Tensor, Tensor)"/> of one pass (at most <see cref="FacesPerPass"/> / 2 probes).</summary>
+    private Tensor EmbedLowResolutionPass(Tensor lowResolution, Tensor? probeEmbedding)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // A probe at least S px wide is its own restoration (Restore returns it resized): one recogniser pass suffices.
@@ -329,9 +363,13 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// <returns>L2-normalised embeddings <c>[N, D]</c>.</returns>
     public Tensor EmbedRecognizerOnly(Tensor faces)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return Recognizer.forward(ToInputSize(faces)).MoveToOuterDisposeScope();
+        ArgumentNullException.ThrowIfNull(faces);
+        return InPasses(faces, FacesPerPass, (pass, _) =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return Recognizer.forward(ToInputSize(pass)).MoveToOuterDisposeScope();
+        });
     }
 
     /// <inheritdoc />

@@ -126,6 +126,27 @@ public class FaceRecognitionCascadeTests
     }
 
     [Fact]
+    public void A_batch_larger_than_one_pass_embeds_in_passes_as_each_probe_alone()
+    {
+        // 40 probes: passes of 16, 16 and 8 (FacesPerPass / 2) for the fused path, 32 and 8 for the recogniser alone; every
+        // row must equal the probe embedded on its own, in order, with and without the reused probe embedding.
+        var loader = TrainingFixtures.SmallLfwLoader();
+        using var trainer = new JointTrainer(TrainingFixtures.TinyOptions());
+        using var cascade = trainer.ToCascade(loader.Preprocessing);
+        using var scope = NewDisposeScope();
+        var faces = loader.LoadBatch([.. Enumerable.Range(0, 40).Select(i => i % loader.Dataset.Samples.Count)]);
+        var lr = SrFace.Degradation.FaceDegradation.Resize(faces.add(rand_like(faces).mul(0.05)).clamp(0, 1), 8, 8);
+        Assert.True(lr.shape[0] > FaceRecognitionCascade.FacesPerPass, "the batch spans several passes");
+        var oneByOne = cat(Enumerable.Range(0, 40).Select(i => cascade.EmbedLowResolution(lr.narrow(0, i, 1))).ToArray(), 0);
+        var probeOneByOne = cat(Enumerable.Range(0, 40).Select(i => cascade.EmbedRecognizerOnly(lr.narrow(0, i, 1))).ToArray(), 0);
+
+        var probe = cascade.EmbedRecognizerOnly(lr);
+        Assert.True(probe.sub(probeOneByOne).abs().max().item<float>() < 1e-5, "recogniser alone: passes differ from one probe at a time");
+        Assert.True(cascade.EmbedLowResolution(lr).sub(oneByOne).abs().max().item<float>() < 1e-5, "fused: passes differ from one probe at a time");
+        Assert.True(cascade.EmbedLowResolution(lr, probe).sub(oneByOne).abs().max().item<float>() < 1e-5, "fused with the reused probe embedding: passes differ");
+    }
+
+    [Fact]
     public void WrongOrCorruptModelFilesAreClearErrors()
     {
         var dir = TestData.NewTempDir();
