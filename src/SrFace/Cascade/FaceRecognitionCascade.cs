@@ -296,7 +296,8 @@ public sealed partial class FaceRecognitionCascade : IDisposable
     /// embeddings concatenated (the same embeddings; eval mode, rows do not see each other). A whole batch of 64
     /// probes in one pass made each layer's output hundreds of megabytes (FaceResNet-18 at 112 px: 205 MB in fp32 per
     /// layer), written to freshly mapped pages and streamed through memory by every elementwise layer; passes of
-    /// 32 faces gave 10-30 % more faces/s on these cores (docs/benchmarks.md, "Batches in passes").
+    /// 32 faces gave the from-scratch cascades 10-30 % more faces/s on 2 cores (docs/benchmarks.md, "Batch norms
+    /// folded, batches in passes"; the pretrained cascade's bf16 batch lost 4-6 %).
     /// </summary>
     public const int FacesPerPass = 32;
 
