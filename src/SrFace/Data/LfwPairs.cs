@@ -87,9 +87,11 @@ public sealed class LfwPairs
                     var kind = same ? "matched 'name i j'" : "mismatched 'name1 i name2 j'";
                     var tokens = lines.Next($"{kind} pair {i + 1} of {perFold} in fold {fold + 1}");
                     var line = lines.NextLineNumber - 1;
-                    if (tokens.Length != (same ? 3 : 4) && tokens.Length != 2)
+                    // Two fields are two image paths only when they look like paths: 'name 13' is a short LFW line.
+                    var twoPaths = tokens.Length == 2 && tokens.Any(t => t.Contains('/') || t.Contains('\\'));
+                    if (tokens.Length != (same ? 3 : 4) && !twoPaths)
                         throw lines.Error($"expected a {kind} line ({(same ? 3 : 4)} fields) or two image paths 'IDENTITY/FILE IDENTITY/FILE', found {tokens.Length} fields");
-                    var ((pathA, nameA), (pathB, nameB)) = tokens.Length == 2
+                    var ((pathA, nameA), (pathB, nameB)) = twoPaths
                         ? (RelativeImage(lines, imagesRoot, tokens[0]), RelativeImage(lines, imagesRoot, tokens[1]))
                         : (NumberedImage(lines, imagesRoot, tokens[0], tokens[1], line), NumberedImage(lines, imagesRoot, tokens[same ? 0 : 2], tokens[same ? 2 : 3], line));
                     if (same && nameA != nameB) throw lines.Error($"matched pair names two identities ('{nameA}', '{nameB}')");

@@ -17,7 +17,7 @@ public delegate OnnxValue OnnxLayerMapping(OnnxGraphBuilder graph, nn.Module mod
 /// The ONNX mapping of each module type SrFace exports, one entry per type (a plain table, like
 /// <see cref="Models.ModelCatalog"/>): the layer set (precision-aware convolution, transposed convolution, linear,
 /// PReLU; BatchNorm 1d/2d; ReLU; dropout; Sequential) and the models built from it (FSRCNN, SRCNN, FaceResNet and its
-/// IR block; dlib's ResNet and its blocks, the VDSR-like restorer with FFDNet's pixel unshuffle; face-api's tiny face
+/// IR block, MobileFaceNet and its blocks; dlib's ResNet and its blocks, the VDSR-like restorer with FFDNet's pixel unshuffle; face-api's tiny face
 /// detector, SSD MobileNet v1 and 68-landmark net). A network written in
 /// these layers needs one more entry: a mapping that emits its children in the order its <c>forward</c> runs them
 /// (see <see cref="FaceResNetMapping"/>).
@@ -47,6 +47,10 @@ public sealed partial class OnnxLayerMappings
         m.Register<Srcnn>(SrcnnMapping);
         m.Register<FaceResNet>(FaceResNetMapping);
         m.Register<FaceResNet.IRBlock>(IRBlockMapping);
+        m.Register<MobileFaceNet>(MobileFaceNetMapping);
+        m.Register<MobileFaceNet.ConvBlock>(ConvBlockMapping);
+        m.Register<MobileFaceNet.DepthWise>(DepthWiseMapping);
+        m.Register<MobileFaceNet.Residual>((g, block, x) => g.Emit(Child(block, "model"), x));
         m.RegisterPretrainedNetworks();
         m.RegisterFaceDetectionNetworks();
         return m;
@@ -71,7 +75,7 @@ public sealed partial class OnnxLayerMappings
     /// <exception cref="NotSupportedException">When the type has no mapping.</exception>
     public OnnxLayerMapping Find(nn.Module module) =>
         _table.TryGetValue(module.GetType(), out var mapping) ? mapping
-            : throw new NotSupportedException($"No ONNX mapping for {module.GetType().Name}; exportable: {string.Join(", ", _table.Keys.Select(t => t.Name).Order())}. Add one with OnnxLayerMappings.Register.");
+            : throw new NotSupportedException($"No ONNX mapping for {module.GetType().Name}; exportable: {string.Join(", ", _table.Keys.Select(t => t.Name).Order())}. A program using the library can add one with OnnxLayerMappings.Register.");
 
     /// <summary>A named child of a module (the field name, as in the state dict).</summary>
     /// <param name="module">The parent.</param>
@@ -174,6 +178,31 @@ public sealed partial class OnnxLayerMappings
         var downsample = block.named_children().FirstOrDefault(c => c.name == "downsample").module;
         var shortcut = downsample is null ? x : g.Emit(downsample, x);
         return g.Node("Add", [h.Name, shortcut.Name], 4);
+    }
+
+    /// <summary>MobileFaceNet's forward: the ten stages in order, flatten, the linear layer and its BN1d, L2 normalisation.</summary>
+    private static OnnxValue MobileFaceNetMapping(OnnxGraphBuilder g, MobileFaceNet model, OnnxValue x)
+    {
+        var h = Normalise(g, model, x);
+        foreach (var stage in new[] { "conv1", "conv2_dw", "conv_23", "conv_3", "conv_34", "conv_4", "conv_45", "conv_5", "conv_6_sep", "conv_6_dw" })
+            h = g.Emit(Child(model, stage), h);
+        var flat = g.Node("Flatten", [h.Name], 2, ("axis", 1L));
+        return g.L2Normalise(g.Emit(Child(model, "bn"), g.Emit(Child(model, "linear"), flat)));
+    }
+
+    /// <summary>conv - BN - PReLU (the PReLU absent in a "linear" block).</summary>
+    private static OnnxValue ConvBlockMapping(OnnxGraphBuilder g, MobileFaceNet.ConvBlock block, OnnxValue x)
+    {
+        var h = g.Emit(Child(block, "bn"), g.Emit(Child(block, "conv"), x));
+        var prelu = block.named_children().FirstOrDefault(c => c.name == "prelu").module;
+        return prelu is null ? h : g.Emit(prelu, h);
+    }
+
+    /// <summary>expand - depthwise - project, plus the input when the block is residual.</summary>
+    private static OnnxValue DepthWiseMapping(OnnxGraphBuilder g, MobileFaceNet.DepthWise block, OnnxValue x)
+    {
+        var h = g.Emit(Child(block, "project"), g.Emit(Child(block, "conv_dw"), g.Emit(Child(block, "conv"), x)));
+        return block.AddsInput ? g.Node("Add", [h.Name, x.Name], 4) : h;
     }
 
     /// <summary>(x - mean) / std per channel with the recogniser's <see cref="FaceRecognizer.Mean"/> and <see cref="FaceRecognizer.Std"/>.</summary>

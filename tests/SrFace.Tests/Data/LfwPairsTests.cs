@@ -91,6 +91,7 @@ public class LfwPairsTests
     [InlineData("1\nAaron_Peirsol 1 2\nAaron_Peirsol_0001.jpg Abba_Eban/Abba_Eban_0001.jpg\n", 3, "IDENTITY/FILE")]               // no identity folder
     [InlineData("1\nAaron_Peirsol 1 2\n../x/a.jpg Abba_Eban/Abba_Eban_0001.jpg\n", 3, "IDENTITY/FILE")]                           // leaves the folder
     [InlineData("1\nAaron_Peirsol 1 2 3 4\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "found 5 fields")]
+    [InlineData("1\nAaron_Peirsol 1\nAaron_Peirsol 1 Abba_Eban 1\n", 2, "found 2 fields")]                                 // short LFW line, not two paths
     public void MalformedPairsNameFileAndLine(string content, int line, string reason)
     {
         var path = Path.Combine(TestData.NewTempDir(), "pairs.txt");

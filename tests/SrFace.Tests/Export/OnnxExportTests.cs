@@ -5,6 +5,8 @@ using SrFace.Imaging;
 using SrFace.Models;
 using SrFace.Recognition;
 using SrFace.Tests.Recognition;
+using SrFace.Tests.Training;
+using SrFace.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -193,6 +195,38 @@ public class OnnxExportTests(ITestOutputHelper output)
         if (value is not null) model.MetadataProps.Add(new Onnx.StringStringEntryProto { Key = key, Value = value });
         using (var stream = File.Create(target)) Google.Protobuf.MessageExtensions.WriteTo(model, stream);
         return target;
+    }
+
+    [Fact]
+    public void A_mobilefacenet_cascade_runs_alike_in_onnx_runtime()
+    {
+        // An untrained MobileFaceNet cascade whose batch norms have run in training mode over LFW faces (their running
+        // statistics those faces' own), so its embeddings spread instead of collapsing, and the mapping of every block
+        // (expand, depthwise, linear projection, residual adds, the GDC layer and the BN1d head) shows.
+        using var trainer = new JointTrainer(TrainingFixtures.TinyOptions() with { Recognizer = "mobilefacenet", RecognizerWidth = 16 });
+        using var cascade = trainer.ToCascade(TinyCascade.Load().Preprocessing);
+        using var scope = NewDisposeScope();
+        var sharp = Faces(cascade, cascade.InputSize, count: 8);
+        cascade.Recognizer.train();
+        using (no_grad())
+        {
+            for (var i = 0; i < 40; i++) cascade.Recognizer.forward(sharp);
+        }
+        cascade.Recognizer.eval();
+        var path = Path.Combine(TestData.NewTempDir(), "mobilefacenet-p8.onnx");
+        CascadeOnnxExporter.Export(cascade, 8, path);
+
+        var probes = Faces(cascade, 8, count: 8);
+        using var onnx = new OnnxCascade(path, threads: 2);
+        var diff = MaxAbsDifference(cascade.EmbedLowResolution(probes), onnx.Embed(probes.contiguous().data<float>().ToArray(), 8, 8));
+        var expectedSharp = cascade.EmbedRecognizerOnly(sharp);
+        var gotSharp = onnx.Embed(sharp.contiguous().data<float>().ToArray(), 8, cascade.InputSize);
+        var diffSharp = MaxAbsDifference(expectedSharp, gotSharp);
+        var spread = MaxAbsDifference(expectedSharp.narrow(0, 0, 1).expand(8, -1), gotSharp);
+        output.WriteLine($"MobileFaceNet: max |ONNX Runtime - TorchSharp| = {diff:E2} (probe path), {diffSharp:E2} (face path); between faces {spread:E2}");
+        Assert.True(diff < EmbeddingTolerance, $"probe path differs by {diff:E2}");
+        Assert.True(diffSharp < EmbeddingTolerance, $"face path differs by {diffSharp:E2}");
+        Assert.True(spread > 0.01, $"different faces give different vectors ({spread:E2} apart)");
     }
 
     /// <summary>n real LFW faces of the tiny set at <paramref name="side"/> px (crop + antialiased bicubic), <c>[n, 3, side, side]</c>.</summary>

@@ -101,8 +101,8 @@ public sealed class MobileFaceNet : FaceRecognizer
         return L2Normalise(bn.forward(linear.forward(x.flatten(1)))).MoveToOuterDisposeScope();
     }
 
-    /// <summary>conv (no bias) - BN - optional PReLU (keys conv, bn, prelu); without PReLU it is the paper's "linear" conv.</summary>
-    private sealed class ConvBlock : nn.Module<Tensor, Tensor>
+    /// <summary>conv (no bias) - BN - optional PReLU (keys conv, bn, prelu); without PReLU it is the paper's "linear" conv (internal for the ONNX mapping).</summary>
+    internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     {
         private readonly PrecisionConv2d conv;
         private readonly BatchNorm2d bn;
@@ -125,8 +125,8 @@ public sealed class MobileFaceNet : FaceRecognizer
         }
     }
 
-    /// <summary>Inverted-residual bottleneck: 1x1 expand to g - depthwise 3x3 (stride) - linear 1x1 project (keys conv, conv_dw, project).</summary>
-    private sealed class DepthWise : nn.Module<Tensor, Tensor>
+    /// <summary>Inverted-residual bottleneck: 1x1 expand to g - depthwise 3x3 (stride) - linear 1x1 project (keys conv, conv_dw, project; internal for the ONNX mapping).</summary>
+    internal sealed class DepthWise : nn.Module<Tensor, Tensor>
     {
         private readonly ConvBlock conv, conv_dw, project;
         private readonly bool _residual;
@@ -146,10 +146,13 @@ public sealed class MobileFaceNet : FaceRecognizer
             var h = project.forward(conv_dw.forward(conv.forward(x)));
             return (_residual ? h.add(x) : h).MoveToOuterDisposeScope();
         }
+
+        /// <summary>Whether the block adds its input to its output (stride 1, same width).</summary>
+        public bool AddsInput => _residual;
     }
 
-    /// <summary>n stride-1 bottlenecks with identity skips (key model.i).</summary>
-    private sealed class Residual : nn.Module<Tensor, Tensor>
+    /// <summary>n stride-1 bottlenecks with identity skips (key model.i; internal for the ONNX mapping).</summary>
+    internal sealed class Residual : nn.Module<Tensor, Tensor>
     {
         private readonly Sequential model;
 
