@@ -17,9 +17,9 @@ public delegate OnnxValue OnnxLayerMapping(OnnxGraphBuilder graph, nn.Module mod
 /// The ONNX mapping of each module type SrFace exports, one entry per type (a plain table, like
 /// <see cref="Models.ModelCatalog"/>): the layer set (precision-aware convolution, transposed convolution, linear,
 /// PReLU; BatchNorm 1d/2d; ReLU; dropout; Sequential) and the models built from it (FSRCNN, SRCNN, FaceResNet and its
-/// IR block, MobileFaceNet and its blocks; dlib's ResNet and its blocks, the VDSR-like restorer with FFDNet's pixel unshuffle; face-api's tiny face
-/// detector, SSD MobileNet v1 and 68-landmark net). A network written in
-/// these layers needs one more entry: a mapping that emits its children in the order its <c>forward</c> runs them
+/// IR block, MobileFaceNet and its blocks; dlib's ResNet and its blocks, the VDSR-like restorer with FFDNet's pixel
+/// unshuffle; face-api's tiny face detector, SSD MobileNet v1 and 68-landmark net). A network written in these layers
+/// needs one more entry: a mapping that emits its children in the order its <c>forward</c> runs them
 /// (see <see cref="FaceResNetMapping"/>).
 /// </summary>
 public sealed partial class OnnxLayerMappings
