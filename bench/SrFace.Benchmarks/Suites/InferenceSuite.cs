@@ -24,12 +24,8 @@ internal static class InferenceSuite
         var ratios = new List<RatioResult>();
         var notes = new List<string>();
         progress($"{Name}: convolution throughput (roofline)");
-        var convolutions = new[] { float32, bfloat16 }.Select(t => Roofline.ConvolutionThroughput(Name, t)).ToArray();
-        var onnxConvolution = Roofline.OnnxConvolutionThroughput(Name);
-        cases.AddRange([.. convolutions, onnxConvolution]);
-        var (convFp32, convBf16, convOnnx) = (Roofline.MacsPerSecond(convolutions[0]), Roofline.MacsPerSecond(convolutions[1]), Roofline.MacsPerSecond(onnxConvolution));
-        notes.Add($"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {convFp32 / 1e9:F1} GMAC/s fp32 and {convBf16 / 1e9:F1} GMAC/s bf16 on these cores (TorchSharp/oneDNN, fastest of {Roofline.ConvolutionRepetitions} calls, measured now); " +
-            $"in ONNX Runtime (fp32, MLAS) the same convolution runs at {convOnnx / 1e9:F1} GMAC/s = {100 * convOnnx / convFp32:F0} % of oneDNN's.");
+        var atStart = MeasureCeilings(cases, "");
+        var rooflines = new List<RooflineRow>();
         foreach (var size in new[] { 64, 112 })
         {
             using var scope = NewDisposeScope();
@@ -77,17 +73,18 @@ internal static class InferenceSuite
                 ratios.Add(RatioResult.Throughput($"ONNX Runtime / TorchSharp faces/s, cascade batch {n}, {size} px fp32", onnxBatch, torchBatch));
 
                 var macs = Roofline.MultiplyAddsPerItem(model, CascadeOnnxExporter.ProbeInput, CascadeOnnxExporter.ProbeOutput, [3, probeSide, probeSide]);
-                var ceiling = convFp32 / macs;
-                var bf16Batch = bf16Batched["bf16"];
-                notes.Add($"Roofline {size} px: {macs / 1e6:F1} M multiply-adds per face (FSRCNN on {probeSide} px + recogniser on 2 faces) -> at most {ceiling:F0} faces/s fp32, {convBf16 / macs:F0} bf16; " +
-                    $"batch {n}: TorchSharp fp32 {torchBatch.ItemsPerSecond:F1} faces/s = {100 * torchBatch.ItemsPerSecond / ceiling:F0} %, bf16 {bf16Batch.ItemsPerSecond:F1} = {100 * bf16Batch.ItemsPerSecond * macs / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond / ceiling:F0} % ({100 * onnxBatch.ItemsPerSecond * macs / convOnnx:F0} % of ONNX Runtime's own convolution).");
+                rooflines.Add(new($"{size} px", $"FSRCNN on {probeSide} px + recogniser on 2 faces", macs, n,
+                    torchBatch.ItemsPerSecond, bf16Batched["bf16"].ItemsPerSecond, onnxBatch.ItemsPerSecond));
             }
             finally
             {
                 File.Delete(onnxPath);
             }
         }
-        Pretrained(runner, faces, convFp32, convBf16, convOnnx, cases, ratios, notes, progress);
+        Pretrained(runner, faces, cases, ratios, notes, rooflines, progress);
+        progress($"{Name}: convolution throughput again (roofline)");
+        var atEnd = MeasureCeilings(cases, ", at the end");
+        notes.AddRange(RooflineNotes(atStart, atEnd, rooflines));
         return new SuiteResult(Name, faces.Source, cases, ratios,
         [
             .. notes,
@@ -108,8 +105,8 @@ internal static class InferenceSuite
     /// ("not exportable" with its reason otherwise), and the original face-api recogniser in Node.js (one pass of the
     /// same network on a 150 px chip: the package has no SR stage), 1 face and batch 64; with the roofline of the graph.
     /// </summary>
-    private static void Pretrained(StopwatchRunner runner, FaceBatches faces, double convFp32, double convBf16, double convOnnx,
-        List<CaseResult> cases, List<RatioResult> ratios, List<string> notes, Action<string> progress)
+    private static void Pretrained(StopwatchRunner runner, FaceBatches faces,
+        List<CaseResult> cases, List<RatioResult> ratios, List<string> notes, List<RooflineRow> rooflines, Action<string> progress)
     {
         using var scope = NewDisposeScope();
         var options = BenchmarkModels.FineTune(ComputePrecision.Float32);
@@ -195,9 +192,8 @@ internal static class InferenceSuite
 
         if (macs is { } m)
         {
-            var (fp32, bf16) = (sharp["fp32"].Batch.ItemsPerSecond, sharp["bf16"].Batch.ItemsPerSecond);
-            notes.Add($"Roofline {PretrainedCascade}, {probeSide} px probe: {m / 1e6:F1} M multiply-adds per face (vdsr at {size} px + dlib-resnet on 2 faces) -> at most {convFp32 / m:F0} faces/s fp32, {convBf16 / m:F0} bf16; " +
-                $"batch {n}: TorchSharp fp32 {fp32:F1} faces/s = {100 * fp32 * m / convFp32:F0} %, bf16 {bf16:F1} = {100 * bf16 * m / convBf16:F0} % (of the bf16 ceiling), ONNX Runtime fp32 {onnxBatch!.ItemsPerSecond:F1} = {100 * onnxBatch.ItemsPerSecond * m / convFp32:F0} % ({100 * onnxBatch.ItemsPerSecond * m / convOnnx:F0} % of ONNX Runtime's own convolution).");
+            rooflines.Add(new($"{PretrainedCascade}, {probeSide} px probe", $"vdsr at {size} px + dlib-resnet on 2 faces", m, n,
+                sharp["fp32"].Batch.ItemsPerSecond, sharp["bf16"].Batch.ItemsPerSecond, onnxBatch!.ItemsPerSecond));
         }
         else
         {
@@ -210,4 +206,38 @@ internal static class InferenceSuite
 
     private static CaseResult Batched(StopwatchRunner runner, string name, int size, string precision, Tensor batch, Action step) =>
         new(Name, $"{name} {batch.shape[0]}", size, precision, (int)batch.shape[0], "face", runner.TimeStep(step));
+
+    /// <summary>The convolution throughputs that make the ceilings, GMAC/s in multiply-adds per second.</summary>
+    private sealed record Ceilings(double Fp32, double Bf16, double Onnx);
+
+    /// <summary>A cascade's batched throughputs and multiply-adds per face, to be set against the ceilings at the end.</summary>
+    private sealed record RooflineRow(string Cascade, string Work, double MacsPerFace, int Batch, double TorchFp32, double TorchBf16, double OnnxFp32);
+
+    /// <summary>Times the roofline convolution in TorchSharp fp32 and bf16 and in ONNX Runtime, adding the cases (named with <paramref name="suffix"/>).</summary>
+    private static Ceilings MeasureCeilings(List<CaseResult> cases, string suffix)
+    {
+        var measured = new[] { Roofline.ConvolutionThroughput(Name, float32), Roofline.ConvolutionThroughput(Name, bfloat16), Roofline.OnnxConvolutionThroughput(Name) }
+            .Select(c => c with { Case = c.Case + suffix }).ToArray();
+        cases.AddRange(measured);
+        return new(Roofline.MacsPerSecond(measured[0]), Roofline.MacsPerSecond(measured[1]), Roofline.MacsPerSecond(measured[2]));
+    }
+
+    /// <summary>
+    /// The roofline notes: the ceiling is the faster of the convolution's measurements at the start and at the end of
+    /// the suite (a ceiling measured while the machine was briefly slow would put cascades above 100 %: a run on
+    /// 2026-12-06 measured 70.9 GMAC/s fp32 at its start against 110-115 in the runs around it).
+    /// </summary>
+    private static IEnumerable<string> RooflineNotes(Ceilings atStart, Ceilings atEnd, List<RooflineRow> rows)
+    {
+        var (fp32, bf16, onnx) = (Math.Max(atStart.Fp32, atEnd.Fp32), Math.Max(atStart.Bf16, atEnd.Bf16), Math.Max(atStart.Onnx, atEnd.Onnx));
+        yield return $"Roofline: a 3x3 64->64 convolution (batch 32, 56x56, channels-last) runs at {fp32 / 1e9:F1} GMAC/s fp32 and {bf16 / 1e9:F1} GMAC/s bf16 on these cores " +
+            $"(TorchSharp/oneDNN, fastest of {Roofline.ConvolutionRepetitions} calls, the faster of the measurements at the start and at the end of this suite: fp32 {atStart.Fp32 / 1e9:F1} and {atEnd.Fp32 / 1e9:F1}, bf16 {atStart.Bf16 / 1e9:F1} and {atEnd.Bf16 / 1e9:F1}); " +
+            $"in ONNX Runtime (fp32, MLAS) the same convolution runs at {onnx / 1e9:F1} GMAC/s = {100 * onnx / fp32:F0} % of oneDNN's.";
+        foreach (var r in rows)
+        {
+            yield return $"Roofline {r.Cascade}: {r.MacsPerFace / 1e6:F1} M multiply-adds per face ({r.Work}) -> at most {fp32 / r.MacsPerFace:F0} faces/s fp32, {bf16 / r.MacsPerFace:F0} bf16; " +
+                $"batch {r.Batch}: TorchSharp fp32 {r.TorchFp32:F1} faces/s = {100 * r.TorchFp32 * r.MacsPerFace / fp32:F0} %, bf16 {r.TorchBf16:F1} = {100 * r.TorchBf16 * r.MacsPerFace / bf16:F0} % (of the bf16 ceiling), " +
+                $"ONNX Runtime fp32 {r.OnnxFp32:F1} = {100 * r.OnnxFp32 * r.MacsPerFace / fp32:F0} % ({100 * r.OnnxFp32 * r.MacsPerFace / onnx:F0} % of ONNX Runtime's own convolution).";
+        }
+    }
 }
